@@ -1,0 +1,73 @@
+package org.nct.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code nct} command line. Each subcommand is a picocli command class; add new ones to
+ * {@link #SUBCOMMANDS}. Commands living in other modules (bench) are added when on the class path.
+ */
+@Command(name = "nct", mixinStandardHelpOptions = true, version = "nct 0.1.0",
+        description = "Training language models over neurally compressed text (Lester et al., TMLR 2024).",
+        subcommandsRepeatable = false)
+public final class Main implements Runnable {
+
+    /** Subcommands in this module, in the order --help lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
+            InfoCommand.class
+    );
+
+    /** Subcommands from other modules, loaded by name when present. */
+    static final List<String> OPTIONAL_SUBCOMMANDS = List.of(
+            "org.nct.bench.BenchCommand"
+    );
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        for (Class<?> c : SUBCOMMANDS) cl.addSubcommand(c);
+        for (String name : OPTIONAL_SUBCOMMANDS) {
+            try {
+                cl.addSubcommand(Class.forName(name));
+            } catch (ClassNotFoundException absent) {
+                // module not on the class path (e.g. library use without bench)
+            }
+        }
+        cl.setExecutionExceptionHandler(new UserErrors());
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+
+    /**
+     * Turns exceptions into one-line messages: user mistakes ({@link UserException}, bad
+     * arguments, missing files) never print a stack trace. Set NCT_DEBUG=1 to see traces.
+     */
+    static final class UserErrors implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult pr) {
+            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            if (System.getenv("NCT_DEBUG") != null) ex.printStackTrace();
+            cl.getErr().println("nct " + cl.getCommandName() + ": error: " + msg);
+            if (ex instanceof UserException ue) return ue.exitCode();
+            if (ex instanceof java.io.IOException || ex instanceof IllegalArgumentException
+                    || ex instanceof IllegalStateException) return 1;
+            List<String> chain = new ArrayList<>();
+            for (Throwable t = ex; t != null; t = t.getCause()) chain.add(t.getClass().getName());
+            cl.getErr().println("nct: internal error (" + String.join(" <- ", chain) + "); rerun with NCT_DEBUG=1 for details");
+            return 70;
+        }
+    }
+}

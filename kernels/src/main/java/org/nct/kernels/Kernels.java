@@ -1,0 +1,218 @@
+package org.nct.kernels;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The kernel contract: every compute operation of the Transformer (training and inference) and of
+ * the optimizers, over flat off-heap float buffers.
+ *
+ * <p>Conventions, for every method:
+ * <ul>
+ *   <li>Buffers are {@link MemorySegment}s of native-order fp32 (tokens: int32), addressed by an
+ *       <b>element</b> offset (not bytes). Row-major. Shapes are given in the comment of each
+ *       argument, e.g. {@code // (M,K)}.</li>
+ *   <li>Kernels allocate nothing on the hot path, use no streams or lambdas, and never split a
+ *       reduction that the numerics profile orders (see {@link NumericsProfile}) across threads.</li>
+ *   <li>Every implementation (scalar reference, Vector API at 128/256/512 bits, CUDA) produces the
+ *       <b>same bits</b> for the same inputs, whatever the thread count and whatever other rows are
+ *       in the batch. The scalar reference ({@code ScalarKernels}) is the definition.</li>
+ *   <li>{@code accumulate == true} means the result is added to what the output holds: the FMA
+ *       chain starts from the existing value instead of from 0.</li>
+ * </ul>
+ */
+public interface Kernels extends AutoCloseable {
+
+    /** Human-readable backend name, e.g. "scalar", "vector-512", "cuda". */
+    String name();
+
+    /** Number of worker threads this instance uses. */
+    int threads();
+
+    // ---------------------------------------------------------------- GEMM (canonical order A)
+
+    /**
+     * Y = X·Wᵀ (+ bias). Each Y[m,n] is the sequential FMA chain
+     * {@code acc = fma(X[m,k], W[n,k], acc)} for k = 0..K-1, acc starting at bias[n] (or 0 when
+     * bias is null, or at Y[m,n] when accumulate; bias and accumulate are exclusive).
+     */
+    void matmul(MemorySegment y, long yOff,      // (M,N) out
+                MemorySegment x, long xOff,      // (M,K)
+                MemorySegment w, long wOff,      // (N,K)
+                MemorySegment bias, long bOff,   // (N) or null
+                int m, int k, int n, boolean accumulate);
+
+    /**
+     * dX (+)= dY·W. Each dX[m,k] is the sequential chain {@code acc = fma(dY[m,j], W[j,k], acc)}
+     * for j = 0..N-1.
+     */
+    void matmulBackwardData(MemorySegment dx, long dxOff,   // (M,K) out
+                            MemorySegment dy, long dyOff,   // (M,N)
+                            MemorySegment w, long wOff,     // (N,K)
+                            int m, int k, int n, boolean accumulate);
+
+    /**
+     * dW (+)= dYᵀ·X. Each dW[j,k] is the sequential chain {@code acc = fma(dY[i,j], X[i,k], acc)}
+     * for i = 0..M-1 (rows in order; M is never split across threads).
+     */
+    void matmulBackwardWeight(MemorySegment dw, long dwOff, // (N,K) out
+                              MemorySegment dy, long dyOff, // (M,N)
+                              MemorySegment x, long xOff,   // (M,K)
+                              int m, int k, int n, boolean accumulate);
+
+    // ---------------------------------------------------------------- RMSNorm (T5: no bias, no mean)
+
+    /**
+     * For each row r: ms = sum16(x[r,i]²)/C (the canonical 16-partial sum of
+     * {@code fma(x,x,p)}), rstd[r] = 1/sqrt(ms + eps), out[r,i] = (x[r,i]·rstd[r])·gain[i].
+     */
+    void rmsnormForward(MemorySegment out, long outOff,   // (R,C)
+                        MemorySegment rstd, long rstdOff, // (R) out, saved for backward
+                        MemorySegment x, long xOff,       // (R,C)
+                        MemorySegment gain, long gOff,    // (C)
+                        int rows, int c, float eps);
+
+    /** dx += ∂L/∂x, dgain += ∂L/∂gain (dgain summed over rows r = 0..R-1 in order). */
+    void rmsnormBackward(MemorySegment dx, long dxOff,      // (R,C) accumulated
+                         MemorySegment dgain, long dgOff,   // (C) accumulated
+                         MemorySegment dout, long doutOff,  // (R,C)
+                         MemorySegment x, long xOff,        // (R,C)
+                         MemorySegment gain, long gOff,     // (C)
+                         MemorySegment rstd, long rstdOff,  // (R)
+                         int rows, int c);
+
+    // ---------------------------------------------------------------- attention with T5 relative bias
+
+    /**
+     * Causal multi-head attention for a batch of B sequences of length T with a learned relative
+     * position bias. qkv holds, per token, q (H·D), then k (H·D), then v (H·D). For query t of head
+     * h: score[s] = dot16(q_t, k_s)·scale + relBias[h, bucket(t−s)] for s = 0..t; p = softmax
+     * (max, then exp(score−max) with {@link NctMath#exp}, canonical 16-partial sum, times 1/sum);
+     * out_t = the sequential chain over s of {@code fma(p[s], v_s, acc)}. Probabilities are saved
+     * in att for the backward pass. Buckets: {@link RelativePosition#bucket}.
+     */
+    void attentionForward(MemorySegment out, long outOff,   // (B,T,H·D)
+                          MemorySegment att, long attOff,   // (B,H,T,T) out: probabilities (s ≤ t)
+                          MemorySegment qkv, long qkvOff,   // (B,T,3·H·D)
+                          MemorySegment relBias, long rbOff,// (H,numBuckets)
+                          int b, int t, int h, int d, int numBuckets, int maxDistance, float scale);
+
+    /** Backward of {@link #attentionForward}: dqkv += …, dRelBias += … (fixed order). */
+    void attentionBackward(MemorySegment dqkv, long dqkvOff,    // (B,T,3·H·D) accumulated
+                           MemorySegment dRelBias, long drbOff, // (H,numBuckets) accumulated
+                           MemorySegment dout, long doutOff,    // (B,T,H·D)
+                           MemorySegment qkv, long qkvOff,      // (B,T,3·H·D)
+                           MemorySegment att, long attOff,      // (B,H,T,T)
+                           int b, int t, int h, int d, int numBuckets, int maxDistance, float scale);
+
+    /**
+     * One query row against a key/value cache — the per-row computation of
+     * {@link #attentionForward}, bit for bit, for incremental decoding. Keys and values of
+     * positions 0..pos are read from kCache/vCache rows of stride {@code kvStride} floats
+     * (row s of head h at {@code kOff + s·kvStride + h·D}); q and out are (H·D).
+     * scratch needs at least pos+1 floats.
+     */
+    void attentionRow(MemorySegment out, long outOff,     // (H·D)
+                      MemorySegment q, long qOff,         // (H·D)
+                      MemorySegment kCache, long kOff,    // (pos+1, kvStride)
+                      MemorySegment vCache, long vOff,    // (pos+1, kvStride)
+                      long kvStride,
+                      MemorySegment relBias, long rbOff,  // (H,numBuckets)
+                      MemorySegment scratch, long sOff,   // (pos+1)
+                      int pos, int h, int d, int numBuckets, int maxDistance, float scale);
+
+    // ---------------------------------------------------------------- gated ReLU MLP
+
+    /** out[i] = max(gate[i], 0)·up[i]. gate and up are separate (N) regions. */
+    void reluGateForward(MemorySegment out, long outOff,   // (N)
+                         MemorySegment gate, long gOff,    // (N)
+                         MemorySegment up, long uOff,      // (N)
+                         long n);
+
+    /** dgate += (gate > 0 ? dout·up : 0); dup += max(gate,0)·dout. */
+    void reluGateBackward(MemorySegment dgate, long dgOff,  // (N) accumulated
+                          MemorySegment dup, long duOff,    // (N) accumulated
+                          MemorySegment dout, long doOff,   // (N)
+                          MemorySegment gate, long gOff,    // (N)
+                          MemorySegment up, long uOff,      // (N)
+                          long n);
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** out[i] = a[i] + b[i] (out may alias a or b). */
+    void add(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, long n);
+
+    /** out[i] = 0 for i in [0, n). */
+    void zero(MemorySegment out, long outOff, long n);
+
+    // ---------------------------------------------------------------- embedding
+
+    /** out[r,:] = table[tokens[r], :]. tokens are int32. */
+    void embeddingForward(MemorySegment out, long outOff,       // (R,C)
+                          MemorySegment table, long tOff,       // (V,C)
+                          MemorySegment tokens, long tokOff,    // (R) int32
+                          int rows, int c);
+
+    /** dtable[tokens[r], :] += dout[r, :], rows added in order r = 0..R-1 (no atomics). */
+    void embeddingBackward(MemorySegment dtable, long dtOff,    // (V,C) accumulated
+                           MemorySegment dout, long doOff,      // (R,C)
+                           MemorySegment tokens, long tokOff,   // (R) int32
+                           int rows, int c, int vocab);
+
+    // ---------------------------------------------------------------- loss
+
+    /**
+     * Softmax cross-entropy with z-loss per row: lse = max + log(sum16(exp(l − max)));
+     * loss[r] = lse − l[target] + zLoss·lse². Rows with target &lt; 0 are padding: loss[r] = 0.
+     * lse[r] is saved for the backward pass.
+     */
+    void crossEntropyForward(MemorySegment loss, long lossOff,      // (R) out
+                             MemorySegment lse, long lseOff,        // (R) out
+                             MemorySegment logits, long lOff,       // (R,V)
+                             MemorySegment targets, long tgtOff,    // (R) int32
+                             int rows, int vocab, float zLoss);
+
+    /**
+     * dlogits[r,i] = scale·(softmax_i·(1 + 2·zLoss·lse) − [i == target]); 0 for padding rows.
+     * Overwrites dlogits (it may alias logits).
+     */
+    void crossEntropyBackward(MemorySegment dlogits, long dlOff,    // (R,V) out
+                              MemorySegment logits, long lOff,      // (R,V)
+                              MemorySegment lse, long lseOff,       // (R)
+                              MemorySegment targets, long tgtOff,   // (R) int32
+                              int rows, int vocab, float zLoss, float scale);
+
+    // ---------------------------------------------------------------- optimizers
+
+    /**
+     * AdamW over a flat range: m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²;
+     * p -= lr·(m/(1−b1^t) / (sqrt(v/(1−b2^t)) + eps) + wd·p). bias corrections are passed in
+     * (c1 = 1−b1^t, c2 = 1−b2^t) so the kernel needs no pow.
+     */
+    void adamw(MemorySegment p, long pOff, MemorySegment g, long gOff,
+               MemorySegment m, long mOff, MemorySegment v, long vOff, long n,
+               float lr, float b1, float b2, float c1, float c2, float eps, float wd);
+
+    /**
+     * Adafactor (T5X defaults: no momentum, factored second moments, update clipping,
+     * parameter-scale) for one tensor of rows×cols (cols == n and rows == 1 for a vector).
+     * When factored, vr (rows) and vc (cols) hold the row/column means of g²+eps1 as running
+     * averages with decay beta2; otherwise v (rows·cols) holds the full average.
+     * u = g / sqrt(v̂); u /= max(1, rms(u)/clip); p -= lr·max(eps2, rms(p))·u.
+     * All sums are canonical (16-partial, fixed order) and single-threaded per tensor.
+     * scratch: at least rows·cols floats (holds u).
+     */
+    void adafactor(MemorySegment p, long pOff, MemorySegment g, long gOff,
+                   MemorySegment vr, long vrOff, MemorySegment vc, long vcOff,
+                   MemorySegment v, long vOff, MemorySegment scratch, long sOff,
+                   int rows, int cols, boolean factored,
+                   float lr, float beta2, float eps1, float eps2, float clip);
+
+    /** Sum of squares of a flat range: canonical 16-partial fma sum (for gradient-norm clipping). */
+    float sumSquares(MemorySegment x, long xOff, long n);
+
+    /** x[i] *= s. */
+    void scale(MemorySegment x, long xOff, long n, float s);
+
+    @Override
+    default void close() { }
+}
