@@ -1,0 +1,545 @@
+// nct CUDA kernels: the kernel contract (org.nct.kernels.Kernels) on the GPU.
+//
+// Deterministic profile (every kernel here except those whose name contains "fast"): compiled with
+// -fmad=false -ftz=false -prec-div=true -prec-sqrt=true; every multiply-add that the CPU reference
+// fuses is an explicit __fmaf_rn, every other operation a separately rounded IEEE op; no atomics;
+// every reduction follows the canonical order of org.nct.kernels.NumericsProfile (sequential FMA
+// chains for matrix products, 16 strided partials and the fixed pairwise tree for row sums).
+// Pointers arrive already offset by the host (element offsets of the contract).
+
+#include <mma.h>
+
+#define NCT_FULL 0xffffffffu
+
+// ------------------------------------------------------------------ NctMath, step for step
+
+__device__ __forceinline__ float nct_pow2(int n) { return __int_as_float((n + 127) << 23); }
+
+__device__ float nct_exp(float x) {
+    if (x != x) return x;
+    if (x > 88.7228391f) return __int_as_float(0x7f800000);
+    if (x < -103.972084f) return 0.0f;
+    const float ROUND_MAGIC = 12582912.0f;
+    float kf = __fsub_rn(__fmaf_rn(x, 1.44269504088896341f, ROUND_MAGIC), ROUND_MAGIC);
+    float r = __fmaf_rn(kf, -0.693359375f, x);
+    r = __fmaf_rn(kf, 2.12194440e-4f, r);
+    float p = __fmaf_rn(1.9875691500E-4f, r, 1.3981999507E-3f);
+    p = __fmaf_rn(p, r, 8.3334519073E-3f);
+    p = __fmaf_rn(p, r, 4.1665795894E-2f);
+    p = __fmaf_rn(p, r, 1.6666665459E-1f);
+    p = __fmaf_rn(p, r, 5.0000001201E-1f);
+    float r2 = __fmul_rn(r, r);
+    float y = __fadd_rn(__fmaf_rn(p, r2, r), 1.0f);
+    int n = __float2int_rz(kf);
+    int n1 = n >> 1;
+    int n2 = n - n1;
+    return __fmul_rn(__fmul_rn(y, nct_pow2(n1)), nct_pow2(n2));
+}
+
+__device__ float nct_log(float x) {
+    if (x != x || x < 0.0f) return __int_as_float(0x7fc00000);
+    if (x == 0.0f) return __int_as_float(0xff800000);
+    if (x == __int_as_float(0x7f800000)) return x;
+    int bits = __float_as_int(x);
+    int e = 0;
+    if (bits < 0x00800000) {
+        x = __fmul_rn(x, 8388608.0f);
+        bits = __float_as_int(x);
+        e = -23;
+    }
+    e += (int)(((unsigned)bits >> 23) & 0xff) - 126;
+    float m = __int_as_float((bits & 0x007fffff) | 0x3f000000);
+    if (m < 0.707106781186547524f) {
+        e -= 1;
+        m = __fsub_rn(__fadd_rn(m, m), 1.0f);
+    } else {
+        m = __fsub_rn(m, 1.0f);
+    }
+    float fe = (float)e;
+    float z = __fmul_rn(m, m);
+    float p = __fmaf_rn(7.0376836292E-2f, m, -1.1514610310E-1f);
+    p = __fmaf_rn(p, m, 1.1676998740E-1f);
+    p = __fmaf_rn(p, m, -1.2420140846E-1f);
+    p = __fmaf_rn(p, m, 1.4249322787E-1f);
+    p = __fmaf_rn(p, m, -1.6668057665E-1f);
+    p = __fmaf_rn(p, m, 2.0000714765E-1f);
+    p = __fmaf_rn(p, m, -2.4999993993E-1f);
+    p = __fmaf_rn(p, m, 3.3333331174E-1f);
+    float y = __fmul_rn(__fmul_rn(m, z), p);
+    y = __fmaf_rn(fe, -2.12194440e-4f, y);
+    y = __fmaf_rn(-0.5f, z, y);
+    float r = __fadd_rn(m, y);
+    return __fmaf_rn(fe, 0.693359375f, r);
+}
+
+// ------------------------------------------------------------------ canonical 16-partial sums
+
+// The fixed pairwise tree over the partials held by lanes 0..15 (lane j holds p[j]); the result
+// is in lane 0. Lanes 16..31 take part in the shuffles but their values are never used.
+__device__ __forceinline__ float tree16_warp(float p) {
+    int lane = threadIdx.x & 31;
+    for (int w = 8; w >= 1; w >>= 1) {
+        float o = __shfl_down_sync(NCT_FULL, p, w);
+        if (lane < w) p = __fadd_rn(p, o);
+    }
+    return __shfl_sync(NCT_FULL, p, 0);
+}
+
+// 16-partial dot product computed by one thread (partial j over i = j, j+16, ..., then the tree).
+__device__ float dot16_thread(const float* a, const float* b, int n) {
+    float p[16];
+#pragma unroll
+    for (int j = 0; j < 16; j++) p[j] = 0.0f;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+#pragma unroll
+        for (int j = 0; j < 16; j++) p[j] = __fmaf_rn(a[i + j], b[i + j], p[j]);
+    }
+#pragma unroll
+    for (int j = 0; j < 16; j++) if (i + j < n) p[j] = __fmaf_rn(a[i + j], b[i + j], p[j]);
+#pragma unroll
+    for (int w = 8; w >= 1; w >>= 1) {
+#pragma unroll
+        for (int j = 0; j < w; j++) p[j] = __fadd_rn(p[j], p[j + w]);
+    }
+    return p[0];
+}
+
+// ------------------------------------------------------------------ GEMM
+// C(i,j) for i < R, j < S (row-major, ld S) = chain over l = 0..L-1 of fma(A(i,l), B(l,j), acc),
+// A(i,l) = A[i*a_i + l*a_l], B(l,j) = B[l*b_l + j*b_j]. mode 0: acc starts at 0; 1: at bias[j];
+// 2: at C(i,j). K (= l) is walked in order by the thread that owns the output: no split-K.
+#define GB 128
+#define GK 8
+
+extern "C" __global__ void __launch_bounds__(256)
+gemm_det(float* __restrict__ C, const float* __restrict__ A, long long a_i, long long a_l,
+         const float* __restrict__ B, long long b_l, long long b_j, const float* __restrict__ bias,
+         int R, int S, int L, int mode) {
+    __shared__ float As[GK][GB + 4];
+    __shared__ float Bs[GK][GB + 4];
+    int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
+    int row0 = blockIdx.y * GB, col0 = blockIdx.x * GB;
+    float acc[8][8];
+#pragma unroll
+    for (int ii = 0; ii < 8; ii++) {
+        int r = row0 + ty + 16 * ii;
+#pragma unroll
+        for (int jj = 0; jj < 8; jj++) {
+            int c = col0 + tx + 16 * jj;
+            float v = 0.0f;
+            if (r < R && c < S) {
+                if (mode == 1) v = bias[c];
+                else if (mode == 2) v = C[(long long)r * S + c];
+            }
+            acc[ii][jj] = v;
+        }
+    }
+    for (int l0 = 0; l0 < L; l0 += GK) {
+        // tiles: As[kk][i] = A(row0+i, l0+kk), Bs[kk][j] = B(l0+kk, col0+j); 1024 each, 4 per thread
+#pragma unroll
+        for (int q = 0; q < 4; q++) {
+            int e = tid + 256 * q;
+            int i, kk;
+            if (a_l == 1) { kk = e & 7; i = e >> 3; } else { i = e & 127; kk = e >> 7; }
+            int r = row0 + i, l = l0 + kk;
+            As[kk][i] = (r < R && l < L) ? A[r * a_i + l * a_l] : 0.0f;
+            int j;
+            if (b_l == 1) { kk = e & 7; j = e >> 3; } else { j = e & 127; kk = e >> 7; }
+            int c = col0 + j;
+            l = l0 + kk;
+            Bs[kk][j] = (c < S && l < L) ? B[l * b_l + c * b_j] : 0.0f;
+        }
+        __syncthreads();
+        int kmax = min(GK, L - l0);
+        for (int kk = 0; kk < kmax; kk++) {
+            float a[8], b[8];
+#pragma unroll
+            for (int ii = 0; ii < 8; ii++) a[ii] = As[kk][ty + 16 * ii];
+#pragma unroll
+            for (int jj = 0; jj < 8; jj++) b[jj] = Bs[kk][tx + 16 * jj];
+#pragma unroll
+            for (int ii = 0; ii < 8; ii++)
+#pragma unroll
+                for (int jj = 0; jj < 8; jj++) acc[ii][jj] = __fmaf_rn(a[ii], b[jj], acc[ii][jj]);
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int ii = 0; ii < 8; ii++) {
+        int r = row0 + ty + 16 * ii;
+#pragma unroll
+        for (int jj = 0; jj < 8; jj++) {
+            int c = col0 + tx + 16 * jj;
+            if (r < R && c < S) C[(long long)r * S + c] = acc[ii][jj];
+        }
+    }
+}
+
+// Fast profile: the same product on the tensor cores in TF32 (wmma m16n16k8, fp32 accumulate),
+// unordered with respect to the canonical chain. Never used for coding.
+#define FB 128
+#define FK 32
+extern "C" __global__ void __launch_bounds__(256)
+gemm_fast_tf32(float* __restrict__ C, const float* __restrict__ A, long long a_i, long long a_l,
+               const float* __restrict__ B, long long b_l, long long b_j, const float* __restrict__ bias,
+               int R, int S, int L, int mode) {
+    using namespace nvcuda;
+    __shared__ float As[FB][FK + 4];     // (i, l)
+    __shared__ float Bs[FK][FB + 4];     // (l, j)
+    __shared__ float Stage[8][16 * 16];
+    int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    int wm = warp >> 1, wn = warp & 1;   // 4 x 2 warps, each 32 x 64
+    int row0 = blockIdx.y * FB, col0 = blockIdx.x * FB;
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2][4];
+#pragma unroll
+    for (int fi = 0; fi < 2; fi++)
+#pragma unroll
+        for (int fj = 0; fj < 4; fj++) wmma::fill_fragment(acc[fi][fj], 0.0f);
+    for (int l0 = 0; l0 < L; l0 += FK) {
+        for (int e = tid; e < FB * FK; e += 256) {
+            int i, kk;
+            if (a_l == 1) { kk = e & (FK - 1); i = e / FK; } else { i = e & (FB - 1); kk = e / FB; }
+            int r = row0 + i, l = l0 + kk;
+            As[i][kk] = wmma::__float_to_tf32((r < R && l < L) ? A[r * a_i + l * a_l] : 0.0f);
+            int j;
+            if (b_l == 1) { kk = e & (FK - 1); j = e / FK; } else { j = e & (FB - 1); kk = e / FB; }
+            int c = col0 + j;
+            l = l0 + kk;
+            Bs[kk][j] = wmma::__float_to_tf32((c < S && l < L) ? B[l * b_l + c * b_j] : 0.0f);
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < FK; kk += 8) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> af[2];
+            wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> bf[4];
+#pragma unroll
+            for (int fi = 0; fi < 2; fi++) wmma::load_matrix_sync(af[fi], &As[wm * 32 + fi * 16][kk], FK + 4);
+#pragma unroll
+            for (int fj = 0; fj < 4; fj++) wmma::load_matrix_sync(bf[fj], &Bs[kk][wn * 64 + fj * 16], FB + 4);
+#pragma unroll
+            for (int fi = 0; fi < 2; fi++)
+#pragma unroll
+                for (int fj = 0; fj < 4; fj++) wmma::mma_sync(acc[fi][fj], af[fi], bf[fj], acc[fi][fj]);
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int fi = 0; fi < 2; fi++)
+#pragma unroll
+        for (int fj = 0; fj < 4; fj++) {
+            wmma::store_matrix_sync(Stage[warp], acc[fi][fj], 16, wmma::mem_row_major);
+            __syncwarp();
+            for (int e = lane; e < 256; e += 32) {
+                int r = row0 + wm * 32 + fi * 16 + (e >> 4);
+                int c = col0 + wn * 64 + fj * 16 + (e & 15);
+                if (r < R && c < S) {
+                    float v = Stage[warp][e];
+                    if (mode == 1) v += bias[c];
+                    else if (mode == 2) v += C[(long long)r * S + c];
+                    C[(long long)r * S + c] = v;
+                }
+            }
+            __syncwarp();
+        }
+}
+
+// ------------------------------------------------------------------ RMSNorm (one warp per row)
+
+extern "C" __global__ void rmsnorm_fwd(float* out, float* rstd, const float* x, const float* gain,
+                                       int rows, int c, float eps) {
+    int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    int lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    const float* xr = x + (long long)row * c;
+    float p = 0.0f;
+    if (lane < 16) for (int i = lane; i < c; i += 16) p = __fmaf_rn(xr[i], xr[i], p);
+    float ss = tree16_warp(p);
+    float ms = __fdiv_rn(ss, (float)c);
+    float rs = __fdiv_rn(1.0f, __fsqrt_rn(__fadd_rn(ms, eps)));
+    if (lane == 0) rstd[row] = rs;
+    float* o = out + (long long)row * c;
+    for (int i = lane; i < c; i += 32) o[i] = __fmul_rn(__fmul_rn(xr[i], rs), gain[i]);
+}
+
+// dx[r,i] += rstd·(g_i − xhat_i·(dot16(g, xhat)/C)), g = dout·gain, xhat = x·rstd.
+extern "C" __global__ void rmsnorm_bwd_dx(float* dx, const float* dout, const float* x, const float* gain,
+                                          const float* rstd, int rows, int c) {
+    int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    int lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    const float* xr = x + (long long)row * c;
+    const float* dr = dout + (long long)row * c;
+    float rs = rstd[row];
+    float p = 0.0f;
+    if (lane < 16) for (int i = lane; i < c; i += 16) {
+        float g = __fmul_rn(dr[i], gain[i]);
+        float xh = __fmul_rn(xr[i], rs);
+        p = __fmaf_rn(g, xh, p);
+    }
+    float dot = tree16_warp(p);
+    float mean = __fdiv_rn(dot, (float)c);
+    float* o = dx + (long long)row * c;
+    for (int i = lane; i < c; i += 32) {
+        float g = __fmul_rn(dr[i], gain[i]);
+        float xh = __fmul_rn(xr[i], rs);
+        float d = __fmul_rn(rs, __fsub_rn(g, __fmul_rn(xh, mean)));
+        o[i] = __fadd_rn(o[i], d);
+    }
+}
+
+// dgain[i] += sum over rows r = 0..R-1 in order of dout[r,i]·(x[r,i]·rstd[r]).
+extern "C" __global__ void rmsnorm_bwd_dgain(float* dgain, const float* dout, const float* x, const float* rstd,
+                                             int rows, int c) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= c) return;
+    float acc = dgain[i];
+    for (int r = 0; r < rows; r++) {
+        long long o = (long long)r * c + i;
+        acc = __fmaf_rn(dout[o], __fmul_rn(x[o], rstd[r]), acc);
+    }
+    dgain[i] = acc;
+}
+
+// ------------------------------------------------------------------ attention
+// One warp per (b, h, t) query row. Scores: one lane per key (each a whole dot16 over D), in
+// row storage `sc` (the att row, or scratch); the softmax sum is the canonical 16-partial sum
+// over keys; out[d] = sequential chain over s = 0..t of fma(p[s], v_s[d], acc).
+__device__ void attn_row_warp(float* out, const float* q, const float* kbase, const float* vbase,
+                              long long kvStride, const float* rb, const int* buckets, float* sc,
+                              int pos, int d, float scale) {
+    int lane = threadIdx.x & 31;
+    float mx = __int_as_float(0xff800000);
+    for (int s = lane; s <= pos; s += 32) {
+        float dot = dot16_thread(q, kbase + (long long)s * kvStride, d);
+        float v = __fadd_rn(__fmul_rn(dot, scale), rb[buckets[pos - s]]);
+        sc[s] = v;
+        mx = fmaxf(mx, v);
+    }
+    for (int o = 16; o >= 1; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(NCT_FULL, mx, o));
+    __syncwarp();
+    for (int s = lane; s <= pos; s += 32) sc[s] = nct_exp(__fsub_rn(sc[s], mx));
+    __syncwarp();
+    float p = 0.0f;
+    if (lane < 16) for (int s = lane; s <= pos; s += 16) p = __fadd_rn(p, sc[s]);
+    float sum = tree16_warp(p);
+    float inv = __fdiv_rn(1.0f, sum);
+    __syncwarp();
+    for (int s = lane; s <= pos; s += 32) sc[s] = __fmul_rn(sc[s], inv);
+    __syncwarp();
+    for (int dd = lane; dd < d; dd += 32) {
+        float acc = 0.0f;
+        for (int s = 0; s <= pos; s++) acc = __fmaf_rn(sc[s], vbase[(long long)s * kvStride + dd], acc);
+        out[dd] = acc;
+    }
+}
+
+extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, const float* relBias,
+                                    const int* buckets, int B, int T, int H, int D, int nb, float scale) {
+    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (w >= B * H * T) return;
+    int t = w % T, h = (w / T) % H, b = w / (T * H);
+    long long HD = (long long)H * D, row = 3 * HD;
+    const float* base = qkv + (long long)b * T * row;
+    float* sc = att + (((long long)b * H + h) * T + t) * T;
+    attn_row_warp(out + ((long long)b * T + t) * HD + (long long)h * D, base + (long long)t * row + (long long)h * D,
+                  base + HD + (long long)h * D, base + 2 * HD + (long long)h * D, row,
+                  relBias + (long long)h * nb, buckets, sc, t, D, scale);
+}
+
+// Batched incremental decoding: sequence i, head h reads its cache at kCache + i·seqStride
+// (rows of kvStride floats), its query at q + i·qStride, its position pos[i]; scratch holds
+// (nseq·H, maxPos+1) floats.
+extern "C" __global__ void attn_rows(float* out, long long outStride, const float* q, long long qStride,
+                                     const float* kCache, const float* vCache, long long seqStride, long long kvStride,
+                                     const float* relBias, const int* buckets, const int* pos, float* scratch,
+                                     long long scratchRow, int nseq, int H, int D, int nb, float scale) {
+    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (w >= nseq * H) return;
+    int h = w % H, i = w / H;
+    attn_row_warp(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
+                  kCache + i * seqStride + (long long)h * D, vCache + i * seqStride + (long long)h * D, kvStride,
+                  relBias + (long long)h * nb, buckets, scratch + (long long)w * scratchRow, pos[i], D, scale);
+}
+
+// Backward, step 1 (one warp per query row (b,h,t)): dp[s] = dot16(dout_t, v_s);
+// dsum = the canonical 16-partial sum over s of p[s]·dp[s]; ds[s] = p[s]·(dp[s] − dsum) (stored
+// in dsc, same layout as att); dq_t[d] += scale·(chain over s of fma(ds[s], k_s[d], acc)).
+extern "C" __global__ void attn_bwd_rows(float* dqkv, float* dsc, const float* dout, const float* qkv,
+                                         const float* att, int B, int T, int H, int D, float scale) {
+    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (w >= B * H * T) return;
+    int lane = threadIdx.x & 31;
+    int t = w % T, h = (w / T) % H, b = w / (T * H);
+    long long HD = (long long)H * D, row = 3 * HD;
+    const float* base = qkv + (long long)b * T * row;
+    const float* p = att + (((long long)b * H + h) * T + t) * T;
+    float* ds = dsc + (((long long)b * H + h) * T + t) * T;
+    const float* go = dout + ((long long)b * T + t) * HD + (long long)h * D;
+    for (int s = lane; s <= t; s += 32) ds[s] = dot16_thread(go, base + (long long)s * row + 2 * HD + (long long)h * D, D);
+    __syncwarp();
+    float part = 0.0f;
+    if (lane < 16) for (int s = lane; s <= t; s += 16) part = __fmaf_rn(p[s], ds[s], part);
+    float dsum = tree16_warp(part);
+    __syncwarp();
+    for (int s = lane; s <= t; s += 32) ds[s] = __fmul_rn(p[s], __fsub_rn(ds[s], dsum));
+    __syncwarp();
+    float* dq = dqkv + ((long long)b * T + t) * row + (long long)h * D;
+    for (int dd = lane; dd < D; dd += 32) {
+        float acc = 0.0f;
+        for (int s = 0; s <= t; s++) acc = __fmaf_rn(ds[s], base[(long long)s * row + HD + (long long)h * D + dd], acc);
+        dq[dd] = __fadd_rn(dq[dd], __fmul_rn(acc, scale));
+    }
+}
+
+// Backward, step 2 (one thread per (b, h, s, d)): dk_s[d] += scale·(chain over t = s..T-1 of
+// fma(ds[t][s], q_t[d], acc)); dv_s[d] += chain over t of fma(p[t][s], dout_t[d], acc).
+extern "C" __global__ void attn_bwd_kv(float* dqkv, const float* dsc, const float* dout, const float* qkv,
+                                       const float* att, int B, int T, int H, int D, float scale) {
+    long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (long long)B * H * T * D) return;
+    int dd = idx % D, s = (idx / D) % T, h = (idx / ((long long)D * T)) % H, b = idx / ((long long)D * T * H);
+    long long HD = (long long)H * D, row = 3 * HD;
+    const float* base = qkv + (long long)b * T * row;
+    const float* P = att + ((long long)b * H + h) * T * T;
+    const float* DS = dsc + ((long long)b * H + h) * T * T;
+    float ak = 0.0f, av = 0.0f;
+    for (int t = s; t < T; t++) {
+        ak = __fmaf_rn(DS[(long long)t * T + s], base[(long long)t * row + (long long)h * D + dd], ak);
+        av = __fmaf_rn(P[(long long)t * T + s], dout[((long long)b * T + t) * HD + (long long)h * D + dd], av);
+    }
+    float* g = dqkv + (long long)b * T * row + (long long)s * row + (long long)h * D + dd;
+    g[HD] = __fadd_rn(g[HD], __fmul_rn(ak, scale));
+    g[2 * HD] = __fadd_rn(g[2 * HD], av);
+}
+
+// Backward, step 3 (one thread per (h, bucket)): dRelBias[h,k] += sum over b, t, s ≤ t (in that
+// order) of ds[b,h,t,s] where bucket(t−s) = k.
+extern "C" __global__ void attn_bwd_bias(float* dRelBias, const float* dsc, const int* buckets,
+                                         int B, int T, int H, int nb) {
+    int idx = blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= H * nb) return;
+    int k = idx % nb, h = idx / nb;
+    float acc = dRelBias[idx];
+    for (int b = 0; b < B; b++) {
+        const float* DS = dsc + ((long long)b * H + h) * T * T;
+        for (int t = 0; t < T; t++)
+            for (int s = 0; s <= t; s++)
+                if (buckets[t - s] == k) acc = __fadd_rn(acc, DS[(long long)t * T + s]);
+    }
+    dRelBias[idx] = acc;
+}
+
+// ------------------------------------------------------------------ elementwise
+
+extern "C" __global__ void relu_gate_fwd(float* out, const float* gate, const float* up, long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = __fmul_rn(fmaxf(gate[i], 0.0f), up[i]);
+}
+
+extern "C" __global__ void relu_gate_bwd(float* dgate, float* dup, const float* dout, const float* gate,
+                                         const float* up, long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    float g = gate[i], d = dout[i];
+    if (g > 0.0f) dgate[i] = __fadd_rn(dgate[i], __fmul_rn(d, up[i]));
+    dup[i] = __fadd_rn(dup[i], __fmul_rn(fmaxf(g, 0.0f), d));
+}
+
+extern "C" __global__ void add_kernel(float* out, const float* a, const float* b, long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = __fadd_rn(a[i], b[i]);
+}
+
+extern "C" __global__ void scale_kernel(float* x, long long n, float s) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = __fmul_rn(x[i], s);
+}
+
+// ------------------------------------------------------------------ embedding
+
+extern "C" __global__ void embed_fwd(float* out, const float* table, const int* tokens, int rows, int c) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long)rows * c) return;
+    int r = i / c, col = i % c;
+    out[i] = table[(long long)tokens[r] * c + col];
+}
+
+// Backward without atomics: block g owns the distinct token toks[g]; its rows are
+// order[starts[g]..starts[g+1]) in increasing r (a stable bucket sort done by the host), added in
+// that order, so dtable[v,:] = ((dtable[v,:] + dout[r0,:]) + dout[r1,:]) + ...
+extern "C" __global__ void embed_bwd(float* dtable, const float* dout, const int* order, const int* starts,
+                                     const int* toks, int c) {
+    int g = blockIdx.x;
+    int col = blockIdx.y * blockDim.x + threadIdx.x;
+    if (col >= c) return;
+    float* dst = dtable + (long long)toks[g] * c + col;
+    float acc = *dst;
+    for (int i = starts[g]; i < starts[g + 1]; i++) acc = __fadd_rn(acc, dout[(long long)order[i] * c + col]);
+    *dst = acc;
+}
+
+// ------------------------------------------------------------------ cross-entropy with z-loss
+// One warp per row: max (order-free), then the canonical 16-partial sum of exp(l − max).
+extern "C" __global__ void ce_fwd(float* loss, float* lse, const float* logits, const int* targets,
+                                  int rows, int vocab, float zLoss) {
+    int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    int lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    const float* l = logits + (long long)row * vocab;
+    int tgt = targets[row];
+    float mx = __int_as_float(0xff800000);
+    for (int i = lane; i < vocab; i += 32) mx = fmaxf(mx, l[i]);
+    for (int o = 16; o >= 1; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(NCT_FULL, mx, o));
+    float p = 0.0f;
+    if (lane < 16) for (int i = lane; i < vocab; i += 16) p = __fadd_rn(p, nct_exp(__fsub_rn(l[i], mx)));
+    float sum = tree16_warp(p);
+    if (lane == 0) {
+        float z = __fadd_rn(mx, nct_log(sum));
+        lse[row] = z;
+        loss[row] = tgt < 0 ? 0.0f : __fadd_rn(__fsub_rn(z, l[tgt]), __fmul_rn(zLoss, __fmul_rn(z, z)));
+    }
+}
+
+// dlogits = scale·(exp(l − lse)·(1 + 2·zLoss·lse) − [i == target]); 0 for padding rows.
+extern "C" __global__ void ce_bwd(float* dlogits, const float* logits, const float* lse, const int* targets,
+                                  int rows, int vocab, float zLoss, float scale) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long)rows * vocab) return;
+    int r = i / vocab, col = i % vocab;
+    int tgt = targets[r];
+    if (tgt < 0) { dlogits[i] = 0.0f; return; }
+    float z = lse[r];
+    float sm = nct_exp(__fsub_rn(logits[i], z));
+    float f = __fadd_rn(1.0f, __fmul_rn(__fmul_rn(2.0f, zLoss), z));
+    float g = __fmul_rn(sm, f);
+    if (col == tgt) g = __fsub_rn(g, 1.0f);
+    dlogits[i] = __fmul_rn(scale, g);
+}
+
+// ------------------------------------------------------------------ optimizers and reductions
+
+extern "C" __global__ void adamw_kernel(float* p, const float* g, float* m, float* v, long long n,
+                                        float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    float gi = g[i];
+    float mi = __fmaf_rn(b1, m[i], __fmul_rn(__fsub_rn(1.0f, b1), gi));
+    float vi = __fmaf_rn(b2, v[i], __fmul_rn(__fsub_rn(1.0f, b2), __fmul_rn(gi, gi)));
+    m[i] = mi;
+    v[i] = vi;
+    float mh = __fdiv_rn(mi, c1);
+    float vh = __fdiv_rn(vi, c2);
+    float u = __fadd_rn(__fdiv_rn(mh, __fadd_rn(__fsqrt_rn(vh), eps)), __fmul_rn(wd, p[i]));
+    p[i] = __fsub_rn(p[i], __fmul_rn(lr, u));
+}
+
+// Canonical 16-partial sum of x² (fma) over n elements, by one warp: partial j is lane j's
+// sequential chain over i = j, j+16, ...; result to out[0].
+extern "C" __global__ void sum_squares_kernel(float* out, const float* x, long long n) {
+    int lane = threadIdx.x & 31;
+    float p = 0.0f;
+    if (lane < 16) for (long long i = lane; i < n; i += 16) p = __fmaf_rn(x[i], x[i], p);
+    float s = tree16_warp(p);
+    if (lane == 0) out[0] = s;
+}
