@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
 import org.nct.kernels.Parallel;
 
-/** Vector API GEMM: register-tiled broadcast micro-kernels over packed panels. PLACEHOLDER: replaced by the GEMM work. */
+/** Vector API GEMM. INTERIM: forwards to ScalarGemm (same bits) until the tiled kernels land on branch gemm. */
 public final class VectorGemm {
 
     private final VectorSpecies<Float> species;
@@ -13,18 +13,21 @@ public final class VectorGemm {
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
         this.species = species;
         this.pool = pool;
+        this.interim = new ScalarGemm(pool);
     }
 
+    private final ScalarGemm interim;
+
     public void matmul(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
-        throw new UnsupportedOperationException("VectorGemm.matmul is not implemented yet");
+        interim.matmul(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
     }
 
     public void matmulBackwardData(MemorySegment dx, long dxOff, MemorySegment dy, long dyOff, MemorySegment w, long wOff, int m, int k, int n, boolean accumulate) {
-        throw new UnsupportedOperationException("VectorGemm.matmulBackwardData is not implemented yet");
+        interim.matmulBackwardData(dx, dxOff, dy, dyOff, w, wOff, m, k, n, accumulate);
     }
 
     public void matmulBackwardWeight(MemorySegment dw, long dwOff, MemorySegment dy, long dyOff, MemorySegment x, long xOff, int m, int k, int n, boolean accumulate) {
-        throw new UnsupportedOperationException("VectorGemm.matmulBackwardWeight is not implemented yet");
+        interim.matmulBackwardWeight(dw, dwOff, dy, dyOff, x, xOff, m, k, n, accumulate);
     }
 
 }
