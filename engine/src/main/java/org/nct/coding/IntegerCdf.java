@@ -71,6 +71,40 @@ public final class IntegerCdf {
             cum[i + 1] = q;
             s += q;
         }
+        spread(cum, s, argmax, total);
+    }
+
+    /**
+     * Fills {@code cum[0..256]} from non-negative integer weights (e.g. byte counts), total
+     * {@code 2^precision}: {@code f_i = 1 + floor(w_i·(T−256)/Σw)}, the remainder to the largest
+     * weight (lowest index on ties); all-zero weights give the uniform table.
+     */
+    public static void fromWeights(long[] weights, int precision, int[] cum) {
+        int total = 1 << checkPrecision(precision);
+        long s = 0;
+        int argmax = 0;
+        for (int i = 0; i < SYMBOLS; i++) {
+            long w = weights[i];
+            if (w < 0 || w > (1L << 40)) throw new IllegalArgumentException("weight out of range: " + w);
+            if (w > weights[argmax]) argmax = i;
+            s += w;
+        }
+        if (s == 0) {
+            for (int i = 0; i <= SYMBOLS; i++) cum[i] = i * (total / SYMBOLS);
+            return;
+        }
+        long spread = total - SYMBOLS;
+        int sumF = 0;
+        for (int i = 0; i < SYMBOLS; i++) {
+            int f = 1 + (int) ((weights[i] * spread) / s);
+            cum[i + 1] = f;
+            sumF += f;
+        }
+        finish(cum, argmax, total, sumF);
+    }
+
+    /** Weights (≤ 2^30) in cum[1..256] → counts → prefix sums. */
+    private static void spread(int[] cum, long s, int argmax, int total) {
         long spread = total - SYMBOLS;
         int sumF = 0;
         for (int i = 0; i < SYMBOLS; i++) {
@@ -78,6 +112,10 @@ public final class IntegerCdf {
             cum[i + 1] = f;
             sumF += f;
         }
+        finish(cum, argmax, total, sumF);
+    }
+
+    private static void finish(int[] cum, int argmax, int total, int sumF) {
         cum[argmax + 1] += total - sumF;
         cum[0] = 0;
         for (int i = 1; i <= SYMBOLS; i++) cum[i] += cum[i - 1];
