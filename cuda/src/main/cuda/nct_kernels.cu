@@ -262,7 +262,8 @@ extern "C" __global__ void rmsnorm_fwd(float* out, float* rstd, const float* x, 
     for (int i = lane; i < c; i += 32) o[i] = __fmul_rn(__fmul_rn(xr[i], rs), gain[i]);
 }
 
-// dx[r,i] += rstd·(g_i − xhat_i·(dot16(g, xhat)/C)), g = dout·gain, xhat = x·rstd.
+// s = 16-partial sum of fma(dout·gain, x, p); c2 = (s·(rs·rs))/C;
+// dx[r,i] = dx[r,i] + rs·fma(−x, c2, dout·gain).
 extern "C" __global__ void rmsnorm_bwd_dx(float* dx, const float* dout, const float* x, const float* gain,
                                           const float* rstd, int rows, int c) {
     int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
@@ -272,19 +273,13 @@ extern "C" __global__ void rmsnorm_bwd_dx(float* dx, const float* dout, const fl
     const float* dr = dout + (long long)row * c;
     float rs = rstd[row];
     float p = 0.0f;
-    if (lane < 16) for (int i = lane; i < c; i += 16) {
-        float g = __fmul_rn(dr[i], gain[i]);
-        float xh = __fmul_rn(xr[i], rs);
-        p = __fmaf_rn(g, xh, p);
-    }
-    float dot = tree16_warp(p);
-    float mean = __fdiv_rn(dot, (float)c);
+    if (lane < 16) for (int i = lane; i < c; i += 16) p = __fmaf_rn(__fmul_rn(dr[i], gain[i]), xr[i], p);
+    float sum = tree16_warp(p);
+    float c2 = __fdiv_rn(__fmul_rn(sum, __fmul_rn(rs, rs)), (float)c);
     float* o = dx + (long long)row * c;
     for (int i = lane; i < c; i += 32) {
-        float g = __fmul_rn(dr[i], gain[i]);
-        float xh = __fmul_rn(xr[i], rs);
-        float d = __fmul_rn(rs, __fsub_rn(g, __fmul_rn(xh, mean)));
-        o[i] = __fadd_rn(o[i], d);
+        float t = __fmaf_rn(-xr[i], c2, __fmul_rn(dr[i], gain[i]));
+        o[i] = __fadd_rn(o[i], __fmul_rn(rs, t));
     }
 }
 
@@ -296,7 +291,7 @@ extern "C" __global__ void rmsnorm_bwd_dgain(float* dgain, const float* dout, co
     float acc = dgain[i];
     for (int r = 0; r < rows; r++) {
         long long o = (long long)r * c + i;
-        acc = __fmaf_rn(dout[o], __fmul_rn(x[o], rstd[r]), acc);
+        acc = __fmaf_rn(__fmul_rn(x[o], rstd[r]), dout[o], acc);
     }
     dgain[i] = acc;
 }
@@ -345,6 +340,8 @@ extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, co
     attn_row_warp(out + ((long long)b * T + t) * HD + (long long)h * D, base + (long long)t * row + (long long)h * D,
                   base + HD + (long long)h * D, base + 2 * HD + (long long)h * D, row,
                   relBias + (long long)h * nb, buckets, sc, t, D, scale);
+    int lane = threadIdx.x & 31;
+    for (int s = t + 1 + lane; s < T; s += 32) sc[s] = 0.0f;
 }
 
 // Batched incremental decoding: sequence i, head h reads its cache at kCache + i·seqStride
@@ -362,9 +359,9 @@ extern "C" __global__ void attn_rows(float* out, long long outStride, const floa
                   relBias + (long long)h * nb, buckets, scratch + (long long)w * scratchRow, pos[i], D, scale);
 }
 
-// Backward, step 1 (one warp per query row (b,h,t)): dp[s] = dot16(dout_t, v_s);
-// dsum = the canonical 16-partial sum over s of p[s]·dp[s]; ds[s] = p[s]·(dp[s] − dsum) (stored
-// in dsc, same layout as att); dq_t[d] += scale·(chain over s of fma(ds[s], k_s[d], acc)).
+// Backward, step 1 (one warp per query row (b,h,t)): dP[s] = dot16(dout_t, v_s); rowDot = the
+// 16-partial sum over s of fma(p[s], dP[s]); ds[s] = p[s]·(dP[s] − rowDot), stored unscaled in dsc
+// (same layout as att); dq_t = chain over s of fma(ds[s]·scale, k_s, dq_t) from dq_t's value.
 extern "C" __global__ void attn_bwd_rows(float* dqkv, float* dsc, const float* dout, const float* qkv,
                                          const float* att, int B, int T, int H, int D, float scale) {
     int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
@@ -380,20 +377,22 @@ extern "C" __global__ void attn_bwd_rows(float* dqkv, float* dsc, const float* d
     __syncwarp();
     float part = 0.0f;
     if (lane < 16) for (int s = lane; s <= t; s += 16) part = __fmaf_rn(p[s], ds[s], part);
-    float dsum = tree16_warp(part);
+    float rowDot = tree16_warp(part);
     __syncwarp();
-    for (int s = lane; s <= t; s += 32) ds[s] = __fmul_rn(p[s], __fsub_rn(ds[s], dsum));
+    for (int s = lane; s <= t; s += 32) ds[s] = __fmul_rn(p[s], __fsub_rn(ds[s], rowDot));
     __syncwarp();
     float* dq = dqkv + ((long long)b * T + t) * row + (long long)h * D;
     for (int dd = lane; dd < D; dd += 32) {
-        float acc = 0.0f;
-        for (int s = 0; s <= t; s++) acc = __fmaf_rn(ds[s], base[(long long)s * row + HD + (long long)h * D + dd], acc);
-        dq[dd] = __fadd_rn(dq[dd], __fmul_rn(acc, scale));
+        float acc = dq[dd];
+        for (int s = 0; s <= t; s++)
+            acc = __fmaf_rn(__fmul_rn(ds[s], scale), base[(long long)s * row + HD + (long long)h * D + dd], acc);
+        dq[dd] = acc;
     }
 }
 
-// Backward, step 2 (one thread per (b, h, s, d)): dk_s[d] += scale·(chain over t = s..T-1 of
-// fma(ds[t][s], q_t[d], acc)); dv_s[d] += chain over t of fma(p[t][s], dout_t[d], acc).
+// Backward, step 2 (one thread per (b, h, s, d)): dk_s = chain over t = s..T-1 of
+// fma(ds[t][s]·scale, q_t, dk_s); dv_s = chain over t of fma(p[t][s], dout_t, dv_s); both from
+// the values dqkv holds.
 extern "C" __global__ void attn_bwd_kv(float* dqkv, const float* dsc, const float* dout, const float* qkv,
                                        const float* att, int B, int T, int H, int D, float scale) {
     long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
@@ -403,30 +402,44 @@ extern "C" __global__ void attn_bwd_kv(float* dqkv, const float* dsc, const floa
     const float* base = qkv + (long long)b * T * row;
     const float* P = att + ((long long)b * H + h) * T * T;
     const float* DS = dsc + ((long long)b * H + h) * T * T;
-    float ak = 0.0f, av = 0.0f;
+    float* g = dqkv + (long long)b * T * row + (long long)s * row + (long long)h * D + dd;
+    float ak = g[HD], av = g[2 * HD];
     for (int t = s; t < T; t++) {
-        ak = __fmaf_rn(DS[(long long)t * T + s], base[(long long)t * row + (long long)h * D + dd], ak);
+        ak = __fmaf_rn(__fmul_rn(DS[(long long)t * T + s], scale), base[(long long)t * row + (long long)h * D + dd], ak);
         av = __fmaf_rn(P[(long long)t * T + s], dout[((long long)b * T + t) * HD + (long long)h * D + dd], av);
     }
-    float* g = dqkv + (long long)b * T * row + (long long)s * row + (long long)h * D + dd;
-    g[HD] = __fadd_rn(g[HD], __fmul_rn(ak, scale));
-    g[2 * HD] = __fadd_rn(g[2 * HD], av);
+    g[HD] = ak;
+    g[2 * HD] = av;
 }
 
-// Backward, step 3 (one thread per (h, bucket)): dRelBias[h,k] += sum over b, t, s ≤ t (in that
-// order) of ds[b,h,t,s] where bucket(t−s) = k.
-extern "C" __global__ void attn_bwd_bias(float* dRelBias, const float* dsc, const int* buckets,
-                                         int B, int T, int H, int nb) {
+// Backward, step 3 (one thread per (b, h, bucket k)): partial = 0 + ds[t][s] over t in order, s
+// in order, for the s with bucket(t − s) = k (a contiguous range of distances).
+extern "C" __global__ void attn_bwd_bias_partial(float* partials, const float* dsc, const int* buckets,
+                                                 int B, int T, int H, int nb) {
+    int idx = blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= B * H * nb) return;
+    int k = idx % nb, bh = idx / nb;
+    int lo = -1, hi = -2;
+    for (int n = 0; n < T; n++) {
+        if (buckets[n] == k) { if (lo < 0) lo = n; hi = n; }
+    }
+    float acc = 0.0f;
+    if (lo >= 0) {
+        const float* DS = dsc + (long long)bh * T * T;
+        for (int t = lo; t < T; t++) {
+            int s0 = max(0, t - hi), s1 = t - lo;
+            for (int s = s0; s <= s1; s++) acc = __fadd_rn(acc, DS[(long long)t * T + s]);
+        }
+    }
+    partials[idx] = acc;
+}
+
+// dRelBias[h,k] = dRelBias[h,k] + partial(seq 0) + partial(seq 1) + ... (sequences in order).
+extern "C" __global__ void attn_bwd_bias(float* dRelBias, const float* partials, int B, int H, int nb) {
     int idx = blockIdx.x * blockDim.x + threadIdx.x;
     if (idx >= H * nb) return;
-    int k = idx % nb, h = idx / nb;
     float acc = dRelBias[idx];
-    for (int b = 0; b < B; b++) {
-        const float* DS = dsc + ((long long)b * H + h) * T * T;
-        for (int t = 0; t < T; t++)
-            for (int s = 0; s <= t; s++)
-                if (buckets[t - s] == k) acc = __fadd_rn(acc, DS[(long long)t * T + s]);
-    }
+    for (int b = 0; b < B; b++) acc = __fadd_rn(acc, partials[(long long)b * H * nb + idx]);
     dRelBias[idx] = acc;
 }
 
@@ -497,7 +510,7 @@ extern "C" __global__ void ce_fwd(float* loss, float* lse, const float* logits, 
     if (lane == 0) {
         float z = __fadd_rn(mx, nct_log(sum));
         lse[row] = z;
-        loss[row] = tgt < 0 ? 0.0f : __fadd_rn(__fsub_rn(z, l[tgt]), __fmul_rn(zLoss, __fmul_rn(z, z)));
+        loss[row] = tgt < 0 ? 0.0f : __fadd_rn(__fsub_rn(z, l[tgt]), __fmul_rn(__fmul_rn(zLoss, z), z));
     }
 }
 
@@ -519,19 +532,104 @@ extern "C" __global__ void ce_bwd(float* dlogits, const float* logits, const flo
 
 // ------------------------------------------------------------------ optimizers and reductions
 
+// m = fma(b1, m, (1−b1)·g); v = fma(b2, v, ((1−b2)·g)·g); u = fma(wd, p, (m/c1)/(sqrt(v/c2)+eps));
+// p = fma(−lr, u, p).
 extern "C" __global__ void adamw_kernel(float* p, const float* g, float* m, float* v, long long n,
                                         float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
     long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n) return;
     float gi = g[i];
     float mi = __fmaf_rn(b1, m[i], __fmul_rn(__fsub_rn(1.0f, b1), gi));
-    float vi = __fmaf_rn(b2, v[i], __fmul_rn(__fsub_rn(1.0f, b2), __fmul_rn(gi, gi)));
+    float vi = __fmaf_rn(b2, v[i], __fmul_rn(__fmul_rn(__fsub_rn(1.0f, b2), gi), gi));
     m[i] = mi;
     v[i] = vi;
-    float mh = __fdiv_rn(mi, c1);
-    float vh = __fdiv_rn(vi, c2);
-    float u = __fadd_rn(__fdiv_rn(mh, __fadd_rn(__fsqrt_rn(vh), eps)), __fmul_rn(wd, p[i]));
-    p[i] = __fsub_rn(p[i], __fmul_rn(lr, u));
+    float pi = p[i];
+    float u = __fmaf_rn(wd, pi, __fdiv_rn(__fdiv_rn(mi, c1), __fadd_rn(__fsqrt_rn(__fdiv_rn(vi, c2)), eps)));
+    p[i] = __fmaf_rn(-lr, u, pi);
+}
+
+// ------------------------------------------------------------------ Adafactor (T5X), one tensor
+// Factored: (1) per row (a warp): mean = sum16(fma(g,g,eps1))/cols, vr = fma(b2, vr, omb·mean);
+// (2) per column (a thread): col = chain over rows of col + fma(g,g,eps1); vc = fma(b2, vc,
+// omb·(col/rows)); cf = 1/sqrt(vc); (3) meanVr = sum16(vr)/rows; (4) u = (g·(1/sqrt(vr/meanVr)))·cf.
+// Unfactored: v = fma(b2, v, omb·fma(g,g,eps1)); u = g·(1/sqrt(v)).
+// Then rmsU = sqrt(dot16(u,u)/n), rmsP = sqrt(dot16(p,p)/n) (one warp each), and
+// p = p − (lr·max(eps2, rmsP))·(u/max(1, rmsU/clip)).
+extern "C" __global__ void ada_rows(float* vr, const float* g, int rows, int cols, float beta2, float eps1) {
+    int r = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    int lane = threadIdx.x & 31;
+    if (r >= rows) return;
+    const float* gr = g + (long long)r * cols;
+    float p = 0.0f;
+    if (lane < 16) for (int j = lane; j < cols; j += 16) p = __fadd_rn(p, __fmaf_rn(gr[j], gr[j], eps1));
+    float sum = tree16_warp(p);
+    if (lane == 0) {
+        float mean = __fdiv_rn(sum, (float)cols);
+        vr[r] = __fmaf_rn(beta2, vr[r], __fmul_rn(__fsub_rn(1.0f, beta2), mean));
+    }
+}
+
+extern "C" __global__ void ada_cols(float* vc, float* colFactor, const float* g, int rows, int cols,
+                                    float beta2, float eps1) {
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= cols) return;
+    float acc = 0.0f;
+    for (int r = 0; r < rows; r++) {
+        float x = g[(long long)r * cols + j];
+        acc = __fadd_rn(acc, __fmaf_rn(x, x, eps1));
+    }
+    float v = __fmaf_rn(beta2, vc[j], __fmul_rn(__fsub_rn(1.0f, beta2), __fdiv_rn(acc, (float)rows)));
+    vc[j] = v;
+    colFactor[j] = __fdiv_rn(1.0f, __fsqrt_rn(v));
+}
+
+// out[0] = sum16(x[0..n)) / n  (one warp)
+extern "C" __global__ void mean16_kernel(float* out, const float* x, int n) {
+    int lane = threadIdx.x & 31;
+    float p = 0.0f;
+    if (lane < 16) for (int i = lane; i < n; i += 16) p = __fadd_rn(p, x[i]);
+    float s = tree16_warp(p);
+    if (lane == 0) out[0] = __fdiv_rn(s, (float)n);
+}
+
+extern "C" __global__ void ada_factored_u(float* u, const float* g, const float* vr, const float* colFactor,
+                                          const float* meanVr, int rows, int cols) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (long long)rows * cols) return;
+    int r = i / cols, j = i % cols;
+    float rf = __fdiv_rn(1.0f, __fsqrt_rn(__fdiv_rn(vr[r], meanVr[0])));
+    u[i] = __fmul_rn(__fmul_rn(g[i], rf), colFactor[j]);
+}
+
+extern "C" __global__ void ada_unfactored_u(float* u, const float* g, float* v, long long n, float beta2, float eps1) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    float gi = g[i];
+    float vi = __fmaf_rn(beta2, v[i], __fmul_rn(__fsub_rn(1.0f, beta2), __fmaf_rn(gi, gi, eps1)));
+    v[i] = vi;
+    u[i] = __fmul_rn(gi, __fdiv_rn(1.0f, __fsqrt_rn(vi)));
+}
+
+// dots[0] = dot16(u,u), dots[1] = dot16(p,p): two warps, one each.
+extern "C" __global__ void ada_dots(float* dots, const float* u, const float* p, long long n) {
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const float* x = warp == 0 ? u : p;
+    float acc = 0.0f;
+    if (lane < 16) for (long long i = lane; i < n; i += 16) acc = __fmaf_rn(x[i], x[i], acc);
+    float s = tree16_warp(acc);
+    if (lane == 0) dots[warp] = s;
+}
+
+extern "C" __global__ void ada_update(float* p, const float* u, const float* dots, long long n, float lr,
+                                      float eps2, float clip) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    float fn = (float)n;
+    float rmsU = __fsqrt_rn(__fdiv_rn(dots[0], fn));
+    float denom = fmaxf(1.0f, __fdiv_rn(rmsU, clip));
+    float rmsP = __fsqrt_rn(__fdiv_rn(dots[1], fn));
+    float step = __fmul_rn(lr, fmaxf(eps2, rmsP));
+    p[i] = __fsub_rn(p[i], __fmul_rn(step, __fdiv_rn(u[i], denom)));
 }
 
 // Canonical 16-partial sum of x² (fma) over n elements, by one warp: partial j is lane j's

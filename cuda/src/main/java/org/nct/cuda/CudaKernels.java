@@ -446,10 +446,13 @@ public final class CudaKernels implements Kernels {
         long pq = arg(3, qkv, qkvOff, b * t * 3 * hd, true, false);
         long pa = arg(4, att, attOff, (long) b * h * t * t, true, false);
         long bt = bucketTable(t, numBuckets, maxDistance);
-        long ds = scratch((long) b * h * t * t * 4);
+        long nPart = (long) b * h * numBuckets;
+        long part = scratch(((long) b * h * t * t + nPart) * 4);
+        long ds = part + nPart * 4;
         launch("attn_bwd_rows", blocks((long) b * h * t, 4), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
         launch("attn_bwd_kv", blocks(b * t * hd, 128), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
-        launch("attn_bwd_bias", blocks((long) h * numBuckets, 32), 1, 32, pdr, ds, bt, b, t, h, numBuckets);
+        launch("attn_bwd_bias_partial", blocks(nPart, 64), 1, 64, part, ds, bt, b, t, h, numBuckets);
+        launch("attn_bwd_bias", blocks((long) h * numBuckets, 64), 1, 64, pdr, part, b, h, numBuckets);
         finish();
     }
 
@@ -663,7 +666,27 @@ public final class CudaKernels implements Kernels {
                           MemorySegment vc, long vcOff, MemorySegment v, long vOff, MemorySegment scratchSeg,
                           long sOff, int rows, int cols, boolean factored, float lr, float beta2, float eps1,
                           float eps2, float clip) {
-        throw new UnsupportedOperationException("adafactor on the GPU: pending");
+        enter();
+        long n = (long) rows * cols;
+        long pp = arg(0, p, pOff, n, true, true);
+        long pg = arg(1, g, gOff, n, true, false);
+        long pu = arg(2, scratchSeg, sOff, n, false, true);
+        // backend scratch: dots (2), meanVr (1), column factors (cols)
+        long sc = scratch((3L + cols) * 4);
+        if (factored) {
+            long pvr = arg(3, vr, vrOff, rows, true, true);
+            long pvc = arg(4, vc, vcOff, cols, true, true);
+            launch("ada_rows", blocks(rows, 4), 1, 128, pvr, pg, rows, cols, beta2, eps1);
+            launch("ada_cols", blocks(cols, 128), 1, 128, pvc, sc + 12, pg, rows, cols, beta2, eps1);
+            launch("mean16_kernel", 1, 1, 32, sc + 8, pvr, rows);
+            launch("ada_factored_u", blocks(n, 256), 1, 256, pu, pg, pvr, sc + 12, sc + 8, rows, cols);
+        } else {
+            long pv = arg(3, v, vOff, n, true, true);
+            launch("ada_unfactored_u", blocks(n, 256), 1, 256, pu, pg, pv, n, beta2, eps1);
+        }
+        launch("ada_dots", 1, 1, 64, sc, pu, pp, n);
+        launch("ada_update", blocks(n, 256), 1, 256, pp, pu, sc, n, lr, eps2, clip);
+        finish();
     }
 
     @Override
