@@ -641,3 +641,17 @@ extern "C" __global__ void sum_squares_kernel(float* out, const float* x, long l
     float s = tree16_warp(p);
     if (lane == 0) out[0] = s;
 }
+
+// ------------------------------------------------------------------ incremental decoding helpers
+// Sequence i's k and v (from its qkv row, (3·A) floats: q, k, v) go to row pos[i] of its caches
+// (cache of sequence i at i·seqStride, rows of A floats).
+extern "C" __global__ void kv_store(float* kCache, float* vCache, const float* qkv, const int* pos,
+                                    long long seqStride, int nseq, int A) {
+    long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (long long)nseq * A) return;
+    int i = idx / A, j = idx % A;
+    const float* row = qkv + (long long)i * 3 * A;
+    long long o = i * seqStride + (long long)pos[i] * A + j;
+    kCache[o] = row[A + j];
+    vCache[o] = row[2 * A + j];
+}

@@ -338,6 +338,12 @@ public final class CudaKernels implements Kernels {
         return (n + per - 1) / per;
     }
 
+    private void requireDevice(MemorySegment... segs) {
+        for (MemorySegment s : segs) {
+            if (!isDevice(s)) throw new IllegalArgumentException("this batched kernel takes device segments only");
+        }
+    }
+
     private void enter() {
         cuCtxSetCurrent(ctx);
         pendingOut = 0;
@@ -488,10 +494,23 @@ public final class CudaKernels implements Kernels {
                               MemorySegment relBias, long rbOff, MemorySegment pos, MemorySegment scratchSeg,
                               int maxPos, int nseq, int h, int d, int numBuckets, int maxDistance, float scale) {
         enter();
+        requireDevice(out, q, kCache, vCache, relBias, pos, scratchSeg);
         long bt = bucketTable(maxPos + 1, numBuckets, maxDistance);
         launch("attn_rows", blocks((long) nseq * h, 4), 1, 128, out.address(), outStride, q.address(), qStride,
                 kCache.address(), vCache.address(), seqStride, kvStride, relBias.address() + rbOff * 4, bt,
                 pos.address(), scratchSeg.address(), (long) (maxPos + 1), nseq, h, d, numBuckets, scale);
+    }
+
+    /**
+     * Incremental decoding (device segments): the k and v parts of each sequence's qkv row (3·A
+     * floats) go to row pos[i] of that sequence's caches (sequence i at i·seqStride, rows of A).
+     */
+    public void storeKv(MemorySegment kCache, MemorySegment vCache, MemorySegment qkv, MemorySegment pos,
+                        long seqStride, int nseq, int a) {
+        enter();
+        requireDevice(kCache, vCache, qkv, pos);
+        launch("kv_store", blocks((long) nseq * a, 256), 1, 256, kCache.address(), vCache.address(), qkv.address(),
+                pos.address(), seqStride, nseq, a);
     }
 
     // ------------------------------------------------------------------ elementwise
