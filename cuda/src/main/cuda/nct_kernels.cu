@@ -610,14 +610,73 @@ extern "C" __global__ void ada_unfactored_u(float* u, const float* g, float* v, 
     u[i] = __fmul_rn(gi, __fdiv_rn(1.0f, __fsqrt_rn(vi)));
 }
 
-// dots[0] = dot16(u,u), dots[1] = dot16(p,p): two warps, one each.
+// Canonical 16-partial sum of squares of x[0..n) by one block of 256 threads: warp 0's lanes
+// 0..15 run the 16 sequential chains over chunks in shared memory while warps 1..7 load the next
+// chunk (double buffering); result in thread 0.
+#define SQ_CHUNK 4096
+__device__ float sumsq16_block(const float* __restrict__ x, long long n) {
+    __shared__ float buf[2][SQ_CHUNK];
+    int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    long long nch = (n + SQ_CHUNK - 1) / SQ_CHUNK;
+    float p = 0.0f;
+    if (nch > 0) {
+        int len0 = (int)min((long long)SQ_CHUNK, n);
+        for (int i = tid; i < len0; i += blockDim.x) buf[0][i] = x[i];
+    }
+    __syncthreads();
+    for (long long c = 0; c < nch; c++) {
+        int cur = (int)(c & 1);
+        if (warp != 0) {
+            if (c + 1 < nch) {
+                long long base = (c + 1) * SQ_CHUNK;
+                int len = (int)min((long long)SQ_CHUNK, n - base);
+                for (int i = tid - 32; i < len; i += blockDim.x - 32) buf[cur ^ 1][i] = x[base + i];
+            }
+        } else if (lane < 16) {
+            int len = (int)min((long long)SQ_CHUNK, n - c * SQ_CHUNK);
+            const float* bb = buf[cur];
+            for (int i = lane; i < len; i += 16) p = __fmaf_rn(bb[i], bb[i], p);
+        }
+        __syncthreads();
+    }
+    float s = 0.0f;
+    if (warp == 0) s = tree16_warp(p);
+    return s;
+}
+
+// dots[0] = dot16(u,u) (block 0), dots[1] = dot16(p,p) (block 1); 256 threads each.
 extern "C" __global__ void ada_dots(float* dots, const float* u, const float* p, long long n) {
-    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const float* x = warp == 0 ? u : p;
+    float s = sumsq16_block(blockIdx.x == 0 ? u : p, n);
+    if (threadIdx.x == 0) dots[blockIdx.x] = s;
+}
+
+// Fast profile: sum of squares in two stages (block partials, then one block), not the canonical
+// order. partials: gridDim.x floats.
+extern "C" __global__ void sumsq_fast_partials(float* partials, const float* x, long long n) {
+    __shared__ float red[256];
     float acc = 0.0f;
-    if (lane < 16) for (long long i = lane; i < n; i += 16) acc = __fmaf_rn(x[i], x[i], acc);
-    float s = tree16_warp(acc);
-    if (lane == 0) dots[warp] = s;
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        acc = __fmaf_rn(x[i], x[i], acc);
+    red[threadIdx.x] = acc;
+    __syncthreads();
+    for (int w = 128; w >= 1; w >>= 1) {
+        if (threadIdx.x < w) red[threadIdx.x] = __fadd_rn(red[threadIdx.x], red[threadIdx.x + w]);
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) partials[blockIdx.x] = red[0];
+}
+
+extern "C" __global__ void sum_fast_final(float* out, const float* partials, int n) {
+    __shared__ float red[256];
+    float acc = 0.0f;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) acc = __fadd_rn(acc, partials[i]);
+    red[threadIdx.x] = acc;
+    __syncthreads();
+    for (int w = 128; w >= 1; w >>= 1) {
+        if (threadIdx.x < w) red[threadIdx.x] = __fadd_rn(red[threadIdx.x], red[threadIdx.x + w]);
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[0] = red[0];
 }
 
 extern "C" __global__ void ada_update(float* p, const float* u, const float* dots, long long n, float lr,
@@ -632,14 +691,10 @@ extern "C" __global__ void ada_update(float* p, const float* u, const float* dot
     p[i] = __fsub_rn(p[i], __fmul_rn(step, __fdiv_rn(u[i], denom)));
 }
 
-// Canonical 16-partial sum of x² (fma) over n elements, by one warp: partial j is lane j's
-// sequential chain over i = j, j+16, ...; result to out[0].
+// Canonical 16-partial sum of x² (fma) over n elements: one block of 256 threads.
 extern "C" __global__ void sum_squares_kernel(float* out, const float* x, long long n) {
-    int lane = threadIdx.x & 31;
-    float p = 0.0f;
-    if (lane < 16) for (long long i = lane; i < n; i += 16) p = __fmaf_rn(x[i], x[i], p);
-    float s = tree16_warp(p);
-    if (lane == 0) out[0] = s;
+    float s = sumsq16_block(x, n);
+    if (threadIdx.x == 0) out[0] = s;
 }
 
 // ------------------------------------------------------------------ incremental decoding helpers

@@ -62,6 +62,8 @@ public final class CudaKernels implements Kernels {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
     private static final int STAGING_SLOTS = 8;
+    /** Blocks of the fast profile's two-stage sum of squares. */
+    private static final int FAST_PARTIALS = 512;
 
     private static String unavailable;
     private static boolean probed;
@@ -690,8 +692,8 @@ public final class CudaKernels implements Kernels {
         long pp = arg(0, p, pOff, n, true, true);
         long pg = arg(1, g, gOff, n, true, false);
         long pu = arg(2, scratchSeg, sOff, n, false, true);
-        // backend scratch: dots (2), meanVr (1), column factors (cols)
-        long sc = scratch((3L + cols) * 4);
+        // backend scratch: dots (2), meanVr (1), column factors (cols), fast-profile partials
+        long sc = scratch((3L + cols + FAST_PARTIALS) * 4);
         if (factored) {
             long pvr = arg(3, vr, vrOff, rows, true, true);
             long pvc = arg(4, vc, vcOff, cols, true, true);
@@ -703,7 +705,15 @@ public final class CudaKernels implements Kernels {
             long pv = arg(3, v, vOff, n, true, true);
             launch("ada_unfactored_u", blocks(n, 256), 1, 256, pu, pg, pv, n, beta2, eps1);
         }
-        launch("ada_dots", 1, 1, 64, sc, pu, pp, n);
+        if (profile == Profile.FAST) {
+            long part = sc + (3L + cols) * 4;
+            launch("sumsq_fast_partials", FAST_PARTIALS, 1, 256, part, pu, n);
+            launch("sum_fast_final", 1, 1, 256, sc, part, FAST_PARTIALS);
+            launch("sumsq_fast_partials", FAST_PARTIALS, 1, 256, part, pp, n);
+            launch("sum_fast_final", 1, 1, 256, sc + 4, part, FAST_PARTIALS);
+        } else {
+            launch("ada_dots", 2, 1, 256, sc, pu, pp, n);
+        }
         launch("ada_update", blocks(n, 256), 1, 256, pp, pu, sc, n, lr, eps2, clip);
         finish();
     }
@@ -713,7 +723,7 @@ public final class CudaKernels implements Kernels {
         enter();
         long px = arg(0, x, xOff, n, true, false);
         long out = scratch(4);
-        launch("sum_squares_kernel", 1, 1, 32, out, px, n);
+        launch("sum_squares_kernel", 1, 1, 256, out, px, n);
         cuMemcpyDtoH(Pointer.to(one), scratch, 4);
         return one[0];
     }
