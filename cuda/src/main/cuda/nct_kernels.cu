@@ -185,9 +185,9 @@ gemm_fast_tf32(float* __restrict__ C, const float* __restrict__ A, long long a_i
                const float* __restrict__ B, long long b_l, long long b_j, const float* __restrict__ bias,
                int R, int S, int L, int mode) {
     using namespace nvcuda;
-    __shared__ float As[FB][FK + 4];     // (i, l)
-    __shared__ float Bs[FK][FB + 4];     // (l, j)
-    __shared__ float Stage[8][16 * 16];
+    __shared__ __align__(128) float As[FB][FK + 4];     // (i, l)
+    __shared__ __align__(128) float Bs[FK][FB + 4];     // (l, j)
+    __shared__ __align__(128) float Stage[8][16 * 16];
     int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
     int wm = warp >> 1, wn = warp & 1;   // 4 x 2 warps, each 32 x 64
     int row0 = blockIdx.y * FB, col0 = blockIdx.x * FB;

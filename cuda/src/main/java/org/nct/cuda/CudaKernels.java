@@ -83,7 +83,9 @@ public final class CudaKernels implements Kernels {
             cuDeviceGetCount(count);
             if (count[0] == 0) unavailable = "the CUDA driver found no GPU";
         } catch (Throwable e) {
-            unavailable = "no usable CUDA driver (libcuda.so): " + e;
+            String m = String.valueOf(e.getMessage());
+            int nl = m.indexOf('\n');
+            unavailable = "no usable CUDA driver (libcuda.so.1): " + (nl < 0 ? m : m.substring(0, nl));
         }
         return unavailable;
     }
@@ -574,7 +576,9 @@ public final class CudaKernels implements Kernels {
                                  MemorySegment tokens, long tokOff, int rows, int c) {
         enter();
         long po = arg(0, out, outOff, (long) rows * c, false, true);
-        long pt = isDevice(table) ? arg(1, table, tOff, 1, true, false) : tableArg(table, tOff, tokens, tokOff, rows, c);
+        long pt = isDevice(table) ? arg(1, table, tOff, 1, true, false)
+                : isDevice(tokens) ? arg(1, table, tOff, table.byteSize() / 4 - tOff, true, false)
+                : tableArg(table, tOff, tokens, tokOff, rows, c);
         long pk = arg(2, tokens, tokOff, rows, true, false);
         launch("embed_fwd", blocks((long) rows * c, 256), 1, 256, po, pt, pk, rows, c);
         finish();

@@ -282,32 +282,34 @@ public final class GpuCheck {
         ModelConfig cfg = ModelConfig.preset(preset, BENCH_VOCAB);
         double[] tps = new double[2];
         int i = 0;
-        for (CudaKernels k : new CudaKernels[] {det, fast}) {
-            try (Weights w = Weights.init(cfg, 1); DeviceTrainer dt = new DeviceTrainer(k, w, BENCH_B, BENCH_T)) {
-                SplittableRandom rng = new SplittableRandom(2);
-                int n = BENCH_B * BENCH_T;
-                int[] in = randomTokens(rng, n, BENCH_VOCAB, false), tg = randomTokens(rng, n, BENCH_VOCAB, false);
-                float loss = 0;
-                for (int s = 1; s <= 2; s++) {   // warm-up
-                    loss = dt.forward(in, tg, BENCH_B, BENCH_T);
-                    dt.backward();
-                    dt.update(s);
+        SplittableRandom rng = new SplittableRandom(2);
+        int n = BENCH_B * BENCH_T;
+        int[] in = randomTokens(rng, n, BENCH_VOCAB, false), tg = randomTokens(rng, n, BENCH_VOCAB, false);
+        try (Weights w = Weights.init(cfg, 1)) {
+            for (CudaKernels k : new CudaKernels[] {det, fast}) {
+                try (DeviceTrainer dt = new DeviceTrainer(k, w, BENCH_B, BENCH_T)) {
+                    float loss = 0;
+                    for (int s = 1; s <= 2; s++) {   // warm-up
+                        loss = dt.forward(in, tg, BENCH_B, BENCH_T);
+                        dt.backward();
+                        dt.update(s);
+                    }
+                    k.synchronize();
+                    int steps = 6;
+                    long t0 = System.nanoTime();
+                    for (int s = 3; s < 3 + steps; s++) {
+                        loss = dt.forward(in, tg, BENCH_B, BENCH_T);
+                        dt.backward();
+                        dt.update(s);
+                    }
+                    k.synchronize();
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    tps[i] = (double) n * steps / sec;
+                    System.out.printf("bench train %s %s: %.0f tokens/s (%d steps of %d tokens in %.3f s, last loss %.4f)%n",
+                            preset, k.name(), tps[i], steps, n, sec, loss);
                 }
-                k.synchronize();
-                int steps = 6;
-                long t0 = System.nanoTime();
-                for (int s = 3; s < 3 + steps; s++) {
-                    loss = dt.forward(in, tg, BENCH_B, BENCH_T);
-                    dt.backward();
-                    dt.update(s);
-                }
-                k.synchronize();
-                double sec = (System.nanoTime() - t0) / 1e9;
-                tps[i] = (double) n * steps / sec;
-                System.out.printf("bench train %s %s: %.0f tokens/s (%d steps of %d tokens in %.3f s, last loss %.4f)%n",
-                        preset, k.name(), tps[i], steps, n, sec, loss);
+                i++;
             }
-            i++;
         }
         results.put("train_" + preset + "_det_tokens_per_s", String.format("%.0f", tps[0]));
         results.put("train_" + preset + "_fast_tokens_per_s", String.format("%.0f", tps[1]));
