@@ -82,20 +82,36 @@ public final class GpuCheck {
              CudaKernels fast = CudaKernels.open(CudaKernels.Profile.FAST)) {
             results.put("device", det.deviceName());
             System.out.println("gpu-check on " + det.deviceName());
-            boolean bitwise = kernels(cpu, det, fast);
-            bitwise &= trainingStep(cpu, det);
-            bitwise &= prefillVersusIncremental(cpu, det);
-            bitwise &= codingAcross(cpu, det);
+            boolean bitwise = guard("kernel checks", () -> kernels(cpu, det, fast));
+            bitwise &= guard("training step", () -> trainingStep(cpu, det));
+            bitwise &= guard("prefill vs incremental", () -> prefillVersusIncremental(cpu, det));
+            bitwise &= guard("coding across CPU and GPU", () -> codingAcross(cpu, det));
             results.put("checks_passed", passed + "/" + checks);
             results.put("cpu_gpu_bitwise", bitwise ? "yes" : "no");
             if (!quick) {
-                benchTraining(det, fast, "3m");
-                benchTraining(det, fast, "25m");
-                benchDecoding(det);
+                guard("bench 3m", () -> benchTraining(det, fast, "3m"));
+                guard("bench 25m", () -> benchTraining(det, fast, "25m"));
+                guard("bench decoding", () -> benchDecoding(det));
             }
         }
         System.out.println("checks passed: " + passed + "/" + checks);
         return passed == checks;
+    }
+
+    /** A stage of the check. */
+    private interface Stage {
+        boolean run();
+    }
+
+    /** Runs a stage; an exception is a failed check (printed), and the next stages still run. */
+    private boolean guard(String name, Stage stage) {
+        try {
+            return stage.run();
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace(System.out);
+            record(name, false, "threw " + e);
+            return false;
+        }
     }
 
     private void record(String name, boolean ok, String detail) {
@@ -278,7 +294,7 @@ public final class GpuCheck {
     /** The paper's M2 setting: 16-bit tokens (V = 65536), length 512; batch 8. */
     static final int BENCH_VOCAB = 65536, BENCH_T = 512, BENCH_B = 8;
 
-    private void benchTraining(CudaKernels det, CudaKernels fast, String preset) {
+    private boolean benchTraining(CudaKernels det, CudaKernels fast, String preset) {
         ModelConfig cfg = ModelConfig.preset(preset, BENCH_VOCAB);
         double[] tps = new double[2];
         int i = 0;
@@ -313,10 +329,11 @@ public final class GpuCheck {
         }
         results.put("train_" + preset + "_det_tokens_per_s", String.format("%.0f", tps[0]));
         results.put("train_" + preset + "_fast_tokens_per_s", String.format("%.0f", tps[1]));
+        return true;
     }
 
     /** M1 (3m, bytes) incremental decoding of 4096 sequences, positions 0..15 repeating (window-sized contexts). */
-    private void benchDecoding(CudaKernels det) {
+    private boolean benchDecoding(CudaKernels det) {
         ModelConfig cfg = ModelConfig.preset("3m", 256);
         int nseq = 4096, window = 16;
         try (Weights w = Weights.init(cfg, 1); DeviceDecoder dec = new DeviceDecoder(det, w, nseq, window)) {
@@ -338,5 +355,6 @@ public final class GpuCheck {
                     nseq, bps / 1e6, steps, sec);
             results.put("m1_3m_decode_MB_per_s", String.format("%.2f", bps / 1e6));
         }
+        return true;
     }
 }
