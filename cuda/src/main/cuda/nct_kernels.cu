@@ -112,21 +112,52 @@ __device__ float dot16_thread(const float* a, const float* b, int n) {
 #define GB 128
 #define GK 8
 
+// Thread (ty, tx) of 16 x 16 owns rows {ty*4 + i, 64 + ty*4 + i} and columns {tx*4 + j,
+// 64 + tx*4 + j} (i, j < 4) of the 128 x 128 tile: 16-byte shared-memory reads without bank
+// conflicts. The next K tile is fetched into registers while the current one is used.
+__device__ __forceinline__ void gemm_fetch(float* ra, float* rb, const float* __restrict__ A, long long a_i,
+                                           long long a_l, const float* __restrict__ B, long long b_l, long long b_j,
+                                           int R, int S, int L, int row0, int col0, int l0, int tid) {
+#pragma unroll
+    for (int q = 0; q < 4; q++) {
+        int e = tid + 256 * q;
+        int i, kk;
+        if (a_l == 1) { kk = e & 7; i = e >> 3; } else { i = e & 127; kk = e >> 7; }
+        int r = row0 + i, l = l0 + kk;
+        ra[q] = (r < R && l < L) ? A[r * a_i + l * a_l] : 0.0f;
+        int j;
+        if (b_l == 1) { kk = e & 7; j = e >> 3; } else { j = e & 127; kk = e >> 7; }
+        int c = col0 + j;
+        l = l0 + kk;
+        rb[q] = (c < S && l < L) ? B[l * b_l + c * b_j] : 0.0f;
+    }
+}
+
+__device__ __forceinline__ void gemm_stash(float (*As)[GB + 4], float (*Bs)[GB + 4], const float* ra, const float* rb,
+                                           long long a_l, long long b_l, int tid) {
+#pragma unroll
+    for (int q = 0; q < 4; q++) {
+        int e = tid + 256 * q;
+        if (a_l == 1) As[e & 7][e >> 3] = ra[q]; else As[e >> 7][e & 127] = ra[q];
+        if (b_l == 1) Bs[e & 7][e >> 3] = rb[q]; else Bs[e >> 7][e & 127] = rb[q];
+    }
+}
+
 extern "C" __global__ void __launch_bounds__(256)
 gemm_det(float* __restrict__ C, const float* __restrict__ A, long long a_i, long long a_l,
          const float* __restrict__ B, long long b_l, long long b_j, const float* __restrict__ bias,
          int R, int S, int L, int mode) {
-    __shared__ float As[GK][GB + 4];
-    __shared__ float Bs[GK][GB + 4];
+    __shared__ __align__(16) float As[GK][GB + 4];
+    __shared__ __align__(16) float Bs[GK][GB + 4];
     int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
     int row0 = blockIdx.y * GB, col0 = blockIdx.x * GB;
     float acc[8][8];
 #pragma unroll
     for (int ii = 0; ii < 8; ii++) {
-        int r = row0 + ty + 16 * ii;
+        int r = row0 + (ii < 4 ? ty * 4 + ii : 64 + ty * 4 + ii - 4);
 #pragma unroll
         for (int jj = 0; jj < 8; jj++) {
-            int c = col0 + tx + 16 * jj;
+            int c = col0 + (jj < 4 ? tx * 4 + jj : 64 + tx * 4 + jj - 4);
             float v = 0.0f;
             if (r < R && c < S) {
                 if (mode == 1) v = bias[c];
@@ -135,42 +166,41 @@ gemm_det(float* __restrict__ C, const float* __restrict__ A, long long a_i, long
             acc[ii][jj] = v;
         }
     }
+    float ra[4], rb[4];
+    gemm_fetch(ra, rb, A, a_i, a_l, B, b_l, b_j, R, S, L, row0, col0, 0, tid);
+    gemm_stash(As, Bs, ra, rb, a_l, b_l, tid);
+    __syncthreads();
     for (int l0 = 0; l0 < L; l0 += GK) {
-        // tiles: As[kk][i] = A(row0+i, l0+kk), Bs[kk][j] = B(l0+kk, col0+j); 1024 each, 4 per thread
-#pragma unroll
-        for (int q = 0; q < 4; q++) {
-            int e = tid + 256 * q;
-            int i, kk;
-            if (a_l == 1) { kk = e & 7; i = e >> 3; } else { i = e & 127; kk = e >> 7; }
-            int r = row0 + i, l = l0 + kk;
-            As[kk][i] = (r < R && l < L) ? A[r * a_i + l * a_l] : 0.0f;
-            int j;
-            if (b_l == 1) { kk = e & 7; j = e >> 3; } else { j = e & 127; kk = e >> 7; }
-            int c = col0 + j;
-            l = l0 + kk;
-            Bs[kk][j] = (c < S && l < L) ? B[l * b_l + c * b_j] : 0.0f;
-        }
-        __syncthreads();
+        bool more = l0 + GK < L;
+        if (more) gemm_fetch(ra, rb, A, a_i, a_l, B, b_l, b_j, R, S, L, row0, col0, l0 + GK, tid);
         int kmax = min(GK, L - l0);
-        for (int kk = 0; kk < kmax; kk++) {
-            float a[8], b[8];
 #pragma unroll
-            for (int ii = 0; ii < 8; ii++) a[ii] = As[kk][ty + 16 * ii];
+        for (int kk = 0; kk < GK; kk++) {
+            if (kk < kmax) {
+                float4 a0 = *reinterpret_cast<const float4*>(&As[kk][ty * 4]);
+                float4 a1 = *reinterpret_cast<const float4*>(&As[kk][64 + ty * 4]);
+                float4 b0 = *reinterpret_cast<const float4*>(&Bs[kk][tx * 4]);
+                float4 b1 = *reinterpret_cast<const float4*>(&Bs[kk][64 + tx * 4]);
+                float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+                float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
 #pragma unroll
-            for (int jj = 0; jj < 8; jj++) b[jj] = Bs[kk][tx + 16 * jj];
+                for (int ii = 0; ii < 8; ii++)
 #pragma unroll
-            for (int ii = 0; ii < 8; ii++)
-#pragma unroll
-                for (int jj = 0; jj < 8; jj++) acc[ii][jj] = __fmaf_rn(a[ii], b[jj], acc[ii][jj]);
+                    for (int jj = 0; jj < 8; jj++) acc[ii][jj] = __fmaf_rn(a[ii], b[jj], acc[ii][jj]);
+            }
         }
         __syncthreads();
+        if (more) {
+            gemm_stash(As, Bs, ra, rb, a_l, b_l, tid);
+            __syncthreads();
+        }
     }
 #pragma unroll
     for (int ii = 0; ii < 8; ii++) {
-        int r = row0 + ty + 16 * ii;
+        int r = row0 + (ii < 4 ? ty * 4 + ii : 64 + ty * 4 + ii - 4);
 #pragma unroll
         for (int jj = 0; jj < 8; jj++) {
-            int c = col0 + tx + 16 * jj;
+            int c = col0 + (jj < 4 ? tx * 4 + jj : 64 + tx * 4 + jj - 4);
             if (r < R && c < S) C[(long long)r * S + c] = acc[ii][jj];
         }
     }

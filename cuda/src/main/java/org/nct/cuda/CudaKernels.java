@@ -204,6 +204,28 @@ public final class CudaKernels implements Kernels {
 
     private final TreeMap<Long, Long> allocationBytes = new TreeMap<>();
 
+    private final Map<Long, Pointer> pinned = new HashMap<>();
+
+    /**
+     * Page-locked host memory (cuMemAllocHost) as an ordinary host segment: copies between it and
+     * the device run at full bus speed. Free with {@link #freeHost}.
+     */
+    public MemorySegment allocateHost(long bytes) {
+        cuCtxSetCurrent(ctx);
+        Pointer p = new Pointer();
+        JCudaDriver.cuMemAllocHost(p, bytes);
+        MemorySegment s = MemorySegment.ofBuffer(p.getByteBuffer(0, bytes));
+        pinned.put(s.address(), p);
+        return s;
+    }
+
+    public void freeHost(MemorySegment hostSegment) {
+        cuCtxSetCurrent(ctx);
+        Pointer p = pinned.remove(hostSegment.address());
+        if (p == null) throw new IllegalArgumentException("not a page-locked allocation of this backend");
+        JCudaDriver.cuMemFreeHost(p);
+    }
+
     /** Frees a segment made by {@link #allocateFloats}/{@link #allocateInts}. */
     public void free(MemorySegment deviceSegment) {
         cuCtxSetCurrent(ctx);
@@ -738,6 +760,8 @@ public final class CudaKernels implements Kernels {
         for (DevicePointer p : allocations.values()) cuMemFree(p);
         allocations.clear();
         allocationBytes.clear();
+        for (Pointer p : pinned.values()) JCudaDriver.cuMemFreeHost(p);
+        pinned.clear();
         for (int i = 0; i < STAGING_SLOTS; i++) {
             if (staging[i] != null) cuMemFree(staging[i]);
             staging[i] = null;

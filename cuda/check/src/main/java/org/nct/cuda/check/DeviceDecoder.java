@@ -1,6 +1,5 @@
 package org.nct.cuda.check;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.nct.cuda.CudaKernels;
@@ -25,7 +24,6 @@ public final class DeviceDecoder implements AutoCloseable {
     private final ParameterLayout layout;
     private final int nseq, maxLen;
     private final MemorySegment params, x, h, rstd, qkv, a, gate, up, hid, logits, kCache, vCache, io, scratch;
-    private final Arena host = Arena.ofShared();
     private final MemorySegment hostIo, hostLogits;
 
     public DeviceDecoder(CudaKernels kernels, Weights weights, int nseq, int maxLen) {
@@ -50,8 +48,8 @@ public final class DeviceDecoder implements AutoCloseable {
         vCache = k.allocateFloats((long) L * nseq * maxLen * A);
         io = k.allocateInts(2L * nseq);
         scratch = k.allocateFloats((long) nseq * cfg.numHeads() * maxLen);
-        hostIo = host.allocate(8L * nseq, 64);
-        hostLogits = host.allocate(4L * nseq * V, 64);
+        hostIo = k.allocateHost(8L * nseq);
+        hostLogits = k.allocateHost(4L * nseq * V);
     }
 
     public int batch() {
@@ -103,6 +101,7 @@ public final class DeviceDecoder implements AutoCloseable {
         for (MemorySegment s : new MemorySegment[] {params, x, h, rstd, qkv, a, gate, up, hid, logits, kCache, vCache, io, scratch}) {
             k.free(s);
         }
-        host.close();
+        k.freeHost(hostIo);
+        k.freeHost(hostLogits);
     }
 }
