@@ -106,58 +106,61 @@ __device__ float dot16_thread(const float* a, const float* b, int n) {
 }
 
 // ------------------------------------------------------------------ GEMM
-// C(i,j) for i < R, j < S (row-major, ld S) = chain over l = 0..L-1 of fma(A(i,l), B(l,j), acc),
-// A(i,l) = A[i*a_i + l*a_l], B(l,j) = B[l*b_l + j*b_j]. mode 0: acc starts at 0; 1: at bias[j];
-// 2: at C(i,j). K (= l) is walked in order by the thread that owns the output: no split-K.
-#define GB 128
 #define GK 8
 
-// Thread (ty, tx) of 16 x 16 owns rows {ty*4 + i, 64 + ty*4 + i} and columns {tx*4 + j,
-// 64 + tx*4 + j} (i, j < 4) of the 128 x 128 tile: 16-byte shared-memory reads without bank
-// conflicts. The next K tile is fetched into registers while the current one is used.
+// Tiles of (64·G) x (64·G) outputs, 256 threads as 16 x 16; thread (ty, tx) owns rows
+// {g·64 + ty·4 + i} and columns {g·64 + tx·4 + j} (g < G, i, j < 4): 16-byte shared-memory reads
+// without bank conflicts. The next K tile is fetched into registers while the current one is used.
+// G = 2 (128 x 128) for large products, G = 1 (64 x 64) when the large tiles would leave
+// multiprocessors idle.
+template <int G>
 __device__ __forceinline__ void gemm_fetch(float* ra, float* rb, const float* __restrict__ A, long long a_i,
                                            long long a_l, const float* __restrict__ B, long long b_l, long long b_j,
                                            int R, int S, int L, int row0, int col0, int l0, int tid) {
+    const int TB = 64 * G;
 #pragma unroll
-    for (int q = 0; q < 4; q++) {
+    for (int q = 0; q < 2 * G; q++) {
         int e = tid + 256 * q;
         int i, kk;
-        if (a_l == 1) { kk = e & 7; i = e >> 3; } else { i = e & 127; kk = e >> 7; }
+        if (a_l == 1) { kk = e & 7; i = e >> 3; } else { i = e % TB; kk = e / TB; }
         int r = row0 + i, l = l0 + kk;
         ra[q] = (r < R && l < L) ? A[r * a_i + l * a_l] : 0.0f;
         int j;
-        if (b_l == 1) { kk = e & 7; j = e >> 3; } else { j = e & 127; kk = e >> 7; }
+        if (b_l == 1) { kk = e & 7; j = e >> 3; } else { j = e % TB; kk = e / TB; }
         int c = col0 + j;
         l = l0 + kk;
         rb[q] = (c < S && l < L) ? B[l * b_l + c * b_j] : 0.0f;
     }
 }
 
-__device__ __forceinline__ void gemm_stash(float (*As)[GB + 4], float (*Bs)[GB + 4], const float* ra, const float* rb,
-                                           long long a_l, long long b_l, int tid) {
+template <int G>
+__device__ __forceinline__ void gemm_stash(float (*As)[64 * G + 4], float (*Bs)[64 * G + 4], const float* ra,
+                                           const float* rb, long long a_l, long long b_l, int tid) {
+    const int TB = 64 * G;
 #pragma unroll
-    for (int q = 0; q < 4; q++) {
+    for (int q = 0; q < 2 * G; q++) {
         int e = tid + 256 * q;
-        if (a_l == 1) As[e & 7][e >> 3] = ra[q]; else As[e >> 7][e & 127] = ra[q];
-        if (b_l == 1) Bs[e & 7][e >> 3] = rb[q]; else Bs[e >> 7][e & 127] = rb[q];
+        if (a_l == 1) As[e & 7][e >> 3] = ra[q]; else As[e / TB][e % TB] = ra[q];
+        if (b_l == 1) Bs[e & 7][e >> 3] = rb[q]; else Bs[e / TB][e % TB] = rb[q];
     }
 }
 
-extern "C" __global__ void __launch_bounds__(256)
-gemm_det(float* __restrict__ C, const float* __restrict__ A, long long a_i, long long a_l,
-         const float* __restrict__ B, long long b_l, long long b_j, const float* __restrict__ bias,
-         int R, int S, int L, int mode) {
-    __shared__ __align__(16) float As[GK][GB + 4];
-    __shared__ __align__(16) float Bs[GK][GB + 4];
+template <int G>
+__device__ __forceinline__ void gemm_det_tile(float* __restrict__ C, const float* __restrict__ A, long long a_i,
+                                              long long a_l, const float* __restrict__ B, long long b_l, long long b_j,
+                                              const float* __restrict__ bias, int R, int S, int L, int mode) {
+    const int TB = 64 * G, N = 4 * G;
+    __shared__ __align__(16) float As[GK][TB + 4];
+    __shared__ __align__(16) float Bs[GK][TB + 4];
     int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
-    int row0 = blockIdx.y * GB, col0 = blockIdx.x * GB;
-    float acc[8][8];
+    int row0 = blockIdx.y * TB, col0 = blockIdx.x * TB;
+    float acc[N][N];
 #pragma unroll
-    for (int ii = 0; ii < 8; ii++) {
-        int r = row0 + (ii < 4 ? ty * 4 + ii : 64 + ty * 4 + ii - 4);
+    for (int ii = 0; ii < N; ii++) {
+        int r = row0 + (ii >> 2) * 64 + ty * 4 + (ii & 3);
 #pragma unroll
-        for (int jj = 0; jj < 8; jj++) {
-            int c = col0 + (jj < 4 ? tx * 4 + jj : 64 + tx * 4 + jj - 4);
+        for (int jj = 0; jj < N; jj++) {
+            int c = col0 + (jj >> 2) * 64 + tx * 4 + (jj & 3);
             float v = 0.0f;
             if (r < R && c < S) {
                 if (mode == 1) v = bias[c];
@@ -166,44 +169,63 @@ gemm_det(float* __restrict__ C, const float* __restrict__ A, long long a_i, long
             acc[ii][jj] = v;
         }
     }
-    float ra[4], rb[4];
-    gemm_fetch(ra, rb, A, a_i, a_l, B, b_l, b_j, R, S, L, row0, col0, 0, tid);
-    gemm_stash(As, Bs, ra, rb, a_l, b_l, tid);
+    float ra[2 * G], rb[2 * G];
+    gemm_fetch<G>(ra, rb, A, a_i, a_l, B, b_l, b_j, R, S, L, row0, col0, 0, tid);
+    gemm_stash<G>(As, Bs, ra, rb, a_l, b_l, tid);
     __syncthreads();
     for (int l0 = 0; l0 < L; l0 += GK) {
         bool more = l0 + GK < L;
-        if (more) gemm_fetch(ra, rb, A, a_i, a_l, B, b_l, b_j, R, S, L, row0, col0, l0 + GK, tid);
+        if (more) gemm_fetch<G>(ra, rb, A, a_i, a_l, B, b_l, b_j, R, S, L, row0, col0, l0 + GK, tid);
         int kmax = min(GK, L - l0);
 #pragma unroll
         for (int kk = 0; kk < GK; kk++) {
             if (kk < kmax) {
-                float4 a0 = *reinterpret_cast<const float4*>(&As[kk][ty * 4]);
-                float4 a1 = *reinterpret_cast<const float4*>(&As[kk][64 + ty * 4]);
-                float4 b0 = *reinterpret_cast<const float4*>(&Bs[kk][tx * 4]);
-                float4 b1 = *reinterpret_cast<const float4*>(&Bs[kk][64 + tx * 4]);
-                float a[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
-                float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+                float a[N], b[N];
 #pragma unroll
-                for (int ii = 0; ii < 8; ii++)
+                for (int g = 0; g < G; g++) {
+                    float4 av = *reinterpret_cast<const float4*>(&As[kk][g * 64 + ty * 4]);
+                    float4 bv = *reinterpret_cast<const float4*>(&Bs[kk][g * 64 + tx * 4]);
+                    a[4 * g] = av.x; a[4 * g + 1] = av.y; a[4 * g + 2] = av.z; a[4 * g + 3] = av.w;
+                    b[4 * g] = bv.x; b[4 * g + 1] = bv.y; b[4 * g + 2] = bv.z; b[4 * g + 3] = bv.w;
+                }
 #pragma unroll
-                    for (int jj = 0; jj < 8; jj++) acc[ii][jj] = __fmaf_rn(a[ii], b[jj], acc[ii][jj]);
+                for (int ii = 0; ii < N; ii++)
+#pragma unroll
+                    for (int jj = 0; jj < N; jj++) acc[ii][jj] = __fmaf_rn(a[ii], b[jj], acc[ii][jj]);
             }
         }
         __syncthreads();
         if (more) {
-            gemm_stash(As, Bs, ra, rb, a_l, b_l, tid);
+            gemm_stash<G>(As, Bs, ra, rb, a_l, b_l, tid);
             __syncthreads();
         }
     }
 #pragma unroll
-    for (int ii = 0; ii < 8; ii++) {
-        int r = row0 + (ii < 4 ? ty * 4 + ii : 64 + ty * 4 + ii - 4);
+    for (int ii = 0; ii < N; ii++) {
+        int r = row0 + (ii >> 2) * 64 + ty * 4 + (ii & 3);
 #pragma unroll
-        for (int jj = 0; jj < 8; jj++) {
-            int c = col0 + (jj < 4 ? tx * 4 + jj : 64 + tx * 4 + jj - 4);
+        for (int jj = 0; jj < N; jj++) {
+            int c = col0 + (jj >> 2) * 64 + tx * 4 + (jj & 3);
             if (r < R && c < S) C[(long long)r * S + c] = acc[ii][jj];
         }
     }
+}
+
+// C(i,j) for i < R, j < S (row-major, ld S) = chain over l = 0..L-1 of fma(A(i,l), B(l,j), acc),
+// A(i,l) = A[i*a_i + l*a_l], B(l,j) = B[l*b_l + j*b_j]. mode 0: acc starts at 0; 1: at bias[j];
+// 2: at C(i,j). K (= l) is walked in order by the thread that owns the output: no split-K.
+extern "C" __global__ void __launch_bounds__(256)
+gemm_det(float* __restrict__ C, const float* __restrict__ A, long long a_i, long long a_l,
+         const float* __restrict__ B, long long b_l, long long b_j, const float* __restrict__ bias,
+         int R, int S, int L, int mode) {
+    gemm_det_tile<2>(C, A, a_i, a_l, B, b_l, b_j, bias, R, S, L, mode);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+gemm_det64(float* __restrict__ C, const float* __restrict__ A, long long a_i, long long a_l,
+           const float* __restrict__ B, long long b_l, long long b_j, const float* __restrict__ bias,
+           int R, int S, int L, int mode) {
+    gemm_det_tile<1>(C, A, a_i, a_l, B, b_l, b_j, bias, R, S, L, mode);
 }
 
 // Fast profile: the same product on the tensor cores in TF32 (wmma m16n16k8, fp32 accumulate),

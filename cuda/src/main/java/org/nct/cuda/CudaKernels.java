@@ -104,6 +104,7 @@ public final class CudaKernels implements Kernels {
     private final Profile profile;
     private final CUcontext ctx = new CUcontext();
     private final String deviceName;
+    private final int multiprocessors;
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final CUmodule module = new CUmodule();
     private final TreeMap<Long, DevicePointer> allocations = new TreeMap<>();
@@ -140,6 +141,9 @@ public final class CudaKernels implements Kernels {
         int[] major = {0};
         cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
         String ptx = major[0] >= 9 ? PTX_90 : PTX_80;
+        int[] sms = {0};
+        cuDeviceGetAttribute(sms, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+        multiprocessors = sms[0];
         cuModuleLoadData(module, readPtx(ptx));
     }
 
@@ -379,8 +383,13 @@ public final class CudaKernels implements Kernels {
 
     private void gemm(long c, long a, long ai, long al, long b, long bl, long bj, long bias,
                       int r, int s, int l, int mode) {
-        String k = profile == Profile.FAST ? "gemm_fast_tf32" : "gemm_det";
-        launch(k, blocks(s, 128), (int) blocks(r, 128), 256, c, a, ai, al, b, bl, bj, bias, r, s, l, mode);
+        if (profile == Profile.FAST) {
+            launch("gemm_fast_tf32", blocks(s, 128), (int) blocks(r, 128), 256, c, a, ai, al, b, bl, bj, bias, r, s, l, mode);
+        } else if (blocks(s, 128) * blocks(r, 128) >= 2L * multiprocessors) {
+            launch("gemm_det", blocks(s, 128), (int) blocks(r, 128), 256, c, a, ai, al, b, bl, bj, bias, r, s, l, mode);
+        } else {   // 64 x 64 tiles keep every multiprocessor busy on smaller products (same bits)
+            launch("gemm_det64", blocks(s, 64), (int) blocks(r, 64), 256, c, a, ai, al, b, bl, bj, bias, r, s, l, mode);
+        }
     }
 
     @Override

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class PtxTest {
 
-    static final String[] KERNELS = {"gemm_det", "gemm_fast_tf32", "rmsnorm_fwd", "rmsnorm_bwd_dx", "rmsnorm_bwd_dgain",
+    static final String[] KERNELS = {"gemm_det", "gemm_det64", "gemm_fast_tf32", "rmsnorm_fwd", "rmsnorm_bwd_dx", "rmsnorm_bwd_dgain",
             "attn_fwd", "attn_rows", "attn_bwd_rows", "attn_bwd_kv", "attn_bwd_bias_partial", "attn_bwd_bias",
             "relu_gate_fwd", "relu_gate_bwd", "add_kernel", "scale_kernel", "embed_fwd", "embed_bwd", "ce_fwd", "ce_bwd",
             "adamw_kernel", "ada_rows", "ada_cols", "mean16_kernel", "ada_factored_u", "ada_unfactored_u", "ada_dots",

@@ -149,12 +149,20 @@ public final class KernelCheck {
         return new Case(arena, seed++);
     }
 
-    /** Runs every check; returns the results (also kept in {@link #results()}). */
-    public List<Result> runAll() {
+    /**
+     * Runs every check; returns the results (also kept in {@link #results()}). With large, the
+     * GEMMs also run on products big enough for the GPU's large-tile kernel (a few seconds of CPU
+     * reference work).
+     */
+    public List<Result> runAll(boolean large) {
         try (Arena arena = Arena.ofShared()) {
             gemm(arena, 37, 53, 141);
             gemm(arena, 130, 64, 256);
             gemm(arena, 1, 256, 300);
+            if (large) {
+                gemm(arena, 2100, 40, 2050);
+                gemm(arena, 2100, 2060, 24);
+            }
             rmsnorm(arena, 19, 200);
             rmsnorm(arena, 5, 512);
             attention(arena, 2, 37, 3, 24);
