@@ -53,6 +53,8 @@ public final class Trainer implements AutoCloseable {
     private final int[] example, inputs, targets;
     private long step;
     private long tokensSeen;
+    private long lastSavedStep = -1;
+    private Path lastSavedPath;
     private float lastLoss = Float.NaN, lastLr, lastGradNorm;
     private final List<double[]> trainCurve = new ArrayList<>(), valCurve = new ArrayList<>();
 
@@ -190,6 +192,8 @@ public final class Trainer implements AutoCloseable {
     /** Writes weights, optimizer state and data position atomically. */
     public void save(Path path) throws IOException {
         Checkpoint.save(path, weights, metadata(), opt.state(), opt.stateSize());
+        lastSavedStep = step;
+        lastSavedPath = path;
     }
 
     /**
@@ -201,7 +205,6 @@ public final class Trainer implements AutoCloseable {
     public void run(Path out, MetricsLog log) throws IOException {
         long start = step, until = cfg.steps();
         long tokensPerStep = (long) cfg.batch() * cfg.seq();
-        long lastSaved = -1;
         long t0 = System.nanoTime();
         try (Progress progress = new Progress("train", (until - start) * tokensPerStep, "tok")) {
             while (step < until) {
@@ -209,8 +212,8 @@ public final class Trainer implements AutoCloseable {
                 try {
                     loss = trainStep();
                 } catch (DivergedException e) {
-                    String kept = lastSaved >= 0 ? "the last good checkpoint is " + out + " (step " + lastSaved + ")"
-                            : "no checkpoint was written by this run";
+                    String kept = lastSavedStep >= 0 ? "the last good checkpoint is " + lastSavedPath + " (step " + lastSavedStep + ")"
+                            : "no checkpoint was written";
                     throw new DivergedException(e.getMessage() + "; training stopped, " + kept);
                 }
                 trainCurve.add(new double[] {step, loss});
@@ -236,7 +239,6 @@ public final class Trainer implements AutoCloseable {
                 }
                 if (step == until || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
                     save(out);
-                    lastSaved = step;
                 }
             }
         }
