@@ -229,7 +229,16 @@ public final class Transformer implements AutoCloseable {
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
         int B = curB, T = curT, R = B * T;
         long tgt = (long) capB * capT;
-        k.zero(g, 0, layout.size());
+        // Only gradients that kernels accumulate into need zeroing; every weight-gradient GEMM
+        // below overwrites its tensor (accumulate = false).
+        k.zero(g, layout.embed(), (long) V * C);
+        k.zero(g, layout.finalNorm(), C);
+        for (int l = 0; l < L; l++) {
+            ParameterLayout.Layer w = layout.layer(l);
+            k.zero(g, w.attnNorm(), C);
+            k.zero(g, w.relBias(), (long) cfg.numHeads() * cfg.numBuckets());
+            k.zero(g, w.mlpNorm(), C);
+        }
         k.crossEntropyBackward(act, logits, act, logits, act, lse, tokens, tgt, R, V, cfg.zLoss(), 1f / tokenCount);
         k.matmulBackwardWeight(g, layout.lmHead(), act, logits, act, lnf, R, C, V, false);
         k.matmulBackwardData(act, dln, act, logits, p, layout.lmHead(), R, C, V, false);
