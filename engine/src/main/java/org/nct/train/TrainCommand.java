@@ -44,8 +44,14 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--metrics", description = "JSON-lines metrics file (default: OUT without extension + .metrics.jsonl; appended)") Path metrics;
     @Option(names = "--validation-fraction", defaultValue = "0.05", description = "fraction of documents held out for validation by hash (default ${DEFAULT-VALUE})") double validationFraction;
 
+    @Option(names = "--list-presets", description = "print the model presets with their parameter counts and exit") boolean listPresets;
+
     @Override
     public void run() {
+        if (listPresets) {
+            for (String p : ModelConfig.PRESETS) System.out.printf(Locale.ROOT, "%-6s %s%n", p, ModelConfig.preset(p, 256).describe());
+            return;
+        }
         if (data == null || data.isEmpty()) throw new UserException("--data is required (C4 .json/.json.gz files, text files or directories)");
         if (out == null) throw new UserException("--out is required (the checkpoint to write)");
         if (steps == null) throw new UserException("--steps is required");
