@@ -73,6 +73,9 @@ public final class Transformer implements AutoCloseable {
      */
     public void reserve(int b, int t) {
         if (b < 1 || t < 1) throw new IllegalArgumentException("batch and length must be positive, got " + b + "×" + t);
+        if ((long) b * t > Integer.MAX_VALUE / 16) {
+            throw new IllegalArgumentException("batch " + b + " × length " + t + " is too large");
+        }
         if (b == capB && t == capT) return;
         if (actArena != null) actArena.close();
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize(), H = cfg.numHeads();
@@ -107,11 +110,25 @@ public final class Transformer implements AutoCloseable {
         dgate = take(next, R * Fm);
         dup = take(next, R * Fm);
         dhid = take(next, R * Fm);
+        long bytes = next[0] * Float.BYTES + 2 * R * Integer.BYTES;
+        long limit = physicalMemory();
+        if (bytes > limit) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "batch %d × length %d needs %.1f GiB of activations, more than this machine's %.1f GiB; use a smaller batch or length",
+                    b, t, bytes / 1073741824.0, limit / 1073741824.0));
+        }
         actArena = Arena.ofShared();
         act = Buffers.floats(actArena, next[0]);
         tokens = Buffers.ints(actArena, 2 * R);
         capB = b;
         capT = t;
+    }
+
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Long.MAX_VALUE;
     }
 
     /** Reserves n floats, rounded up to 16 so every tensor starts 64-byte aligned. */

@@ -105,7 +105,7 @@ public final class TrainCommand implements Runnable {
                 trainData.size(), valData.size(), cfg.seq() + 1);
         try (Kernels k = threads == null ? Backends.create() : Backends.create(checkThreads(threads));
              Weights w = ck != null ? ck.weights() : Weights.init(mc, cfg.seed());
-             Trainer trainer = new Trainer(cfg, w, k, trainData, valData);
+             Trainer trainer = newTrainer(cfg, w, k, trainData, valData);
              MetricsLog log = new MetricsLog(metricsPath)) {
             if (ck != null) {
                 try {
@@ -129,6 +129,14 @@ public final class TrainCommand implements Runnable {
             List<double[]> v = trainer.valCurve();
             if (!v.isEmpty()) System.out.printf(Locale.ROOT, "validation: %.4f bits/byte at step %d%n", v.getLast()[1], (long) v.getLast()[0]);
             System.out.println("wrote " + out + ", " + metricsPath + ", " + Trainer.lossPlotPath(out));
+        }
+    }
+
+    private static Trainer newTrainer(TrainConfig cfg, Weights w, Kernels k, ExampleSource train, ExampleSource val) {
+        try {
+            return new Trainer(cfg, w, k, train, val);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
         }
     }
 
