@@ -469,6 +469,10 @@ public final class UnigramTrainer {
             if (fin.size() == room) break;
             fin.put(p.text(), p.score());
         }
+        if (fin.size() < room) {
+            throw new UserException("spm vocabulary " + vocabSize + " is larger than the training text supports; use --vocab "
+                    + (fin.size() + META) + " or less, or more training text");
+        }
         List<Map.Entry<String, Double>> ordered = new ArrayList<>(fin.entrySet());
         ordered.sort(Map.Entry.<String, Double>comparingByValue().reversed()
                 .thenComparing(e -> e.getKey().getBytes(StandardCharsets.UTF_8), UnigramTrainer::compareBytes));
