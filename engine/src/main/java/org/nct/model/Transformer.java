@@ -40,7 +40,7 @@ public final class Transformer implements AutoCloseable {
     private long lnf, rstdf, logits, lse, losses;
     private long dres, dln, dqkv, datty, dgate, dup, dhid;
     private int tokenCount;
-    private double lossSum;
+    private double lossSum, ceSum;
 
     public Transformer(Weights weights, Kernels kernels) {
         this.weights = weights;
@@ -73,6 +73,9 @@ public final class Transformer implements AutoCloseable {
      */
     public void reserve(int b, int t) {
         if (b < 1 || t < 1) throw new IllegalArgumentException("batch and length must be positive, got " + b + "×" + t);
+        if ((long) b * t > Integer.MAX_VALUE / 16) {
+            throw new IllegalArgumentException("batch " + b + " × length " + t + " is too large");
+        }
         if (b == capB && t == capT) return;
         if (actArena != null) actArena.close();
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize(), H = cfg.numHeads();
@@ -107,11 +110,25 @@ public final class Transformer implements AutoCloseable {
         dgate = take(next, R * Fm);
         dup = take(next, R * Fm);
         dhid = take(next, R * Fm);
+        long bytes = next[0] * Float.BYTES + 2 * R * Integer.BYTES;
+        long limit = physicalMemory();
+        if (bytes > limit) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "batch %d × length %d needs %.1f GiB of activations, more than this machine's %.1f GiB; use a smaller batch or length",
+                    b, t, bytes / 1073741824.0, limit / 1073741824.0));
+        }
         actArena = Arena.ofShared();
         act = Buffers.floats(actArena, next[0]);
         tokens = Buffers.ints(actArena, 2 * R);
         capB = b;
         capT = t;
+    }
+
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Long.MAX_VALUE;
     }
 
     /** Reserves n floats, rounded up to 16 so every tensor starts 64-byte aligned. */
@@ -160,6 +177,11 @@ public final class Transformer implements AutoCloseable {
         return lossSum;
     }
 
+    /** Sum of the per-token cross-entropies (loss without the z-loss term) of the last forward. */
+    public double crossEntropySum() {
+        return ceSum;
+    }
+
     /** Number of non-padding targets in the last forward. */
     public int tokenCount() {
         return tokenCount;
@@ -199,11 +221,18 @@ public final class Transformer implements AutoCloseable {
         k.rmsnormForward(act, lnf, act, rstdf, act, res[L], p, layout.finalNorm(), R, C, eps);
         k.matmul(act, logits, act, lnf, p, layout.lmHead(), null, 0, R, C, V, false);
         lossSum = 0;
+        ceSum = 0;
         if (!withLoss) return;
         k.crossEntropyForward(act, losses, act, lse, act, logits, tokens, tgt, R, V, cfg.zLoss());
-        double s = 0;
-        for (int r = 0; r < R; r++) s += act.getAtIndex(F, losses + r);   // padding rows hold 0
+        double s = 0, ce = 0, z = cfg.zLoss();
+        for (int r = 0; r < R; r++) {
+            if (tokens.getAtIndex(I, tgt + r) < 0) continue;
+            double loss = act.getAtIndex(F, losses + r), lz = act.getAtIndex(F, lse + r);
+            s += loss;
+            ce += loss - z * lz * lz;
+        }
         lossSum = s;
+        ceSum = ce;
     }
 
     /**
@@ -217,7 +246,16 @@ public final class Transformer implements AutoCloseable {
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
         int B = curB, T = curT, R = B * T;
         long tgt = (long) capB * capT;
-        k.zero(g, 0, layout.size());
+        // Only gradients that kernels accumulate into need zeroing; every weight-gradient GEMM
+        // below overwrites its tensor (accumulate = false).
+        k.zero(g, layout.embed(), (long) V * C);
+        k.zero(g, layout.finalNorm(), C);
+        for (int l = 0; l < L; l++) {
+            ParameterLayout.Layer w = layout.layer(l);
+            k.zero(g, w.attnNorm(), C);
+            k.zero(g, w.relBias(), (long) cfg.numHeads() * cfg.numBuckets());
+            k.zero(g, w.mlpNorm(), C);
+        }
         k.crossEntropyBackward(act, logits, act, logits, act, lse, tokens, tgt, R, V, cfg.zLoss(), 1f / tokenCount);
         k.matmulBackwardWeight(g, layout.lmHead(), act, logits, act, lnf, R, C, V, false);
         k.matmulBackwardData(act, dln, act, logits, p, layout.lmHead(), R, C, V, false);
