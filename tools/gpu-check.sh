@@ -19,7 +19,7 @@ fi
 "$java" -version 2>&1 | head -1
 rm -f "$out/nct.txt" "$out/torch.txt"
 timeout "${NCT_JAVA_TIMEOUT:-170}" "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-  --sun-misc-unsafe-memory-access=allow -Xss4m -cp "$here/lib/*" org.nct.cuda.check.GpuCheck ${NCT_GPU_CHECK_ARGS:-} --results "$out/nct.txt"
+  --sun-misc-unsafe-memory-access=allow -Xss4m -cp "$here/lib/*" org.nct.cuda.check.GpuCheck ${NCT_GPU_CHECK_ARGS:-} --results "$out/nct.txt" --text "$here/c4-sample.bin"
 echo "gpu-check java exit status $?"
 PYTHONUNBUFFERED=1 timeout "${NCT_TORCH_TIMEOUT:-100}" python3 "$here/torch_peer.py" "$out/torch.txt"
 echo "torch peer exit status $?"
@@ -40,5 +40,5 @@ echo "| deterministic cost (det / fast tokens/s): 3m, 25m | $(ratio "$d3" "$f3")
 echo "| PyTorch peer tokens/s, tf32 / fp32: 3m | $(na "$t3") / $(na "$t3s") |"
 echo "| PyTorch peer tokens/s, tf32 / fp32: 25m | $(na "$t25") / $(na "$t25s") |"
 echo "| 25m fast / PyTorch tf32 (target >= 0.5) | $(ratio "$f25" "$t25") |"
-echo "| EqualInfoAC[b=16] compress MB/s | not measured (no EqualInfoAC coder on the coding branch yet) |"
+echo "| EqualInfoAC[b=16] compress MB/s, 3m M1 (random init, $(na "$(get equalinfo_b16_bytes_per_window)") bytes/window), 4096 streams of 1 KiB C4 blocks, whole run | $(na "$(get equalinfo_b16_compress_MB_per_s)") |"
 echo "| M1 3m incremental decoding, deterministic, MB/s of text (CDF+coder excluded): 4096 / 16384 sequences | $(na "$(get m1_3m_decode_4096_MB_per_s)") / $(na "$(get m1_3m_decode_16384_MB_per_s)") |"

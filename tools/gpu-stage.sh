@@ -32,6 +32,24 @@ tr ':' '\n' < /tmp/nct-gpu-cp.txt | while read -r jar; do
 done
 if [[ ! -x "$stage/jre/bin/java" ]]; then rm -rf "$stage/jre"; "$here/tools/jlink-runtime.sh" "$stage/jre"; fi
 cp "$here/tools/gpu-check.sh" "$here/tools/torch_peer.py" "$stage/"
+# 4 MiB of real C4 text (documents joined by newlines) for the Equal-Info coding benchmark
+c4="${NCT_C4_DIR:-$here/../shared/data/c4}"
+[[ -d "$c4" ]] || c4=/work/shared/data/c4
+if [[ -d "$c4" ]]; then
+  python3 - "$c4" "$stage/c4-sample.bin" <<'PY'
+import glob, gzip, json, sys
+out, need, buf = sys.argv[2], 4 << 20, bytearray()
+for f in sorted(glob.glob(sys.argv[1] + "/*.json.gz")):
+    with gzip.open(f, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            buf += json.loads(line)["text"].encode("utf-8") + b"\n"
+            if len(buf) >= need: break
+    if len(buf) >= need: break
+open(out, "wb").write(bytes(buf[:need]))
+PY
+else
+  echo "gpu-stage: no C4 sample found; the Equal-Info coding benchmark will say 'not measured'"
+fi
 exclude="$repo/.git/info/exclude"
 if [[ -d "$repo/.git" ]] && ! grep -qx '/.gpu/' "$exclude" 2>/dev/null; then echo '/.gpu/' >> "$exclude"; fi
 du -sh "$stage" "$stage/jre" "$stage/lib"

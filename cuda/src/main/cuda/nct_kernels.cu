@@ -396,18 +396,19 @@ extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, co
     for (int s = t + 1 + lane; s < T; s += 32) sc[s] = 0.0f;
 }
 
-// Batched incremental decoding: sequence i, head h reads its cache at kCache + i·seqStride
-// (rows of kvStride floats), its query at q + i·qStride, its position pos[i]; scratch holds
-// (nseq·H, maxPos+1) floats.
+// Batched incremental decoding: row i is one query of the stream in cache slot slot[i] (slot i when
+// slot is null): its cache at kCache + slot·seqStride (rows of kvStride floats), its query at
+// q + i·qStride, its position pos[i]; scratch holds (nrows·H, scratchRow) floats.
 extern "C" __global__ void attn_rows(float* out, long long outStride, const float* q, long long qStride,
-                                     const float* kCache, const float* vCache, long long seqStride, long long kvStride,
-                                     const float* relBias, const int* buckets, const int* pos, float* scratch,
-                                     long long scratchRow, int nseq, int H, int D, int nb, float scale) {
+                                     const float* kCache, const float* vCache, const int* slot, long long seqStride,
+                                     long long kvStride, const float* relBias, const int* buckets, const int* pos,
+                                     float* scratch, long long scratchRow, int nrows, int H, int D, int nb, float scale) {
     int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    if (w >= nseq * H) return;
+    if (w >= nrows * H) return;
     int h = w % H, i = w / H;
+    long long base = (slot ? slot[i] : i) * seqStride + (long long)h * D;
     attn_row_warp(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
-                  kCache + i * seqStride + (long long)h * D, vCache + i * seqStride + (long long)h * D, kvStride,
+                  kCache + base, vCache + base, kvStride,
                   relBias + (long long)h * nb, buckets, scratch + (long long)w * scratchRow, pos[i], D, scale);
 }
 
@@ -750,15 +751,27 @@ extern "C" __global__ void sum_squares_kernel(float* out, const float* x, long l
 }
 
 // ------------------------------------------------------------------ incremental decoding helpers
-// Sequence i's k and v (from its qkv row, (3·A) floats: q, k, v) go to row pos[i] of its caches
-// (cache of sequence i at i·seqStride, rows of A floats).
-extern "C" __global__ void kv_store(float* kCache, float* vCache, const float* qkv, const int* pos,
-                                    long long seqStride, int nseq, int A) {
+// Row i's k and v (from its qkv row, (3·A) floats: q, k, v) go to row pos[i] of the caches of slot
+// slot[i] (slot at slot·seqStride, rows of A floats).
+extern "C" __global__ void kv_store(float* kCache, float* vCache, const float* qkv, const int* pos, const int* slot,
+                                    long long seqStride, int nrows, int A) {
     long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (long long)nseq * A) return;
+    if (idx >= (long long)nrows * A) return;
     int i = idx / A, j = idx % A;
     const float* row = qkv + (long long)i * 3 * A;
-    long long o = i * seqStride + (long long)pos[i] * A + j;
+    long long o = slot[i] * seqStride + (long long)pos[i] * A + j;
     kCache[o] = row[A + j];
     vCache[o] = row[2 * A + j];
+}
+
+// Position 0 of slot `from` copied to slots dst[0..count) in each of L layers (caches of layer l at
+// l·layerStride): a context reset without a model step.
+extern "C" __global__ void kv_copy_pos0(float* kCache, float* vCache, const int* dst, int count, int from,
+                                        long long seqStride, long long layerStride, int L, int A) {
+    long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (long long)count * L * A) return;
+    int j = idx % A, l = (idx / A) % L, c = idx / ((long long)A * L);
+    long long src = l * layerStride + from * seqStride + j, d = l * layerStride + dst[c] * seqStride + j;
+    kCache[d] = kCache[src];
+    vCache[d] = vCache[src];
 }

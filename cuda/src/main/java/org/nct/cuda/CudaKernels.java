@@ -514,38 +514,52 @@ public final class CudaKernels implements Kernels {
         long sc = scratch((long) h * (pos + 1) * 4 + 4);
         long pp = sc + (long) h * (pos + 1) * 4;
         cuMemcpyHtoD(scratch.withByteOffset(pp - scratch.address()), Pointer.to(new int[] {pos}), 4);
-        launch("attn_rows", blocks(h, 4), 1, 128, po, hd, pq, hd, pk, pv, 0L, kvStride, pr, bt, pp, sc,
+        launch("attn_rows", blocks(h, 4), 1, 128, po, hd, pq, hd, pk, pv, 0L, 0L, kvStride, pr, bt, pp, sc,
                 (long) (pos + 1), 1, h, d, numBuckets, scale);
         finish();
     }
 
     /**
-     * Batched incremental attention (device segments): for sequence i, one query row at position
-     * pos[i] against its own cache; per-row computation identical to {@link #attentionRow}.
-     * scratch: at least nseq·h·(maxPos+1) floats on the device.
+     * Batched incremental attention (device segments): row i is one query, at position pos[i],
+     * against the caches of slot slot[i] (at slot·seqStride; rows of kvStride floats); per-row
+     * computation identical to {@link #attentionRow}. scratch: at least nrows·h·(maxPos+1) floats.
      */
     public void attentionRows(MemorySegment out, long outStride, MemorySegment q, long qStride,
-                              MemorySegment kCache, MemorySegment vCache, long seqStride, long kvStride,
-                              MemorySegment relBias, long rbOff, MemorySegment pos, MemorySegment scratchSeg,
-                              int maxPos, int nseq, int h, int d, int numBuckets, int maxDistance, float scale) {
+                              MemorySegment kCache, MemorySegment vCache, MemorySegment slot, long seqStride,
+                              long kvStride, MemorySegment relBias, long rbOff, MemorySegment pos,
+                              MemorySegment scratchSeg, int maxPos, int nrows, int h, int d, int numBuckets,
+                              int maxDistance, float scale) {
         enter();
-        requireDevice(out, q, kCache, vCache, relBias, pos, scratchSeg);
+        requireDevice(out, q, kCache, vCache, slot, relBias, pos, scratchSeg);
         long bt = bucketTable(maxPos + 1, numBuckets, maxDistance);
-        launch("attn_rows", blocks((long) nseq * h, 4), 1, 128, out.address(), outStride, q.address(), qStride,
-                kCache.address(), vCache.address(), seqStride, kvStride, relBias.address() + rbOff * 4, bt,
-                pos.address(), scratchSeg.address(), (long) (maxPos + 1), nseq, h, d, numBuckets, scale);
+        launch("attn_rows", blocks((long) nrows * h, 4), 1, 128, out.address(), outStride, q.address(), qStride,
+                kCache.address(), vCache.address(), slot.address(), seqStride, kvStride, relBias.address() + rbOff * 4,
+                bt, pos.address(), scratchSeg.address(), (long) (maxPos + 1), nrows, h, d, numBuckets, scale);
     }
 
     /**
-     * Incremental decoding (device segments): the k and v parts of each sequence's qkv row (3·A
-     * floats) go to row pos[i] of that sequence's caches (sequence i at i·seqStride, rows of A).
+     * Incremental decoding (device segments): the k and v parts of row i's qkv (3·a floats) go to
+     * row pos[i] of the caches of slot slot[i] (at slot·seqStride, rows of a floats).
      */
     public void storeKv(MemorySegment kCache, MemorySegment vCache, MemorySegment qkv, MemorySegment pos,
-                        long seqStride, int nseq, int a) {
+                        MemorySegment slot, long seqStride, int nrows, int a) {
         enter();
-        requireDevice(kCache, vCache, qkv, pos);
-        launch("kv_store", blocks((long) nseq * a, 256), 1, 256, kCache.address(), vCache.address(), qkv.address(),
-                pos.address(), seqStride, nseq, a);
+        requireDevice(kCache, vCache, qkv, pos, slot);
+        launch("kv_store", blocks((long) nrows * a, 256), 1, 256, kCache.address(), vCache.address(), qkv.address(),
+                pos.address(), slot.address(), seqStride, nrows, a);
+    }
+
+    /**
+     * Context resets without a model step (device segments): position 0 of slot {@code from} is
+     * copied to the slots dst[0..count) in each of {@code layers} layers (layer l's caches at
+     * l·layerStride).
+     */
+    public void copyPosition0(MemorySegment kCache, MemorySegment vCache, MemorySegment dst, int count, int from,
+                              long seqStride, long layerStride, int layers, int a) {
+        enter();
+        requireDevice(kCache, vCache, dst);
+        launch("kv_copy_pos0", blocks((long) count * layers * a, 256), 1, 256, kCache.address(), vCache.address(),
+                dst.address(), count, from, seqStride, layerStride, layers, a);
     }
 
     // ------------------------------------------------------------------ elementwise

@@ -9,9 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.ArrayList;
 import org.nct.coding.ByteModel;
+import org.nct.coding.WindowDecoder;
+import org.nct.coding.WindowEncoder;
+import org.nct.coding.WindowRule;
+import org.nct.inference.CodingModel;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.StreamDecoder;
 import org.nct.coding.StreamEncoder;
@@ -36,13 +42,19 @@ public final class GpuCheck {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private final Map<String, String> results = new LinkedHashMap<>();
     private int checks, passed;
+    /** Text for the Equal-Info coding benchmark (null: not measured). */
+    private byte[] text;
 
     public static void main(String[] args) throws IOException {
         boolean quick = false;
-        Path out = null;
+        Path out = null, text = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--text" -> {
+                    if (i + 1 >= args.length) usage("--text needs a file");
+                    text = Path.of(args[++i]);
+                }
                 case "--results" -> {
                     if (i + 1 >= args.length) usage("--results needs a file");
                     out = Path.of(args[++i]);
@@ -56,6 +68,7 @@ public final class GpuCheck {
             System.exit(2);
         }
         GpuCheck g = new GpuCheck();
+        g.text = text == null || !Files.isRegularFile(text) ? null : Files.readAllBytes(text);
         boolean ok = g.run(quick);
         if (out != null) {
             StringBuilder sb = new StringBuilder();
@@ -66,7 +79,7 @@ public final class GpuCheck {
     }
 
     private static void usage(String msg) {
-        System.err.println("gpu-check: " + msg + " (usage: GpuCheck [--quick] [--results FILE])");
+        System.err.println("gpu-check: " + msg + " (usage: GpuCheck [--quick] [--results FILE] [--text FILE])");
         System.exit(64);
     }
 
@@ -86,12 +99,14 @@ public final class GpuCheck {
             bitwise &= guard("training step", () -> trainingStep(cpu, det));
             bitwise &= guard("prefill vs incremental", () -> prefillVersusIncremental(cpu, det));
             bitwise &= guard("coding across CPU and GPU", () -> codingAcross(cpu, det));
+            bitwise &= guard("Equal-Info windows across CPU and GPU", () -> windowsAcross(cpu, det));
             results.put("checks_passed", passed + "/" + checks);
             results.put("cpu_gpu_bitwise", bitwise ? "yes" : "no");
             if (!quick) {
                 guard("bench 3m", () -> benchTraining(det, fast, "3m"));
                 guard("bench 25m", () -> benchTraining(det, fast, "25m"));
                 guard("bench decoding", () -> benchDecoding(det));
+                guard("bench Equal-Info coding", () -> benchEqualInfo(det));
             }
         }
         System.out.println("checks passed: " + passed + "/" + checks);
@@ -203,16 +218,17 @@ public final class GpuCheck {
             tr.forward(in, null, nseq, t);
             MemorySegment act = tr.activations();
             long lo = tr.logitsOffset();
-            int[] tok = new int[nseq], pos = new int[nseq];
+            int[] tok = new int[nseq], pos = new int[nseq], slot = new int[nseq];
+            for (int i = 0; i < nseq; i++) slot[i] = nseq - 1 - i;   // rows and cache slots in different orders
             for (int p = 0; p < t && ok; p++) {
                 for (int i = 0; i < nseq; i++) {
-                    tok[i] = in[i * t + p];
+                    tok[i] = in[slot[i] * t + p];
                     pos[i] = p;
                 }
-                MemorySegment g = dec.step(tok, pos);
+                MemorySegment g = dec.step(nseq, slot, tok, pos);
                 for (int i = 0; i < nseq && ok; i++) {
-                    ok = sameBits(act.asSlice((lo + (long) (i * t + p) * 256) * 4), g.asSlice((long) i * 256 * 4), 256,
-                            "sequence " + i + " position " + p + " logits", why);
+                    ok = sameBits(act.asSlice((lo + (long) (slot[i] * t + p) * 256) * 4), g.asSlice((long) i * 256 * 4), 256,
+                            "sequence " + slot[i] + " position " + p + " logits", why);
                 }
             }
         }
@@ -245,7 +261,7 @@ public final class GpuCheck {
 
     private static final class GpuM1 implements ByteModel {
         final DeviceDecoder dec;
-        final int[] tok = new int[1], pos = new int[1];
+        final int[] tok = new int[1], pos = new int[1], slot = new int[1];
         final float[] logits = new float[256];
         int last, len;
 
@@ -260,7 +276,7 @@ public final class GpuCheck {
         @Override public void cdf(int[] cum) {
             tok[0] = last;
             pos[0] = len;
-            MemorySegment.copy(dec.step(tok, pos), F, 0, logits, 0, 256);
+            MemorySegment.copy(dec.step(1, slot, tok, pos), F, 0, logits, 0, 256);
             IntegerCdf.fromLogits(logits, 0, precision(), cum);
         }
     }
@@ -286,6 +302,71 @@ public final class GpuCheck {
                     + Arrays.equals(gpuToCpu, text);
         }
         record("stream coding with M1 across CPU and GPU", ok, detail);
+        return ok;
+    }
+
+    static final int WINDOW_BITS = 16;
+
+    private static WindowEncoder[] encoders(List<byte[]> docs) {
+        WindowEncoder[] e = new WindowEncoder[docs.size()];
+        for (int i = 0; i < e.length; i++) {
+            e[i] = new WindowEncoder(WINDOW_BITS, WindowRule.G, IntegerCdf.DEFAULT_PRECISION);
+            e[i].start(docs.get(i), 0, docs.get(i).length);
+        }
+        return e;
+    }
+
+    private static WindowDecoder[] decoders(WindowEncoder[] enc, List<byte[]> docs, byte[][] out) {
+        WindowDecoder[] d = new WindowDecoder[enc.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = new WindowDecoder(WINDOW_BITS, WindowRule.G, IntegerCdf.DEFAULT_PRECISION);
+            out[i] = new byte[docs.get(i).length];
+            d[i].start(enc[i].tokens(), 0, enc[i].windows(), out[i], 0, out[i].length);
+        }
+        return d;
+    }
+
+    /**
+     * EqualInfoAC[b=16] with M1: blocks encoded by the CPU (the coding branch's BatchDriver over
+     * IncrementalM1) and by the GPU (DeviceCodingDriver) give identical window codes, and each side
+     * decodes the other's codes back to the text.
+     */
+    private boolean windowsAcross(Kernels cpu, CudaKernels det) {
+        String para = "The Equal-Info window coder restarts the arithmetic coder and M1's context every 16 bits, "
+                + "so that M2 sees tokens that each carry the same information. ";
+        List<byte[]> docs = new ArrayList<>();
+        for (int len : new int[] {0, 1, 37, 300, 1000, 190, 64}) {
+            byte[] d = new byte[len];
+            for (int i = 0; i < len; i++) d[i] = (byte) para.charAt((i * 7 + len) % para.length());
+            docs.add(d);
+        }
+        ModelConfig cfg = ModelConfig.preset("tiny", 256);
+        StringBuilder why = new StringBuilder();
+        boolean ok = true;
+        try (Weights w = Weights.init(cfg, 21); CodingModel cm = new CodingModel(w.copy(), cpu, IntegerCdf.DEFAULT_PRECISION);
+             DeviceDecoder dec = new DeviceDecoder(det, w, 5, 256);
+             DeviceCodingDriver drv = new DeviceCodingDriver(dec, IntegerCdf.DEFAULT_PRECISION, 4)) {
+            WindowEncoder[] byCpu = encoders(docs), byGpu = encoders(docs);
+            cm.run(List.of(byCpu), 4, null);
+            drv.run(List.of(byGpu));
+            int windows = 0;
+            for (int i = 0; i < docs.size() && ok; i++) {
+                windows += byCpu[i].windows();
+                if (!Arrays.equals(byCpu[i].tokens(), byGpu[i].tokens()) || !Arrays.equals(byCpu[i].byteCounts(), byGpu[i].byteCounts())) {
+                    why.append("block ").append(i).append(": window codes differ");
+                    ok = false;
+                }
+            }
+            byte[][] gpuOut = new byte[docs.size()][], cpuOut = new byte[docs.size()][];
+            if (ok) drv.run(List.of(decoders(byCpu, docs, gpuOut)));
+            if (ok) cm.run(List.of(decoders(byGpu, docs, cpuOut)), 3, null);
+            for (int i = 0; i < docs.size() && ok; i++) {
+                if (!Arrays.equals(gpuOut[i], docs.get(i))) { why.append("GPU decoding of CPU codes differs, block ").append(i); ok = false; }
+                else if (!Arrays.equals(cpuOut[i], docs.get(i))) { why.append("CPU decoding of GPU codes differs, block ").append(i); ok = false; }
+            }
+            if (ok) why.append(docs.size()).append(" blocks, ").append(windows).append(" windows identical; decoded both ways");
+        }
+        record("EqualInfoAC[b=16] window codes CPU = GPU, and decoding across", ok, why.toString());
         return ok;
     }
 
@@ -343,17 +424,18 @@ public final class GpuCheck {
         try (Weights w = Weights.init(cfg, 1)) {
             for (int nseq : new int[] {4096, 16384}) {
                 try (DeviceDecoder dec = new DeviceDecoder(det, w, nseq, window)) {
-                    int[] tok = new int[nseq], pos = new int[nseq];
+                    int[] tok = new int[nseq], pos = new int[nseq], slot = new int[nseq];
+                    for (int i = 0; i < nseq; i++) slot[i] = i;
                     SplittableRandom rng = new SplittableRandom(4);
                     for (int s = 0; s < window; s++) {   // warm-up
                         for (int i = 0; i < nseq; i++) { tok[i] = rng.nextInt(256); pos[i] = s; }
-                        dec.step(tok, pos);
+                        dec.step(nseq, slot, tok, pos);
                     }
                     int steps = 4 * window;
                     long t0 = System.nanoTime();
                     for (int s = 0; s < steps; s++) {
                         for (int i = 0; i < nseq; i++) { tok[i] = rng.nextInt(256); pos[i] = s % window; }
-                        dec.step(tok, pos);
+                        dec.step(nseq, slot, tok, pos);
                     }
                     double sec = (System.nanoTime() - t0) / 1e9;
                     double bps = (double) nseq * steps / sec;
@@ -362,6 +444,40 @@ public final class GpuCheck {
                     results.put("m1_3m_decode_" + nseq + "_MB_per_s", String.format("%.2f", bps / 1e6));
                 }
             }
+        }
+        return true;
+    }
+
+    /**
+     * EqualInfoAC[b=16] compression on the GPU: the text split into 1024-byte blocks, 4096 streams,
+     * the 3m M1 (random initialisation: its bytes per window differ from a trained model's), rule G;
+     * wall time of the whole run (model steps on the GPU; integer CDFs and coders on the CPU).
+     */
+    private boolean benchEqualInfo(CudaKernels det) {
+        if (text == null) {
+            System.out.println("bench EqualInfoAC[b=16]: not measured (no --text sample)");
+            return true;
+        }
+        int block = 1024, streams = 4096;
+        List<byte[]> docs = new ArrayList<>();
+        for (int off = 0; off + block <= text.length; off += block) docs.add(Arrays.copyOfRange(text, off, off + block));
+        ModelConfig cfg = ModelConfig.preset("3m", 256);
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        try (Weights w = Weights.init(cfg, 1); DeviceDecoder dec = new DeviceDecoder(det, w, streams + 1, 256);
+             DeviceCodingDriver drv = new DeviceCodingDriver(dec, IntegerCdf.DEFAULT_PRECISION, threads)) {
+            drv.run(List.of(encoders(docs.subList(0, Math.min(docs.size(), 64)))));   // warm-up
+            WindowEncoder[] enc = encoders(docs);
+            long t0 = System.nanoTime();
+            long rows = drv.run(List.of(enc));
+            double sec = (System.nanoTime() - t0) / 1e9;
+            long bytes = (long) docs.size() * block, windows = 0;
+            for (WindowEncoder e : enc) windows += e.windows();
+            double mbps = bytes / sec / 1e6;
+            System.out.printf("bench EqualInfoAC[b=16] compress, 3m M1 (random init), %d blocks of %d bytes, %d streams: %.2f MB/s "
+                    + "(%.3f s, %d model rows, %.2f bytes per window, %d CPU threads for CDFs and coders)%n",
+                    docs.size(), block, streams, mbps, sec, rows, (double) bytes / windows, threads);
+            results.put("equalinfo_b16_compress_MB_per_s", String.format("%.2f", mbps));
+            results.put("equalinfo_b16_bytes_per_window", String.format("%.2f", (double) bytes / windows));
         }
         return true;
     }
