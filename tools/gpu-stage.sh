@@ -30,7 +30,9 @@ tr ':' '\n' < /tmp/nct-gpu-cp.txt | while read -r jar; do
     *) cp "$jar" "$stage/lib/" ;;
   esac
 done
-if [[ ! -x "$stage/jre/bin/java" ]]; then rm -rf "$stage/jre"; "$here/tools/jlink-runtime.sh" "$stage/jre"; fi
+if [[ ! -x "$stage/jre/bin/java" || "$here/tools/jlink-runtime.sh" -nt "$stage/jre/release" ]]; then
+  rm -rf "$stage/jre"; "$here/tools/jlink-runtime.sh" "$stage/jre"
+fi
 cp "$here/tools/gpu-check.sh" "$here/tools/torch_peer.py" "$stage/"
 # 4 MiB of real C4 text (documents joined by newlines) for the Equal-Info coding benchmark
 c4="${NCT_C4_DIR:-$here/../shared/data/c4}"

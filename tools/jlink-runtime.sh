@@ -6,6 +6,6 @@ out="${1:?usage: tools/jlink-runtime.sh OUTPUT_DIR}"
 jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 [[ -x "$jdk/bin/jlink" ]] || jdk=/usr/lib/jvm/temurin-25-jdk-amd64
 [[ -x "$jdk/bin/jlink" ]] || { echo "jlink-runtime: no JDK 25 with jlink found (set JAVA_HOME)" >&2; exit 1; }
-"$jdk/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,java.xml,jdk.zipfs \
+"$jdk/bin/jlink" --add-modules java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,jdk.management,java.xml,jdk.zipfs \
   --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output "$out"
 du -sh "$out"

@@ -775,3 +775,77 @@ extern "C" __global__ void kv_copy_pos0(float* kCache, float* vCache, const int*
     kCache[d] = kCache[src];
     vCache[d] = vCache[src];
 }
+
+// ------------------------------------------------------------------ integer CDF (coding)
+// org.nct.coding.IntegerCdf.fromLogits (nct-cdf-v1) bit for bit, one warp per row of 256 logits:
+// m = the largest logit (NaN never larger); e_i = nct_exp(z_i − m); q_i = (int)(e_i·2^30) (2^30 for
+// z_i == m, 0 for NaN or when m = +inf); S = Σ q_i (exact); f_i = 1 + q_i·(T − 256)/S (integer);
+// the remainder to the first argmax; cum = prefix sums, cum[0] = 0. Lane j owns symbols 8j..8j+7.
+extern "C" __global__ void integer_cdf(int* cum, const float* logits, int rows, int precision) {
+    int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    int lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    const float* l = logits + (long long)row * 256;
+    int* c = cum + (long long)row * 257;
+    int total = 1 << precision;
+    const float NEG_INF = __int_as_float(0xff800000), POS_INF = __int_as_float(0x7f800000);
+    float z[8];
+    float m = NEG_INF;
+#pragma unroll
+    for (int k = 0; k < 8; k++) {
+        z[k] = l[lane * 8 + k];
+        if (z[k] > m) m = z[k];
+    }
+    for (int o = 16; o >= 1; o >>= 1) {
+        float other = __shfl_xor_sync(NCT_FULL, m, o);
+        if (other > m) m = other;
+    }
+    if (m == NEG_INF) {
+#pragma unroll
+        for (int k = 0; k < 8; k++) c[lane * 8 + k] = (lane * 8 + k) * (total / 256);
+        if (lane == 31) c[256] = 256 * (total / 256);
+        return;
+    }
+    int q[8];
+    long long s = 0;
+    int am = 256;
+#pragma unroll
+    for (int k = 0; k < 8; k++) {
+        int i = lane * 8 + k;
+        if (z[k] == m) {
+            q[k] = 1 << 30;
+            if (am == 256) am = i;
+        } else if (z[k] != z[k] || m == POS_INF) {
+            q[k] = 0;
+        } else {
+            q[k] = __float2int_rz(__fmul_rn(nct_exp(__fsub_rn(z[k], m)), 1073741824.0f));
+        }
+        s += q[k];
+    }
+    for (int o = 16; o >= 1; o >>= 1) {
+        s += __shfl_xor_sync(NCT_FULL, s, o);
+        am = min(am, __shfl_xor_sync(NCT_FULL, am, o));
+    }
+    long long spread = total - 256;
+    int f[8], sumF = 0;
+#pragma unroll
+    for (int k = 0; k < 8; k++) {
+        f[k] = 1 + (int)(((long long)q[k] * spread) / s);
+        sumF += f[k];
+    }
+    for (int o = 16; o >= 1; o >>= 1) sumF += __shfl_xor_sync(NCT_FULL, sumF, o);
+#pragma unroll
+    for (int k = 0; k < 8; k++) if (lane * 8 + k == am) f[k] += total - sumF;
+    int run = 0;
+#pragma unroll
+    for (int k = 0; k < 8; k++) { run += f[k]; f[k] = run; }
+    int incl = run;                                   // inclusive scan of the lane totals
+    for (int o = 1; o < 32; o <<= 1) {
+        int v = __shfl_up_sync(NCT_FULL, incl, o);
+        if (lane >= o) incl += v;
+    }
+    int before = incl - run;
+#pragma unroll
+    for (int k = 0; k < 8; k++) c[lane * 8 + k + 1] = before + f[k];
+    if (lane == 0) c[0] = 0;
+}

@@ -562,6 +562,20 @@ public final class CudaKernels implements Kernels {
                 dst.address(), count, from, seqStride, layerStride, layers, a);
     }
 
+    /**
+     * Coding: the integer CDF of each row of 256 logits, exactly as
+     * {@code org.nct.coding.IntegerCdf.fromLogits} computes it (int32 cum[0..256] per row, total
+     * 2^precision). Host or device segments.
+     */
+    public void integerCdf(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
+        if (precision < 9 || precision > 16) throw new IllegalArgumentException("CDF precision must be 9..16 bits, got " + precision);
+        enter();
+        long pc = arg(0, cum, cumOff, (long) rows * 257, false, true);
+        long pl = arg(1, logits, lOff, (long) rows * 256, true, false);
+        launch("integer_cdf", blocks(rows, 4), 1, 128, pc, pl, rows, precision);
+        finish();
+    }
+
     // ------------------------------------------------------------------ elementwise
 
     @Override

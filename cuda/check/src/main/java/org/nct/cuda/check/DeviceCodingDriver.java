@@ -11,17 +11,17 @@ import org.nct.kernels.Parallel;
 /**
  * Runs many {@link CodingTask}s (independent blocks) through one {@link DeviceDecoder}, the device
  * counterpart of {@code org.nct.inference.BatchDriver} with the same protocol and the same results:
- * every task that needs a CDF is advanced by one batched GPU step; a context reset copies the
- * start position's keys and values from a template slot (computed once) instead of running a step;
- * integer CDFs are built from the logits and the coders advanced on the CPU, in parallel over
- * streams (each task touches only its own state).
+ * every task that needs a CDF is advanced by one batched GPU step, which also builds the integer
+ * CDFs ({@link DeviceDecoder#stepCdf}); a context reset copies the start position's keys and values
+ * from a template slot (computed once) instead of running a step; the coders advance on the CPU,
+ * in parallel over streams (each task touches only its own state).
  */
 final class DeviceCodingDriver implements AutoCloseable {
 
     private final DeviceDecoder dec;
     private final int precision, streams, template;
     private final int[] startCdf = new int[IntegerCdf.SYMBOLS + 1];
-    private final float[] logits;
+    private MemorySegment stepCdfs;
     private final Parallel pool;
     // per stream slot
     private final CodingTask[] task;
@@ -38,7 +38,6 @@ final class DeviceCodingDriver implements AutoCloseable {
         this.precision = precision;
         this.streams = dec.slots() - 1;
         this.template = dec.slots() - 1;
-        this.logits = new float[dec.slots() * IntegerCdf.SYMBOLS];
         this.pool = new Parallel(threads);
         task = new CodingTask[streams];
         position = new int[streams];
@@ -49,9 +48,8 @@ final class DeviceCodingDriver implements AutoCloseable {
         rowToken = new int[streams];
         rowPos = new int[streams];
         resets = new int[streams];
-        MemorySegment l = dec.step(1, new int[] {template}, new int[] {CodingModel.START}, new int[] {0});
-        MemorySegment.copy(l, ValueLayout.JAVA_FLOAT, 0, logits, 0, IntegerCdf.SYMBOLS);
-        IntegerCdf.fromLogits(logits, 0, precision, startCdf);
+        MemorySegment c = dec.stepCdf(1, new int[] {template}, new int[] {CodingModel.START}, new int[] {0}, precision);
+        MemorySegment.copy(c, ValueLayout.JAVA_INT, 0, startCdf, 0, IntegerCdf.SYMBOLS + 1);
     }
 
     /** Runs every task to completion; returns the number of rows the model stepped. */
@@ -65,7 +63,7 @@ final class DeviceCodingDriver implements AutoCloseable {
         Parallel.Range afterStep = (from, to, w) -> {
             for (int r = from; r < to; r++) {
                 int s = rowSlot[r];
-                IntegerCdf.fromLogits(logits, r * IntegerCdf.SYMBOLS, precision, cdf[s]);
+                MemorySegment.copy(stepCdfs, ValueLayout.JAVA_INT, (long) r * (IntegerCdf.SYMBOLS + 1) * 4, cdf[s], 0, IntegerCdf.SYMBOLS + 1);
                 position[s]++;
                 feed[s] = -1;
                 advance(s);
@@ -102,8 +100,7 @@ final class DeviceCodingDriver implements AutoCloseable {
             }
             if (!anyTask && nextTask >= tasks.size()) return fed;
             if (rows == 0) continue;   // only new tasks or freed slots this round
-            MemorySegment l = dec.step(rows, rowSlot, rowToken, rowPos);
-            MemorySegment.copy(l, ValueLayout.JAVA_FLOAT, 0, logits, 0, rows * IntegerCdf.SYMBOLS);
+            stepCdfs = dec.stepCdf(rows, rowSlot, rowToken, rowPos, precision);
             fed += rows;
             pool.forRange(rows, afterStep);
         }

@@ -26,7 +26,7 @@ public final class DeviceDecoder implements AutoCloseable {
     private final int slots, maxLen;
     private final long seqStride, layerStride;
     private final MemorySegment params, x, h, rstd, qkv, a, gate, up, hid, logits, kCache, vCache, io, scratch;
-    private final MemorySegment hostIo, hostLogits;
+    private final MemorySegment cdfs, hostIo, hostLogits, hostCdfs;
 
     public DeviceDecoder(CudaKernels kernels, Weights weights, int slots, int maxLen) {
         this.k = kernels;
@@ -54,6 +54,8 @@ public final class DeviceDecoder implements AutoCloseable {
         scratch = k.allocateFloats((long) slots * cfg.numHeads() * maxLen);
         hostIo = k.allocateHost(12L * slots);
         hostLogits = k.allocateHost(4L * slots * V);
+        cdfs = k.allocateInts(257L * slots);
+        hostCdfs = k.allocateHost(4L * 257 * slots);
     }
 
     public int slots() {
@@ -74,6 +76,25 @@ public final class DeviceDecoder implements AutoCloseable {
      * logits (n, V), valid until the next step.
      */
     public MemorySegment step(int n, int[] slotOf, int[] tokens, int[] positions) {
+        forward(n, slotOf, tokens, positions);
+        k.copy(hostLogits, 0, logits, 0, (long) n * cfg.vocabSize());
+        return hostLogits;
+    }
+
+    /**
+     * A step that returns, instead of logits, each row's integer CDF (n rows of 257 int32, as
+     * {@code IntegerCdf.fromLogits} with this precision), built on the GPU; valid until the next step.
+     */
+    public MemorySegment stepCdf(int n, int[] slotOf, int[] tokens, int[] positions, int precision) {
+        if (cfg.vocabSize() != 256) throw new IllegalStateException("integer CDFs need a 256-symbol model");
+        forward(n, slotOf, tokens, positions);
+        k.integerCdf(cdfs, 0, logits, 0, n, precision);
+        k.copy(hostCdfs, 0, cdfs, 0, 257L * n);
+        return hostCdfs;
+    }
+
+    /** The model over one token per row, logits left on the device. */
+    private void forward(int n, int[] slotOf, int[] tokens, int[] positions) {
         if (n < 1 || n > slots) throw new IllegalArgumentException("batch of " + n + " streams, capacity " + slots);
         int C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize(), L = cfg.numLayers();
         for (int r = 0; r < n; r++) {
@@ -107,8 +128,6 @@ public final class DeviceDecoder implements AutoCloseable {
         }
         k.rmsnormForward(h, 0, rstd, 0, x, 0, params, layout.finalNorm(), n, C, eps);
         k.matmul(logits, 0, h, 0, params, layout.lmHead(), null, 0, n, C, V, false);
-        k.copy(hostLogits, 0, logits, 0, (long) n * V);
-        return hostLogits;
     }
 
     /** Copies position 0 (keys and values, every layer) of slot {@code from} to slots dst[0..count). */
@@ -121,10 +140,11 @@ public final class DeviceDecoder implements AutoCloseable {
 
     @Override
     public void close() {
-        for (MemorySegment s : new MemorySegment[] {params, x, h, rstd, qkv, a, gate, up, hid, logits, kCache, vCache, io, scratch}) {
+        for (MemorySegment s : new MemorySegment[] {params, x, h, rstd, qkv, a, gate, up, hid, logits, kCache, vCache, io, scratch, cdfs}) {
             k.free(s);
         }
         k.freeHost(hostIo);
         k.freeHost(hostLogits);
+        k.freeHost(hostCdfs);
     }
 }

@@ -98,6 +98,7 @@ public final class GpuCheck {
             boolean bitwise = guard("kernel checks", () -> kernels(cpu, det, fast));
             bitwise &= guard("training step", () -> trainingStep(cpu, det));
             bitwise &= guard("prefill vs incremental", () -> prefillVersusIncremental(cpu, det));
+            bitwise &= guard("integer CDFs", () -> integerCdfs(det));
             bitwise &= guard("coding across CPU and GPU", () -> codingAcross(cpu, det));
             bitwise &= guard("Equal-Info windows across CPU and GPU", () -> windowsAcross(cpu, det));
             results.put("checks_passed", passed + "/" + checks);
@@ -302,6 +303,53 @@ public final class GpuCheck {
                     + Arrays.equals(gpuToCpu, text);
         }
         record("stream coding with M1 across CPU and GPU", ok, detail);
+        return ok;
+    }
+
+    /**
+     * The GPU's integer CDFs against IntegerCdf.fromLogits: random logits at several scales, ties
+     * at the maximum, NaN, ±infinity, all −infinity, at precisions 16 and 14.
+     */
+    private boolean integerCdfs(CudaKernels det) {
+        int rows = 64;
+        SplittableRandom rng = new SplittableRandom(12);
+        float[] logits = new float[rows * 256];
+        for (int r = 0; r < rows; r++) {
+            double scale = new double[] {0.1, 1, 5, 30, 200}[r % 5];
+            for (int i = 0; i < 256; i++) logits[r * 256 + i] = (float) (scale * rng.nextGaussian());
+        }
+        logits[1 * 256 + 7] = logits[1 * 256 + 200] = 50f;                         // tie at the maximum
+        logits[2 * 256 + 3] = Float.NaN;
+        logits[3 * 256 + 9] = Float.POSITIVE_INFINITY;
+        logits[3 * 256 + 99] = Float.POSITIVE_INFINITY;
+        logits[4 * 256 + 5] = Float.NEGATIVE_INFINITY;
+        Arrays.fill(logits, 5 * 256, 6 * 256, Float.NEGATIVE_INFINITY);
+        Arrays.fill(logits, 6 * 256, 7 * 256, Float.NaN);
+        Arrays.fill(logits, 7 * 256, 8 * 256, 3f);                                  // all equal
+        logits[8 * 256] = -0f;
+        logits[8 * 256 + 1] = 0f;
+        for (int i = 2; i < 256; i++) logits[8 * 256 + i] = -1f;
+        boolean ok = true;
+        String detail = "";
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment l = arena.allocate(rows * 256L * 4, 64), c = arena.allocate(rows * 257L * 4, 64);
+            MemorySegment.copy(logits, 0, l, ValueLayout.JAVA_FLOAT, 0, logits.length);
+            int[] ref = new int[257];
+            for (int precision : new int[] {16, 14}) {
+                det.integerCdf(c, 0, l, 0, rows, precision);
+                for (int r = 0; r < rows && ok; r++) {
+                    IntegerCdf.fromLogits(logits, r * 256, precision, ref);
+                    for (int i = 0; i <= 256 && ok; i++) {
+                        int g = c.getAtIndex(ValueLayout.JAVA_INT, (long) r * 257 + i);
+                        if (g != ref[i]) {
+                            ok = false;
+                            detail = "precision " + precision + " row " + r + " cum[" + i + "]: cpu " + ref[i] + " gpu " + g;
+                        }
+                    }
+                }
+            }
+        }
+        record("integer CDFs from logits (64 rows incl. ties, NaN, ±inf; precision 16 and 14) CPU = GPU", ok, detail);
         return ok;
     }
 
