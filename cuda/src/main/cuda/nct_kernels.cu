@@ -87,22 +87,41 @@ __device__ __forceinline__ float tree16_warp(float p) {
 
 // 16-partial dot product computed by one thread (partial j over i = j, j+16, ..., then the tree).
 __device__ float dot16_thread(const float* a, const float* b, int n) {
-    float p[16];
-#pragma unroll
-    for (int j = 0; j < 16; j++) p[j] = 0.0f;
+    float p0 = 0.0f, p1 = 0.0f, p2 = 0.0f, p3 = 0.0f, p4 = 0.0f, p5 = 0.0f, p6 = 0.0f, p7 = 0.0f;
+    float p8 = 0.0f, p9 = 0.0f, p10 = 0.0f, p11 = 0.0f, p12 = 0.0f, p13 = 0.0f, p14 = 0.0f, p15 = 0.0f;
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-#pragma unroll
-        for (int j = 0; j < 16; j++) p[j] = __fmaf_rn(a[i + j], b[i + j], p[j]);
+        p0 = __fmaf_rn(a[i], b[i], p0);           p1 = __fmaf_rn(a[i + 1], b[i + 1], p1);
+        p2 = __fmaf_rn(a[i + 2], b[i + 2], p2);   p3 = __fmaf_rn(a[i + 3], b[i + 3], p3);
+        p4 = __fmaf_rn(a[i + 4], b[i + 4], p4);   p5 = __fmaf_rn(a[i + 5], b[i + 5], p5);
+        p6 = __fmaf_rn(a[i + 6], b[i + 6], p6);   p7 = __fmaf_rn(a[i + 7], b[i + 7], p7);
+        p8 = __fmaf_rn(a[i + 8], b[i + 8], p8);   p9 = __fmaf_rn(a[i + 9], b[i + 9], p9);
+        p10 = __fmaf_rn(a[i + 10], b[i + 10], p10); p11 = __fmaf_rn(a[i + 11], b[i + 11], p11);
+        p12 = __fmaf_rn(a[i + 12], b[i + 12], p12); p13 = __fmaf_rn(a[i + 13], b[i + 13], p13);
+        p14 = __fmaf_rn(a[i + 14], b[i + 14], p14); p15 = __fmaf_rn(a[i + 15], b[i + 15], p15);
     }
-#pragma unroll
-    for (int j = 0; j < 16; j++) if (i + j < n) p[j] = __fmaf_rn(a[i + j], b[i + j], p[j]);
-#pragma unroll
-    for (int w = 8; w >= 1; w >>= 1) {
-#pragma unroll
-        for (int j = 0; j < w; j++) p[j] = __fadd_rn(p[j], p[j + w]);
-    }
-    return p[0];
+    int r = n - i;   // 0..15 left: partial j gets element i + j
+    if (r > 0) p0 = __fmaf_rn(a[i], b[i], p0);
+    if (r > 1) p1 = __fmaf_rn(a[i + 1], b[i + 1], p1);
+    if (r > 2) p2 = __fmaf_rn(a[i + 2], b[i + 2], p2);
+    if (r > 3) p3 = __fmaf_rn(a[i + 3], b[i + 3], p3);
+    if (r > 4) p4 = __fmaf_rn(a[i + 4], b[i + 4], p4);
+    if (r > 5) p5 = __fmaf_rn(a[i + 5], b[i + 5], p5);
+    if (r > 6) p6 = __fmaf_rn(a[i + 6], b[i + 6], p6);
+    if (r > 7) p7 = __fmaf_rn(a[i + 7], b[i + 7], p7);
+    if (r > 8) p8 = __fmaf_rn(a[i + 8], b[i + 8], p8);
+    if (r > 9) p9 = __fmaf_rn(a[i + 9], b[i + 9], p9);
+    if (r > 10) p10 = __fmaf_rn(a[i + 10], b[i + 10], p10);
+    if (r > 11) p11 = __fmaf_rn(a[i + 11], b[i + 11], p11);
+    if (r > 12) p12 = __fmaf_rn(a[i + 12], b[i + 12], p12);
+    if (r > 13) p13 = __fmaf_rn(a[i + 13], b[i + 13], p13);
+    if (r > 14) p14 = __fmaf_rn(a[i + 14], b[i + 14], p14);
+    // the fixed tree: w = 8, 4, 2, 1: p[j] = p[j] + p[j + w]
+    p0 = __fadd_rn(p0, p8); p1 = __fadd_rn(p1, p9); p2 = __fadd_rn(p2, p10); p3 = __fadd_rn(p3, p11);
+    p4 = __fadd_rn(p4, p12); p5 = __fadd_rn(p5, p13); p6 = __fadd_rn(p6, p14); p7 = __fadd_rn(p7, p15);
+    p0 = __fadd_rn(p0, p4); p1 = __fadd_rn(p1, p5); p2 = __fadd_rn(p2, p6); p3 = __fadd_rn(p3, p7);
+    p0 = __fadd_rn(p0, p2); p1 = __fadd_rn(p1, p3);
+    return __fadd_rn(p0, p1);
 }
 
 // ------------------------------------------------------------------ GEMM
