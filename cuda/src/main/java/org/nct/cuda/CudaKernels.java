@@ -108,6 +108,7 @@ public final class CudaKernels implements Kernels {
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final CUmodule module = new CUmodule();
     private final TreeMap<Long, DevicePointer> allocations = new TreeMap<>();
+    private final TreeMap<Long, Long> allocationBytes = new TreeMap<>();
     private final DevicePointer[] staging = new DevicePointer[STAGING_SLOTS];
     private final long[] stagingBytes = new long[STAGING_SLOTS];
     // pending copies back to host after a launch
@@ -205,8 +206,6 @@ public final class CudaKernels implements Kernels {
         allocationBytes.put(p.address(), bytes);
         return MemorySegment.ofAddress(p.address()).reinterpret(bytes);
     }
-
-    private final TreeMap<Long, Long> allocationBytes = new TreeMap<>();
 
     private final Map<Long, Pointer> pinned = new HashMap<>();
 
