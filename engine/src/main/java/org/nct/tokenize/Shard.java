@@ -57,7 +57,7 @@ public final class Shard {
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** What a build is: the tokenizer and how examples are cut and fitted. */
-    public record Spec(Tokenizer tokenizer, int exampleBytes, int seq, String m1Id, String source, int threads) {
+    public record Spec(Tokenizer tokenizer, int exampleBytes, int seq, String source, int threads) {
         /** Tokens stored per example at most: seq + 1 (inputs and the last target), or unlimited when seq is 0. */
         public int capacity() {
             return seq > 0 ? seq + 1 : Integer.MAX_VALUE;
@@ -112,7 +112,7 @@ public final class Shard {
         CRC32C tokCrc = new CRC32C(), exCrc = new CRC32C();
         long tokens = 0, bytes = 0, source = 0, padding = 0;
         int maxTokens = 0;
-        int threads = Math.max(1, spec.threads());
+        int threads = tok.parallel() ? Math.max(1, spec.threads()) : 1;
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "tokenize");
             t.setDaemon(true);
@@ -167,7 +167,7 @@ public final class Shard {
         meta.put("method", tok.name());
         meta.put("parameters", tok.parameters());
         meta.put("vocab_size", tok.vocabSize());
-        meta.put("m1_model_id", spec.m1Id());
+        meta.put("m1_model_id", tok.parameters().get("m1_model_id"));
         meta.put("example_bytes", spec.exampleBytes());
         meta.put("seq", spec.seq());
         meta.put("example_tokens", spec.seq() > 0 ? cap : maxTokens);

@@ -24,8 +24,8 @@ public final class ShardDecoder {
                 int[] t = shard.tokens(i);
                 byte[] b;
                 try {
-                    b = tok.decode(t);
-                } catch (IllegalArgumentException e) {
+                    b = tok.decode(t, t.length, shard.byteCount(i));
+                } catch (IllegalArgumentException | org.nct.coding.CorruptInputException e) {
                     throw new IllegalStateException(shard.dir() + ": example " + i + " does not decode: " + e.getMessage());
                 }
                 CRC32C c = new CRC32C();

@@ -28,6 +28,19 @@ public interface Tokenizer {
         return decode(tokens, tokens.length);
     }
 
+    /**
+     * Decodes when the number of bytes is known (shards record it). The arithmetic-coding methods
+     * need it: their code has no end-of-input symbol, as in the paper. Others ignore it.
+     */
+    default byte[] decode(int[] tokens, int n, int length) {
+        return decode(tokens, n);
+    }
+
+    /** Whether several threads may encode at once (false for methods that share one M1). */
+    default boolean parallel() {
+        return true;
+    }
+
     /** Tokens of a prefix of an example, and how many bytes of it they stand for. */
     record Prefix(int[] tokens, int bytes) { }
 

@@ -1,0 +1,114 @@
+package org.nct.tokenize;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nct.coding.ByteModel;
+import org.nct.coding.CodingTask;
+import org.nct.coding.IntegerCdf;
+import org.nct.coding.WindowCoder;
+import org.nct.coding.WindowEncoder;
+import org.nct.coding.WindowRule;
+
+/**
+ * EqualInfoAC[b, v]: Equal-Info windows of b bits (coder and model reset at every window; rule G by
+ * default), the window codes back to back cut into 8- or 16-bit tokens (b=24 with v=65,536 puts
+ * token boundaries inside windows, as in the paper's App. A.1; an odd byte count gets a zero byte).
+ * Decoding needs the byte count; the number of windows is the code bytes divided by b/8.
+ */
+public final class EqualInfoTokenizer implements Tokenizer {
+    private final int windowBits;
+    private final int bits;
+    private final WindowRule rule;
+    private final CodingModels models;
+
+    public EqualInfoTokenizer(int windowBits, int bits, WindowRule rule, CodingModels models) {
+        if (windowBits != 16 && windowBits != 24 && windowBits != 32 && windowBits != 64 && windowBits != 128) {
+            throw new org.nct.cli.UserException("Equal-Info window bits must be 16, 24, 32, 64 or 128, got " + windowBits);
+        }
+        TokenPacking.checkBits(bits);
+        this.windowBits = windowBits;
+        this.bits = bits;
+        this.rule = rule;
+        this.models = models;
+    }
+
+    @Override
+    public String name() {
+        return "eqinfo-ac[b=" + windowBits + ",v=" + vocabSize() + (rule == WindowRule.G ? "" : ",rule=" + rule.cliName()) + "]";
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("method", "eqinfo-ac");
+        m.put("b", windowBits);
+        m.put("v", vocabSize());
+        m.put("bits", bits);
+        m.put("rule", rule.cliName());
+        m.putAll(models.parameters());
+        return m;
+    }
+
+    @Override
+    public int vocabSize() {
+        return 1 << bits;
+    }
+
+    @Override
+    public boolean parallel() {
+        return models.parallel();
+    }
+
+    @Override
+    public int[] encode(byte[] bytes) {
+        byte[] codes = WindowCoder.encode(bytes, models.model(), windowBits, rule).codes();
+        return TokenPacking.pack(codes, codes.length, bits);
+    }
+
+    @Override
+    public byte[] decode(int[] tokens, int n) {
+        throw new IllegalArgumentException(name() + " tokens do not say how many bytes they hold; decode with the byte count");
+    }
+
+    @Override
+    public byte[] decode(int[] tokens, int n, int length) {
+        byte[] codes = TokenPacking.unpack(tokens, n, bits);
+        int wb = windowBits / 8;
+        int windows = codes.length / wb;
+        for (int i = windows * wb; i < codes.length; i++) {
+            if (codes[i] != 0) throw new IllegalArgumentException(name() + ": nonzero padding after the last window");
+        }
+        if (codes.length - windows * wb >= (bits / 8)) throw new IllegalArgumentException(name() + ": a whole token after the last window");
+        return WindowCoder.decode(codes, 0, windows, length, models.model(), windowBits, rule);
+    }
+
+    /** Whole windows only: the encoder runs until the windows that fit are complete, then stops. */
+    @Override
+    public Prefix encodePrefix(byte[] bytes, int maxTokens) {
+        int wb = windowBits / 8;
+        int maxWindows = (int) Math.min(Integer.MAX_VALUE, (long) maxTokens * (bits / 8) / wb);
+        ByteModel model = models.model();
+        WindowEncoder enc = new WindowEncoder(windowBits, rule, model.precision());
+        enc.start(bytes, 0, bytes.length);
+        int[] cum = new int[IntegerCdf.SYMBOLS + 1];
+        model.reset();
+        while (enc.windows() < maxWindows) {
+            int a = enc.next();
+            if (a == CodingTask.DONE) break;
+            if (a == CodingTask.RESET) {
+                model.reset();
+                continue;
+            }
+            model.cdf(cum);
+            int s = enc.step(cum);
+            if (s >= 0) model.accept(s);
+        }
+        int k = Math.min(maxWindows, enc.windows());
+        byte[] codes = Arrays.copyOf(enc.tokens(), k * wb);
+        int[] counts = enc.byteCounts();
+        int n = 0;
+        for (int i = 0; i < k; i++) n += counts[i];
+        return new Prefix(TokenPacking.pack(codes, codes.length, bits), n);
+    }
+}
