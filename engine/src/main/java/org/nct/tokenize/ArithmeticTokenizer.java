@@ -1,9 +1,10 @@
 package org.nct.tokenize;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import org.nct.coding.ByteModel;
-import org.nct.coding.IntegerCdf;
+import org.nct.coding.CodingTask;
 import org.nct.coding.StreamDecoder;
 import org.nct.coding.StreamEncoder;
 
@@ -69,43 +70,76 @@ public final class ArithmeticTokenizer implements Tokenizer {
         return StreamDecoder.decode(code, 0, code.length, length, models.model());
     }
 
-    /**
-     * The longest prefix whose code fits: one model pass records each byte's interval until the
-     * ideal code length passes the budget, then a bisection re-runs only the range coder.
-     */
     @Override
     public Prefix encodePrefix(byte[] bytes, int maxTokens) {
-        ByteModel model = models.model();
-        int p = model.precision();
-        int[] cum = new int[IntegerCdf.SYMBOLS + 1];
-        int[] lo = new int[bytes.length], hi = new int[bytes.length];
-        double budget = (double) maxTokens * bits + 64, ideal = 0;
-        int computed = 0;
-        model.reset();
-        while (computed < bytes.length && ideal <= budget) {
-            int s = bytes[computed] & 0xFF;
-            model.cdf(cum);
-            lo[computed] = cum[s];
-            hi[computed] = cum[s + 1];
-            model.accept(s);
-            ideal += p - Math.log(hi[computed] - lo[computed]) / Math.log(2);
-            computed++;
-        }
-        int[] all = tokens(lo, hi, computed, p);
-        if (computed == bytes.length && all.length <= maxTokens) return new Prefix(all, computed);
-        int good = 0, bad = computed;
-        int[] goodTokens = tokens(lo, hi, 0, p);
+        return encodePrefixes(List.of(bytes), maxTokens).get(0);
+    }
+
+    /**
+     * The longest prefix whose code fits: one model pass (all examples as one batch) records each
+     * byte's interval until the ideal code length passes the budget, then a bisection re-runs only
+     * the range coder.
+     */
+    @Override
+    public List<Prefix> encodePrefixes(List<byte[]> examples, int maxTokens) {
+        double budget = (double) maxTokens * bits + 64;
+        List<Intervals> tasks = new ArrayList<>();
+        for (byte[] x : examples) tasks.add(new Intervals(x, budget, models.model().precision()));
+        models.run(tasks);
+        List<Prefix> out = new ArrayList<>();
+        for (Intervals t : tasks) out.add(fit(t, maxTokens));
+        return out;
+    }
+
+    private Prefix fit(Intervals t, int maxTokens) {
+        int[] all = tokens(t.lo, t.hi, t.n, t.precision);
+        if (t.n == t.bytes.length && all.length <= maxTokens) return new Prefix(all, t.n);
+        int good = 0, bad = t.n;
+        int[] goodTokens = tokens(t.lo, t.hi, 0, t.precision);
         while (bad - good > 1) {
             int mid = (good + bad) >>> 1;
-            int[] t = tokens(lo, hi, mid, p);
-            if (t.length <= maxTokens) {
+            int[] k = tokens(t.lo, t.hi, mid, t.precision);
+            if (k.length <= maxTokens) {
                 good = mid;
-                goodTokens = t;
+                goodTokens = k;
             } else {
                 bad = mid;
             }
         }
         return new Prefix(goodTokens, good);
+    }
+
+    /** A coding task that records each byte's interval [lo, hi) until the ideal code length passes the budget. */
+    private static final class Intervals implements CodingTask {
+        final byte[] bytes;
+        final int[] lo, hi;
+        final double budget;
+        final int precision;
+        double ideal;
+        int n;
+
+        Intervals(byte[] bytes, double budget, int precision) {
+            this.bytes = bytes;
+            this.lo = new int[bytes.length];
+            this.hi = new int[bytes.length];
+            this.budget = budget;
+            this.precision = precision;
+        }
+
+        @Override
+        public int next() {
+            return n < bytes.length && ideal <= budget ? CDF : DONE;
+        }
+
+        @Override
+        public int step(int[] cum) {
+            int s = bytes[n] & 0xFF;
+            lo[n] = cum[s];
+            hi[n] = cum[s + 1];
+            ideal += precision - Math.log(hi[n] - lo[n]) / Math.log(2);
+            n++;
+            return s;
+        }
     }
 
     private int[] tokens(int[] lo, int[] hi, int n, int precision) {

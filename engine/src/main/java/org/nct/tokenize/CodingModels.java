@@ -1,8 +1,10 @@
 package org.nct.tokenize;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nct.coding.ByteModel;
+import org.nct.coding.CodingTask;
 import org.nct.coding.StaticUnigramModel;
 import org.nct.inference.CodingModel;
 
@@ -17,6 +19,12 @@ public interface CodingModels {
 
     /** What identifies the model in shard metadata (and what decoding needs to rebuild it). */
     Map<String, Object> parameters();
+
+    /** Runs independent coding tasks to completion (M1: as one batch of concurrent streams). */
+    default void run(List<? extends CodingTask> tasks) {
+        ByteModel m = model();
+        for (CodingTask t : tasks) CodingTask.run(t, m);
+    }
 
     /** The static byte-unigram model of StaticAC, from byte counts of the training text. */
     static CodingModels staticUnigram(long[] counts, int precision) {
@@ -43,7 +51,7 @@ public interface CodingModels {
         };
     }
 
-    /** M1: one single-stream model, used by one thread at a time. */
+    /** M1: one single-stream model used by one thread at a time, and batched runs of many tasks. */
     static CodingModels m1(CodingModel m1, String path) {
         ByteModel shared = m1.newByteModel();
         return new CodingModels() {
@@ -55,6 +63,11 @@ public interface CodingModels {
             @Override
             public boolean parallel() {
                 return false;
+            }
+
+            @Override
+            public void run(List<? extends CodingTask> tasks) {
+                m1.run(tasks, tasks.size(), null);
             }
 
             @Override

@@ -1,11 +1,11 @@
 package org.nct.tokenize;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.nct.coding.ByteModel;
 import org.nct.coding.CodingTask;
-import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowCoder;
 import org.nct.coding.WindowEncoder;
 import org.nct.coding.WindowRule;
@@ -83,32 +83,46 @@ public final class EqualInfoTokenizer implements Tokenizer {
         return WindowCoder.decode(codes, 0, windows, length, models.model(), windowBits, rule);
     }
 
-    /** Whole windows only: the encoder runs until the windows that fit are complete, then stops. */
     @Override
     public Prefix encodePrefix(byte[] bytes, int maxTokens) {
+        return encodePrefixes(List.of(bytes), maxTokens).get(0);
+    }
+
+    /** Whole windows only: each example's encoder stops once the windows that fit are complete (all examples as one batch). */
+    @Override
+    public List<Prefix> encodePrefixes(List<byte[]> examples, int maxTokens) {
         int wb = windowBits / 8;
         int maxWindows = (int) Math.min(Integer.MAX_VALUE, (long) maxTokens * (bits / 8) / wb);
-        ByteModel model = models.model();
-        WindowEncoder enc = new WindowEncoder(windowBits, rule, model.precision());
-        enc.start(bytes, 0, bytes.length);
-        int[] cum = new int[IntegerCdf.SYMBOLS + 1];
-        model.reset();
-        while (enc.windows() < maxWindows) {
-            int a = enc.next();
-            if (a == CodingTask.DONE) break;
-            if (a == CodingTask.RESET) {
-                model.reset();
-                continue;
-            }
-            model.cdf(cum);
-            int s = enc.step(cum);
-            if (s >= 0) model.accept(s);
+        int precision = models.model().precision();
+        List<FirstWindows> tasks = new ArrayList<>();
+        for (byte[] x : examples) {
+            WindowEncoder enc = new WindowEncoder(windowBits, rule, precision);
+            enc.start(x, 0, x.length);
+            tasks.add(new FirstWindows(enc, maxWindows));
         }
-        int k = Math.min(maxWindows, enc.windows());
-        byte[] codes = Arrays.copyOf(enc.tokens(), k * wb);
-        int[] counts = enc.byteCounts();
-        int n = 0;
-        for (int i = 0; i < k; i++) n += counts[i];
-        return new Prefix(TokenPacking.pack(codes, codes.length, bits), n);
+        models.run(tasks);
+        List<Prefix> out = new ArrayList<>();
+        for (FirstWindows t : tasks) {
+            int k = Math.min(maxWindows, t.enc.windows());
+            byte[] codes = Arrays.copyOf(t.enc.tokens(), k * wb);
+            int[] counts = t.enc.byteCounts();
+            int n = 0;
+            for (int i = 0; i < k; i++) n += counts[i];
+            out.add(new Prefix(TokenPacking.pack(codes, codes.length, bits), n));
+        }
+        return out;
+    }
+
+    /** A window encoder that stops when {@code max} windows are complete. */
+    private record FirstWindows(WindowEncoder enc, int max) implements CodingTask {
+        @Override
+        public int next() {
+            return enc.windows() >= max ? DONE : enc.next();
+        }
+
+        @Override
+        public int step(int[] cum) {
+            return enc.step(cum);
+        }
     }
 }

@@ -121,15 +121,19 @@ public final class Shard {
         try (OutputStream tokOut = new BufferedOutputStream(Files.newOutputStream(dir.resolve(TOKENS)), 1 << 16);
              OutputStream exOut = new BufferedOutputStream(Files.newOutputStream(dir.resolve(EXAMPLES)), 1 << 16);
              Progress progress = new Progress("tokenize " + tok.name(), n, "examples")) {
-            int chunk = Math.max(16, threads * 8);
+            int chunk = tok.parallel() ? Math.max(16, threads * 8) : 64;
             for (int start = 0; start < n; start += chunk) {
-                List<Future<Tokenizer.Prefix>> futures = new ArrayList<>();
-                for (int i = start; i < Math.min(n, start + chunk); i++) {
-                    byte[] ex = examples.get(i);
-                    futures.add(pool.submit(() -> tok.encodePrefix(ex, cap)));
+                List<byte[]> part = examples.subList(start, Math.min(n, start + chunk));
+                List<Tokenizer.Prefix> prefixes = new ArrayList<>(part.size());
+                if (tok.parallel()) {
+                    List<Future<Tokenizer.Prefix>> futures = new ArrayList<>();
+                    for (byte[] ex : part) futures.add(pool.submit(() -> tok.encodePrefix(ex, cap)));
+                    for (Future<Tokenizer.Prefix> f : futures) prefixes.add(get(f));
+                } else {
+                    prefixes.addAll(tok.encodePrefixes(part, cap)); // one batch (M1)
                 }
-                for (int k = 0; k < futures.size(); k++) {
-                    Tokenizer.Prefix p = get(futures.get(k));
+                for (int k = 0; k < part.size(); k++) {
+                    Tokenizer.Prefix p = prefixes.get(k);
                     byte[] ex = examples.get(start + k);
                     byte[] tb = new byte[p.tokens().length * 2];
                     for (int j = 0; j < p.tokens().length; j++) {
@@ -153,7 +157,7 @@ public final class Shard {
                     maxTokens = Math.max(maxTokens, p.tokens().length);
                     if (spec.seq() > 0) padding += cap - p.tokens().length;
                 }
-                progress.advance(futures.size());
+                progress.advance(part.size());
             }
         } finally {
             pool.shutdownNow();

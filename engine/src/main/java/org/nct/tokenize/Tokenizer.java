@@ -36,6 +36,16 @@ public interface Tokenizer {
         return decode(tokens, n);
     }
 
+    /**
+     * {@link #encodePrefix} of many examples; methods driven by M1 override it to run the examples
+     * as one batch. The result is the same as encoding them one by one.
+     */
+    default java.util.List<Prefix> encodePrefixes(java.util.List<byte[]> examples, int maxTokens) {
+        java.util.List<Prefix> out = new java.util.ArrayList<>(examples.size());
+        for (byte[] x : examples) out.add(encodePrefix(x, maxTokens));
+        return out;
+    }
+
     /** Whether several threads may encode at once (false for methods that share one M1). */
     default boolean parallel() {
         return true;
