@@ -1,6 +1,7 @@
 package org.nct.tokenize;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,8 +67,46 @@ public final class ArithmeticTokenizer implements Tokenizer {
 
     @Override
     public byte[] decode(int[] tokens, int n, int length) {
-        byte[] code = TokenPacking.unpack(tokens, n, bits);
-        return StreamDecoder.decode(code, 0, code.length, length, models.model());
+        return decodeAll(List.of(Arrays.copyOf(tokens, n)), new int[] {length}).get(0);
+    }
+
+    @Override
+    public List<byte[]> decodeAll(List<int[]> tokens, int[] lengths) {
+        List<Decoding> tasks = new ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            byte[] code = TokenPacking.unpack(tokens.get(i), tokens.get(i).length, bits);
+            tasks.add(new Decoding(new StreamDecoder(code, 0, code.length), new byte[lengths[i]], models.model().precision()));
+        }
+        models.run(tasks);
+        List<byte[]> out = new ArrayList<>();
+        for (Decoding t : tasks) out.add(t.out);
+        return out;
+    }
+
+    /** A coding task that decodes a known number of bytes from a stream code. */
+    private static final class Decoding implements CodingTask {
+        final StreamDecoder dec;
+        final byte[] out;
+        final int precision;
+        int n;
+
+        Decoding(StreamDecoder dec, byte[] out, int precision) {
+            this.dec = dec;
+            this.out = out;
+            this.precision = precision;
+        }
+
+        @Override
+        public int next() {
+            return n < out.length ? CDF : DONE;
+        }
+
+        @Override
+        public int step(int[] cum) {
+            int s = dec.decode(cum, precision);
+            out[n++] = (byte) s;
+            return s;
+        }
     }
 
     @Override

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nct.coding.CodingTask;
+import org.nct.coding.CorruptInputException;
 import org.nct.coding.WindowCoder;
+import org.nct.coding.WindowDecoder;
 import org.nct.coding.WindowEncoder;
 import org.nct.coding.WindowRule;
 
@@ -73,14 +75,39 @@ public final class EqualInfoTokenizer implements Tokenizer {
 
     @Override
     public byte[] decode(int[] tokens, int n, int length) {
-        byte[] codes = TokenPacking.unpack(tokens, n, bits);
+        return decodeAll(List.of(Arrays.copyOf(tokens, n)), new int[] {length}).get(0);
+    }
+
+    @Override
+    public List<byte[]> decodeAll(List<int[]> tokens, int[] lengths) {
         int wb = windowBits / 8;
-        int windows = codes.length / wb;
-        for (int i = windows * wb; i < codes.length; i++) {
-            if (codes[i] != 0) throw new IllegalArgumentException(name() + ": nonzero padding after the last window");
+        int precision = models.model().precision();
+        List<WindowDecoder> tasks = new ArrayList<>();
+        List<byte[]> out = new ArrayList<>();
+        int[] windows = new int[tokens.size()];
+        for (int i = 0; i < tokens.size(); i++) {
+            int[] t = tokens.get(i);
+            byte[] codes = TokenPacking.unpack(t, t.length, bits);
+            windows[i] = codes.length / wb;
+            for (int k = windows[i] * wb; k < codes.length; k++) {
+                if (codes[k] != 0) throw new IllegalArgumentException(name() + ": nonzero padding after the last window");
+            }
+            if (codes.length - windows[i] * wb >= bits / 8) throw new IllegalArgumentException(name() + ": a whole token after the last window");
+            WindowDecoder dec = new WindowDecoder(windowBits, rule, precision);
+            byte[] o = new byte[lengths[i]];
+            dec.start(codes, 0, windows[i], o, 0, lengths[i]);
+            tasks.add(dec);
+            out.add(o);
         }
-        if (codes.length - windows * wb >= (bits / 8)) throw new IllegalArgumentException(name() + ": a whole token after the last window");
-        return WindowCoder.decode(codes, 0, windows, length, models.model(), windowBits, rule);
+        models.run(tasks);
+        for (int i = 0; i < tasks.size(); i++) {
+            WindowDecoder d = tasks.get(i);
+            if (d.produced() != lengths[i] || d.windowsUsed() != windows[i]) {
+                throw new CorruptInputException("window codes do not match the length: " + d.produced() + " of " + lengths[i]
+                        + " bytes from " + d.windowsUsed() + " of " + windows[i] + " windows");
+            }
+        }
+        return out;
     }
 
     @Override

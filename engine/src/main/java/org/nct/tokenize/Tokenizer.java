@@ -46,6 +46,16 @@ public interface Tokenizer {
         return out;
     }
 
+    /**
+     * Decodes many examples, each with its byte count; methods driven by M1 override it to run
+     * them as one batch. Throws like {@link #decode(int[], int, int)}.
+     */
+    default java.util.List<byte[]> decodeAll(java.util.List<int[]> tokens, int[] lengths) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>(tokens.size());
+        for (int i = 0; i < tokens.size(); i++) out.add(decode(tokens.get(i), tokens.get(i).length, lengths[i]));
+        return out;
+    }
+
     /** Whether several threads may encode at once (false for methods that share one M1). */
     default boolean parallel() {
         return true;
