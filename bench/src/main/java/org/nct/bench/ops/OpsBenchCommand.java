@@ -35,14 +35,16 @@ public final class OpsBenchCommand implements Runnable {
     @Option(names = "--include", description = "Regex over benchmark names (default: all), e.g. 'attention.*'.")
     String include = ".*";
 
-    @Option(names = "--quick", description = "1 warm-up and 2 measurement iterations of 0.5 s (default: 3 and 5 of 1 s).")
+    @Option(names = "--quick", description = "2 warm-up iterations of 1 s and 3 measurement iterations of 0.5 s (default: 3 and 5 of 1 s).")
     boolean quick;
 
     @Override
     public void run() {
         int t = threads != null ? threads : Backends.defaultThreads();
         if (t < 1) throw new org.nct.cli.UserException("--threads must be >= 1, got " + t);
-        if (bits != null) Backends.species(bits);   // validates
+        if (bits != null && bits != 128 && bits != 256 && bits != 512) {
+            throw new org.nct.cli.UserException("--bits must be 128, 256 or 512, got " + bits);
+        }
         List<String> jvm = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
         jvm.removeIf(a -> a.startsWith("-Dnct.threads=") || a.startsWith("-Dnct.vector.bits="));
         jvm.add("-Dnct.threads=" + t);
@@ -51,8 +53,8 @@ public final class OpsBenchCommand implements Runnable {
         Options opt = new OptionsBuilder()
                 .include(OpsBenchmark.class.getName() + "\\." + include)
                 .forks(1)
-                .warmupIterations(quick ? 1 : 3).warmupTime(it)
-                .measurementIterations(quick ? 2 : 5).measurementTime(it)
+                .warmupIterations(quick ? 2 : 3).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(quick ? 3 : 5).measurementTime(it)
                 .timeUnit(TimeUnit.MICROSECONDS)
                 .jvmArgs(jvm.toArray(String[]::new))
                 .build();
