@@ -38,7 +38,7 @@ public final class Transformer implements AutoCloseable {
     private long[] res;             // L+1 residual streams (R,C): res[l] is the input of layer l
     private long[] ln1, rstd1, qkv, att, atty, mid, ln2, rstd2, gate, up, hid;
     private long lnf, rstdf, logits, lse, losses;
-    private long dres, dln, dqkv, datty, dgate, dup, dhid;
+    private long dres, dln, dqkv, dgate, dup;
     private int tokenCount;
     private double lossSum, ceSum;
 
@@ -106,10 +106,8 @@ public final class Transformer implements AutoCloseable {
         dres = take(next, R * C);
         dln = take(next, R * C);
         dqkv = take(next, R * 3 * A);
-        datty = take(next, R * A);
         dgate = take(next, R * Fm);
         dup = take(next, R * Fm);
-        dhid = take(next, R * Fm);
         long bytes = next[0] * Float.BYTES + 2 * R * Integer.BYTES;
         long limit = physicalMemory();
         if (bytes > limit) {
@@ -237,8 +235,9 @@ public final class Transformer implements AutoCloseable {
 
     /**
      * Backward pass of the last {@link #forward} (which must have had targets): overwrites
-     * {@link #grads()} with the gradient of the mean loss. The logits are overwritten by their
-     * gradient.
+     * {@link #grads()} with the gradient of the mean loss. The logits, attention outputs and MLP
+     * hidden activations of that forward are overwritten by their gradients (call forward again
+     * before another backward).
      */
     public void backward() {
         if (tokenCount == 0) throw new IllegalStateException("backward needs a forward with at least one non-padding target");
@@ -263,7 +262,9 @@ public final class Transformer implements AutoCloseable {
         k.rmsnormBackward(act, dres, g, layout.finalNorm(), act, dln, act, res[L], p, layout.finalNorm(), act, rstdf, R, C);
         for (int l = L - 1; l >= 0; l--) {
             ParameterLayout.Layer w = layout.layer(l);
-            // MLP: res[l+1] = mid + hid·downᵀ; hid = relu(gate)·up; gate, up = ln2·Wᵀ
+            // MLP: res[l+1] = mid + hid·downᵀ; hid = relu(gate)·up; gate, up = ln2·Wᵀ.
+            // Once the down gradient has read hid, its buffer holds dL/dhid.
+            long dhid = hid[l];
             k.matmulBackwardWeight(g, w.down(), act, dres, act, hid[l], R, Fm, C, false);
             k.matmulBackwardData(act, dhid, act, dres, p, w.down(), R, Fm, C, false);
             k.zero(act, dgate, (long) R * Fm);
@@ -274,7 +275,9 @@ public final class Transformer implements AutoCloseable {
             k.matmulBackwardData(act, dln, act, dgate, p, w.gate(), R, C, Fm, false);
             k.matmulBackwardData(act, dln, act, dup, p, w.up(), R, C, Fm, true);
             k.rmsnormBackward(act, dres, g, w.mlpNorm(), act, dln, act, mid[l], p, w.mlpNorm(), act, rstd2[l], R, C);
-            // attention: mid = res[l] + atty·outᵀ; atty = attention(ln1·qkvᵀ)
+            // attention: mid = res[l] + atty·outᵀ; atty = attention(ln1·qkvᵀ).
+            // Once the out gradient has read atty, its buffer holds dL/datty.
+            long datty = atty[l];
             k.matmulBackwardWeight(g, w.out(), act, dres, act, atty[l], R, A, C, false);
             k.matmulBackwardData(act, datty, act, dres, p, w.out(), R, A, C, false);
             k.zero(act, dqkv, (long) R * 3 * A);
