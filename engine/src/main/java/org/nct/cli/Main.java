@@ -18,7 +18,8 @@ public final class Main implements Runnable {
     static final List<Class<?>> SUBCOMMANDS = List.of(
             InfoCommand.class,
             org.nct.train.TrainCommand.class,
-            org.nct.train.EvalCommand.class
+            org.nct.train.EvalCommand.class,
+            org.nct.tokenize.TokenizeCommand.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */
