@@ -19,22 +19,23 @@ import org.nct.kernels.Parallel;
  *   dW = dYᵀ·X           dW (N×K)    dY[p,r]       X[p,c]       M
  * </pre>
  * B is packed once per call (in parallel) into K-major panels of {@link MicroKernel#tileCols()}
- * columns; each worker packs blocks of A into MR-row micro-panels and runs the one
- * {@link MicroKernel} over its output tiles. The reduction is cut into blocks of {@link #KC} steps
- * that run in order on the same output tile (partials are stored and reloaded as fp32, which is
- * exact), so every output is still one sequential chain. Threads split output tiles only: row
- * blocks, or column panels when there are fewer row blocks than threads. Tiles at the edges run on
- * a zero-padded scratch tile and copy back only their valid elements.
+ * columns (zero-padded at the right edge); A is read in place through its two strides, so the
+ * three forms differ only in packing and strides and share the one {@link MicroKernel}. The
+ * reduction is cut into blocks of {@link #KC} steps that run in order on the same output tile
+ * (partials are stored and reloaded as fp32, which is exact), so every output is still one
+ * sequential chain. Threads split output tiles only: row blocks, or column panels when there are
+ * fewer row blocks than threads. Tiles at the bottom and right edges copy only their valid
+ * elements in and out of the tile array; missing rows of A are zero-padded in a small block.
  *
  * <p>Packing buffers belong to the instance and grow on first use; steady-state calls allocate
  * nothing. One instance serves one caller at a time.
  */
 public final class VectorGemm {
 
-    /** Reduction steps per block (the packed B micro-panel of one block stays in L1). */
-    static final int KC = Integer.getInteger("nct.gemm.kc", 512);
+    /** Reduction steps per block: one block's B panel (KC × tileCols floats, 128 KiB at 512 bits) stays in L2. */
+    static final int KC = 512;
     /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
-    static final int MC = Integer.getInteger("nct.gemm.mc", 192) / MicroKernel.MR * MicroKernel.MR;
+    static final int MC = 32 * MicroKernel.MR;
 
     private static final int MR = MicroKernel.MR;
     /** How a tile's chains start in the first reduction block. */
