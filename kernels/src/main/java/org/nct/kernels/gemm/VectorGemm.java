@@ -24,7 +24,8 @@ import org.nct.kernels.Parallel;
  * reduction is cut into blocks of {@link #KC} steps that run in order on the same output tile
  * (partials are stored and reloaded as fp32, which is exact), so every output is still one
  * sequential chain. Threads split output tiles only: row blocks, or column panels when there are
- * fewer row blocks than threads. Tiles at the bottom and right edges copy only their valid
+ * fewer row blocks than threads; problems under {@link #SERIAL_WORK} multiply-adds run on the
+ * caller alone. Tiles at the bottom and right edges copy only their valid
  * elements in and out of the tile array; missing rows of A are zero-padded in a small block.
  *
  * <p>Packing buffers belong to the instance and grow on first use; steady-state calls allocate
@@ -37,10 +38,14 @@ public final class VectorGemm {
     /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
     static final int MC = 32 * MicroKernel.MR;
 
+    /** Problems with fewer multiply-adds than this run on the calling thread alone (by default). */
+    static final long SERIAL_WORK = 1L << 20;
+
     private static final int MR = MicroKernel.MR;
     /** How a tile's chains start in the first reduction block. */
     private static final int START_LOAD = 0, START_ZERO = 1, START_BIAS = 2;
 
+    private final long serialWork;
     private final MicroKernel kernel;
     private final int tileCols;
     private final Parallel pool;
@@ -52,6 +57,12 @@ public final class VectorGemm {
     private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
+        this(species, pool, SERIAL_WORK);
+    }
+
+    /** With a chosen serial threshold (tests use 0 to run even tiny problems on all threads). */
+    VectorGemm(VectorSpecies<Float> species, Parallel pool, long serialWork) {
+        this.serialWork = serialWork;
         this.kernel = MicroKernel.of(species);
         this.tileCols = kernel.tileCols();
         this.pool = pool;
@@ -95,8 +106,15 @@ public final class VectorGemm {
             if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
             if (packedB.length < need) packedB = new float[(int) need];
             pr.panels = panels;
-            if (pr.steps > 0) pool.forRange(panels, packB);
             int rowBlocks = (pr.rows + MR - 1) / MR;
+            if ((long) pr.rows * pr.cols * pr.steps < serialWork) {
+                // too small to pay for waking the workers: everything on the caller
+                pr.splitRows = true;
+                packB.run(0, pr.steps > 0 ? panels : 0, 0);
+                compute.run(0, rowBlocks, 0);
+                return;
+            }
+            if (pr.steps > 0) pool.forRange(panels, packB);
             pr.splitRows = rowBlocks >= pool.threads() || panels < rowBlocks;
             pool.forRange(pr.splitRows ? rowBlocks : panels, compute);
         } finally {

@@ -49,11 +49,12 @@ class VectorGemmTest {
                         for (VectorSpecies<Float> sp : WIDTHS) {
                             for (int threads : new int[] {1, 2, 4}) {
                                 try (Parallel pool = new Parallel(threads)) {
-                                    VectorGemm g = new VectorGemm(sp, pool);
-                                    for (int rep = 0; rep < 2; rep++) { // second call reuses the packing buffers
+                                    VectorGemm parallel = new VectorGemm(sp, pool, 0); // all threads even for tiny problems
+                                    VectorGemm standard = new VectorGemm(sp, pool);    // tiny problems on the caller
+                                    for (int rep = 0; rep < 3; rep++) { // rep 1 reuses the packing buffers
                                         String what = shape + " bits=" + sp.vectorBitSize() + " threads=" + threads + " rep=" + rep;
                                         c.poison();
-                                        c.run(g);
+                                        c.run(rep < 2 ? parallel : standard);
                                         assertArrayEquals(want, c.outputBits(), what);
                                         c.assertPaddingUntouched(what);
                                     }
