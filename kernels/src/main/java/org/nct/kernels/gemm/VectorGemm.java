@@ -19,8 +19,9 @@ import org.nct.kernels.Parallel;
  *   dW = dYᵀ·X           dW (N×K)    dY[p,r]       X[p,c]       M
  * </pre>
  * B is packed once per call (in parallel) into K-major panels of {@link MicroKernel#tileCols()}
- * columns (zero-padded at the right edge); A is read in place through its two strides, so the
- * three forms differ only in packing and strides and share the one {@link MicroKernel}. The
+ * columns (zero-padded at the right edge); A is read in place through its two strides (for dW,
+ * whose A = dYᵀ is read column-wise, each MC × KC block is first copied into a compact buffer), so
+ * the three forms differ only in packing and strides and share the one {@link MicroKernel}. The
  * reduction is cut into blocks of {@link #KC} steps that run in order on the same output tile
  * (partials are stored and reloaded as fp32, which is exact), so every output is still one
  * sequential chain. Threads split output tiles only: row blocks, or column panels when there are
@@ -54,6 +55,7 @@ public final class VectorGemm {
     private final Compute compute = new Compute();
     private final float[][] tile;
     private final MemorySegment[] edgeA;
+    private final MemorySegment[] blockA;
     private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
@@ -69,8 +71,12 @@ public final class VectorGemm {
         int t = pool.threads();
         this.tile = new float[t][MR * tileCols];
         this.edgeA = new MemorySegment[t];
+        this.blockA = new MemorySegment[t];
         Arena arena = Arena.ofAuto();
-        for (int i = 0; i < t; i++) edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
+        for (int i = 0; i < t; i++) {
+            edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
+            blockA[i] = arena.allocate((long) MC * KC * Float.BYTES, 64);
+        }
     }
 
     /** Y = X·Wᵀ (+ bias); see {@link org.nct.kernels.Kernels#matmul}. */
@@ -198,23 +204,36 @@ public final class VectorGemm {
             float[] b = packedB, t = tile[worker];
             int w = tileCols;
             long ldc = (long) pr.cols * Float.BYTES;
-            long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
+            boolean packA = pr.aRowStride == 1; // A = dYᵀ: gather its block into a compact copy
+            MemorySegment a = packA ? blockA[worker] : pr.a;
+            long ars = packA ? Float.BYTES : pr.aRowStride * Float.BYTES;
+            long aps = packA ? (long) MC * Float.BYTES : pr.aStepStride * Float.BYTES;
             for (int pc = 0; pc == 0 || pc < pr.steps; pc += KC) {
                 int kc = Math.min(KC, pr.steps - pc);
                 int start = pc == 0 ? pr.firstStart() : START_LOAD;
                 for (int ic = r0; ic < r1; ic += MC) {
                     int ie = Math.min(ic + MC, r1);
+                    long aBase;
+                    if (packA) {
+                        for (int p = 0; p < kc; p++) {
+                            MemorySegment.copy(pr.a, (pr.aOff + (pc + p) * pr.aStepStride + ic) * Float.BYTES,
+                                    a, p * aps, (long) (ie - ic) * Float.BYTES);
+                        }
+                        aBase = 0;
+                    } else {
+                        aBase = (pr.aOff + ic * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
+                    }
                     for (int j = j0; j < j1; j++) {
                         int c0 = j * w;
                         int bi = (j * pr.steps + pc) * w;
                         boolean fullCols = c0 + w <= pr.cols;
                         for (int r = ic; r < ie; r += MR) {
                             if (fullCols && r + MR <= ie) {
-                                long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
+                                long ao = aBase + (r - ic) * ars;
                                 long co = (pr.outOff + (long) r * pr.cols + c0) * Float.BYTES;
                                 if (start == START_LOAD) kernel.loadTile(pr.out, co, ldc, t);
                                 else if (start == START_BIAS) kernel.biasTile(pr.bias, (pr.biasOff + c0) * Float.BYTES, t);
-                                kernel.tile(pr.a, ao, ars, aps, b, bi, kc, t, start == START_ZERO);
+                                kernel.tile(a, ao, ars, aps, b, bi, kc, t, start == START_ZERO);
                                 kernel.storeTile(t, pr.out, co, ldc);
                             } else {
                                 edge(worker, r, Math.min(MR, ie - r), j, pc, kc, start);
