@@ -96,7 +96,9 @@ public final class GemmCommand implements Callable<Integer> {
         try {
             results = new Runner(opts.build()).run();
         } catch (RunnerException e) {
-            throw new IllegalStateException("JMH run failed: " + e.getMessage(), e);
+            String hint = String.valueOf(e.getMessage()).contains("jmh.lock")
+                    ? " (to run anyway: NCT_JAVA_OPTS=-Djmh.ignoreLock=true ./nct bench gemm)" : "";
+            throw new IllegalStateException("JMH run failed: " + e.getMessage() + hint, e);
         }
         printTable(results);
         System.out.println("load average after: " + loadAverage());
