@@ -449,7 +449,7 @@ public class ScalarOps {
                 float l = lse.getAtIndex(F, lseOff + r);
                 float f = 2f * zLoss * l + 1f;
                 float atTarget = (NctMath.exp(logits.getAtIndex(F, lRow + tgt) - l) * f - 1f) * scale;
-                softmaxGradRow(dlogits, dRow, logits, lRow, vocab, l, f, scale);
+                expRange(dlogits, dRow, logits, lRow, vocab, l, f, scale);
                 dlogits.setAtIndex(F, dRow + tgt, atTarget);
             }
         }
@@ -663,10 +663,10 @@ public class ScalarOps {
         }
     }
 
-    /** d[i] = (exp(l[i] − lse)·f)·scale (d may alias l). */
-    protected void softmaxGradRow(MemorySegment d, long dOff, MemorySegment l, long lOff, int n, float lse, float f, float scale) {
-        for (int i = 0; i < n; i++) {
-            d.setAtIndex(F, dOff + i, NctMath.exp(l.getAtIndex(F, lOff + i) - lse) * f * scale);
+    /** out[i] = exp(x[i] − shift)·mul1·mul2 (out may alias x; multiplying by 1 is exact). */
+    protected void expRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float shift, float mul1, float mul2) {
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(F, outOff + i, NctMath.exp(x.getAtIndex(F, xOff + i) - shift) * mul1 * mul2);
         }
     }
 
@@ -709,6 +709,11 @@ public class ScalarOps {
         for (long i = 0; i < n; i++) {
             p.setAtIndex(F, pOff + i, p.getAtIndex(F, pOff + i) - step * (u.getAtIndex(F, uOff + i) / denom));
         }
+    }
+
+    /** Worker w's scratch of 16 partials. */
+    protected final float[] partials(int w) {
+        return partials[w];
     }
 
     private float[] zeroedPartials(int w) {
