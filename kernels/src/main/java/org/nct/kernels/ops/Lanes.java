@@ -8,6 +8,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nct.kernels.NctMath;
+import org.nct.kernels.NumericsProfile;
 
 /**
  * The Vector API primitives of {@link VectorOps}, bit-identical to the scalar primitives of
@@ -17,7 +18,7 @@ import org.nct.kernels.NctMath;
  * 256-bit or four 128-bit vectors): partial j is lane j mod L of vector j / L. After the whole
  * 16-element blocks the vectors are spilled to the caller's float[16], the ragged tail continues
  * in scalar code on the same partials, and the fixed pairwise tree runs on the array
- * ({@link ScalarOps#tree16}); never {@code reduceLanes(ADD)}.
+ * ({@link NumericsProfile#tree16}); never {@code reduceLanes(ADD)}.
  *
  * <p>Elementwise primitives process whole vectors and return how many elements they did; the
  * caller finishes the tail with the scalar primitive (same per-element operations).
@@ -132,7 +133,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 default -> Math.fma(x * b.getAtIndex(ScalarOps.F, bOff + i), c.getAtIndex(ScalarOps.F, cOff + i), part[j]);
             };
         }
-        return ScalarOps.tree16(part);
+        return NumericsProfile.tree16(part);
     }
 
     /** max over x[0..n); MAX is order-free (Math.max semantics). */

@@ -245,7 +245,7 @@ class OpsBitwiseTest {
         float[] a = Bufs.normal(rng, 1000, 1);
         float[] p = new float[16];
         for (int i = 0; i < a.length; i++) p[i & 15] = Math.fma(a[i], a[i], p[i & 15]);
-        float want = ScalarOps.tree16(p);
+        float want = org.nct.kernels.NumericsProfile.tree16(p);
         float sequential = 0;
         for (float v : a) sequential = Math.fma(v, v, sequential);
         assertEquals(true, Float.floatToRawIntBits(want) != Float.floatToRawIntBits(sequential), "inputs must tell the orders apart");
