@@ -31,6 +31,8 @@ public class ScalarOps {
     private final float[][] partials;
     /** Per-worker float scratch (attention backward: dP, then dS, of one (sequence, head): T×T), grown on demand. */
     private final MemorySegment[] rowScratch;
+    /** Per-worker copy of one (sequence, head)'s values transposed to (D, T) (attention backward), grown on demand. */
+    private final MemorySegment[] valuesT;
     /** Attention forward: the keys of every (sequence, head) transposed to (D, T), grown on demand. */
     private MemorySegment keysT = MemorySegment.NULL;
     /** Attention backward: per-(sequence, head) dRelBias partials, grown on demand. */
@@ -58,6 +60,8 @@ public class ScalarOps {
         this.partials = new float[pool.threads()][16];
         this.rowScratch = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(rowScratch, MemorySegment.NULL);
+        this.valuesT = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(valuesT, MemorySegment.NULL);
     }
 
     // =========================================================================== RMSNorm
@@ -224,6 +228,9 @@ public class ScalarOps {
             if (rowScratch[w].byteSize() < (long) t * t * Float.BYTES) {
                 rowScratch[w] = Arena.ofAuto().allocate((long) t * t * Float.BYTES, 64);
             }
+            if (valuesT[w].byteSize() < (long) d * t * Float.BYTES) {
+                valuesT[w] = Arena.ofAuto().allocate((long) d * t * Float.BYTES, 64);
+            }
         }
         AttnBackward k = attnBackward;
         k.dqkv = dqkv; k.dqkvOff = dqkvOff; k.dout = dout; k.doutOff = doutOff; k.qkv = qkv; k.qkvOff = qkvOff;
@@ -252,7 +259,7 @@ public class ScalarOps {
 
         @Override public void run(int from, int to, int w) {
             long hd = (long) h * d, stride = 3 * hd;
-            MemorySegment ds = rowScratch[w];
+            MemorySegment ds = rowScratch[w], vT = valuesT[w];
             for (int bh = from; bh < to; bh++) {
                 int head = bh % h, seq = bh / h;
                 long tok0 = (long) seq * t * stride + (long) head * d;  // q of token 0 of this head
@@ -261,13 +268,14 @@ public class ScalarOps {
                 long do0 = doutOff + (long) seq * t * hd + (long) head * d;
                 long part = (long) bh * numBuckets;
                 zeroRange(biasPartials, part, numBuckets);
+                for (int s = 0; s < t; s++) {       // vT[i·T + s] = v_s[i] (a copy)
+                    for (int i = 0; i < d; i++) vT.setAtIndex(F, (long) i * t + s, qkv.getAtIndex(F, v0 + s * stride + i));
+                }
                 for (int tq = 0; tq < t; tq++) {
                     int n = tq + 1;
                     long pRow = attOff + ((long) bh * t + tq) * t, dsRow = (long) tq * t;
                     long doRow = do0 + tq * hd;
-                    for (int s = 0; s < n; s++) {
-                        ds.setAtIndex(F, dsRow + s, dot16(dout, doRow, qkv, v0 + s * stride, d, w));
-                    }
+                    scoresTransposed(ds, dsRow, dout, doRow, vT, 0, t, n, d, w);   // dP[s] = dot16(dout_t, v_s)
                     float rowDot = dot16(att, pRow, ds, dsRow, n, w);
                     // ds = p·(dP − rowDot); dRelBias partial += ds (s in order); ds *= scale
                     softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);

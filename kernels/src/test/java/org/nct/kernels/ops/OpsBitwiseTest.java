@@ -65,6 +65,10 @@ class OpsBitwiseTest {
         k.attentionForward(ao2, 0, att2, 0, qkv2, 0, rbS, 0, B, T, H, d2, NB, MD, 1f);
         out.put("attention.d32.out", get(ao2));
         out.put("attention.d32.att", get(att2));
+        MemorySegment dqkv2 = of(arena, Bufs.normal(rng, B * T * 3 * hd2, 0.1)), drb2 = of(arena, Bufs.normal(rng, H * NB, 0.1));
+        k.attentionBackward(dqkv2, 0, drb2, 0, of(arena, Bufs.normal(rng, B * T * hd2, 1)), 0, qkv2, 0, att2, 0, B, T, H, d2, NB, MD, 1f);
+        out.put("attention.d32.dqkv", get(dqkv2));
+        out.put("attention.d32.drelbias", get(drb2));
 
         float[] gate = Bufs.uniform(rng, N, -1, 1), up = Bufs.normal(rng, N, 1);
         MemorySegment gateS = of(arena, gate), upS = of(arena, up), r = poisoned(arena, N);
