@@ -16,7 +16,10 @@ public final class Main implements Runnable {
 
     /** Subcommands in this module, in the order --help lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
-            InfoCommand.class
+            InfoCommand.class,
+            org.nct.train.TrainCommand.class,
+            org.nct.train.EvalCommand.class,
+            org.nct.tokenize.TokenizeCommand.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */

@@ -1,30 +1,237 @@
 package org.nct.kernels.gemm;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
 import org.nct.kernels.Parallel;
 
-/** Vector API GEMM: register-tiled broadcast micro-kernels over packed panels. PLACEHOLDER: replaced by the GEMM work. */
+/**
+ * Vector API GEMM, bit-identical to {@link ScalarGemm} at every width and thread count.
+ *
+ * <p>All three forms are one problem, out[r,c] = chain over p of fma(A[r,p], B[p,c], acc), that
+ * differ only in where A and B live (strides) and how the chain starts:
+ * <pre>
+ *   form                 out (R×C)   A[r,p]        B[p,c]       reduction P
+ *   Y  = X·Wᵀ (+bias)    Y  (M×N)    X[r,p]        W[c,p]       K
+ *   dX = dY·W            dX (M×K)    dY[r,p]       W[p,c]       N
+ *   dW = dYᵀ·X           dW (N×K)    dY[p,r]       X[p,c]       M
+ * </pre>
+ * B is packed once per call (in parallel) into K-major panels of {@link MicroKernel#tileCols()}
+ * columns; each worker packs blocks of A into MR-row micro-panels and runs the one
+ * {@link MicroKernel} over its output tiles. The reduction is cut into blocks of {@link #KC} steps
+ * that run in order on the same output tile (partials are stored and reloaded as fp32, which is
+ * exact), so every output is still one sequential chain. Threads split output tiles only: row
+ * blocks, or column panels when there are fewer row blocks than threads. Tiles at the edges run on
+ * a zero-padded scratch tile and copy back only their valid elements.
+ *
+ * <p>Packing buffers belong to the instance and grow on first use; steady-state calls allocate
+ * nothing. One instance serves one caller at a time.
+ */
 public final class VectorGemm {
 
-    private final VectorSpecies<Float> species;
+    /** Reduction steps per block (the packed B micro-panel of one block stays in L1). */
+    static final int KC = Integer.getInteger("nct.gemm.kc", 128);
+    /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
+    static final int MC = Integer.getInteger("nct.gemm.mc", 192) / MicroKernel.MR * MicroKernel.MR;
+
+    private static final int MR = MicroKernel.MR;
+
+    private final MicroKernel kernel;
+    private final int tileCols;
     private final Parallel pool;
+    private final Problem problem = new Problem();
+    private final PackB packB = new PackB();
+    private final Compute compute = new Compute();
+    private final MemorySegment[] edgeA;
+    private final MemorySegment[] edgeC;
+    private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
-        this.species = species;
+        this.kernel = MicroKernel.of(species);
+        this.tileCols = kernel.tileCols();
         this.pool = pool;
+        int t = pool.threads();
+        this.edgeA = new MemorySegment[t];
+        this.edgeC = new MemorySegment[t];
+        Arena arena = Arena.ofAuto();
+        for (int i = 0; i < t; i++) {
+            edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
+            edgeC[i] = arena.allocate((long) MR * tileCols * Float.BYTES, 64);
+        }
     }
 
-    public void matmul(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
-        throw new UnsupportedOperationException("VectorGemm.matmul is not implemented yet");
+    /** Y = X·Wᵀ (+ bias); see {@link org.nct.kernels.Kernels#matmul}. */
+    public void matmul(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                       MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
+        GemmArgs.check(m, k, n, bias != null, accumulate);
+        problem.set(y, yOff, m, n, k, x, xOff, k, 1, w, wOff, 1, k, accumulate, bias, bOff);
+        run();
     }
 
-    public void matmulBackwardData(MemorySegment dx, long dxOff, MemorySegment dy, long dyOff, MemorySegment w, long wOff, int m, int k, int n, boolean accumulate) {
-        throw new UnsupportedOperationException("VectorGemm.matmulBackwardData is not implemented yet");
+    /** dX (+)= dY·W; see {@link org.nct.kernels.Kernels#matmulBackwardData}. */
+    public void matmulBackwardData(MemorySegment dx, long dxOff, MemorySegment dy, long dyOff, MemorySegment w, long wOff,
+                                   int m, int k, int n, boolean accumulate) {
+        GemmArgs.check(m, k, n, false, accumulate);
+        problem.set(dx, dxOff, m, k, n, dy, dyOff, n, 1, w, wOff, k, 1, accumulate, null, 0);
+        run();
     }
 
-    public void matmulBackwardWeight(MemorySegment dw, long dwOff, MemorySegment dy, long dyOff, MemorySegment x, long xOff, int m, int k, int n, boolean accumulate) {
-        throw new UnsupportedOperationException("VectorGemm.matmulBackwardWeight is not implemented yet");
+    /** dW (+)= dYᵀ·X; see {@link org.nct.kernels.Kernels#matmulBackwardWeight}. */
+    public void matmulBackwardWeight(MemorySegment dw, long dwOff, MemorySegment dy, long dyOff, MemorySegment x, long xOff,
+                                     int m, int k, int n, boolean accumulate) {
+        GemmArgs.check(m, k, n, false, accumulate);
+        problem.set(dw, dwOff, n, k, m, dy, dyOff, 1, n, x, xOff, k, 1, accumulate, null, 0);
+        run();
     }
 
+    private void run() {
+        Problem pr = problem;
+        try {
+            if (pr.rows == 0 || pr.cols == 0) return;
+            int panels = (pr.cols + tileCols - 1) / tileCols;
+            long need = (long) panels * pr.steps * tileCols;
+            if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
+            if (packedB.length < need) packedB = new float[(int) need];
+            pr.panels = panels;
+            if (pr.steps > 0) pool.forRange(panels, packB);
+            int rowBlocks = (pr.rows + MR - 1) / MR;
+            pr.splitRows = rowBlocks >= pool.threads() || panels < rowBlocks;
+            pool.forRange(pr.splitRows ? rowBlocks : panels, compute);
+        } finally {
+            pr.clear();
+        }
+    }
+
+    /** The arguments of one call as the generic problem out[r,c] = chain over p of fma(A[r,p], B[p,c], acc). */
+    private static final class Problem {
+        MemorySegment out, a, b, bias;
+        long outOff, aOff, bOff, biasOff;
+        int rows, cols, steps;
+        long aRowStride, aStepStride, bStepStride, bColStride;
+        boolean accumulate;
+        int panels;
+        boolean splitRows;
+
+        void set(MemorySegment out, long outOff, int rows, int cols, int steps,
+                 MemorySegment a, long aOff, long aRowStride, long aStepStride,
+                 MemorySegment b, long bOff, long bStepStride, long bColStride,
+                 boolean accumulate, MemorySegment bias, long biasOff) {
+            this.out = out; this.outOff = outOff;
+            this.rows = rows; this.cols = cols; this.steps = steps;
+            this.a = a; this.aOff = aOff; this.aRowStride = aRowStride; this.aStepStride = aStepStride;
+            this.b = b; this.bOff = bOff; this.bStepStride = bStepStride; this.bColStride = bColStride;
+            this.accumulate = accumulate;
+            this.bias = bias; this.biasOff = biasOff;
+        }
+
+        void clear() {
+            out = a = b = bias = null;
+        }
+
+        /** How the chains start in the first reduction block. */
+        int firstStart() {
+            return accumulate ? MicroKernel.START_LOAD : bias != null ? MicroKernel.START_BIAS : MicroKernel.START_ZERO;
+        }
+    }
+
+    /** Packs column panels [from,to) of B: panel j, step p, column c at (j·P + p)·tileCols + c; padding columns 0. */
+    private final class PackB implements Parallel.Range {
+        @Override
+        public void run(int from, int to, int worker) {
+            Problem pr = problem;
+            float[] dst = packedB;
+            int w = tileCols, steps = pr.steps;
+            for (int j = from; j < to; j++) {
+                int c0 = j * w, valid = Math.min(w, pr.cols - c0);
+                int base = j * steps * w;
+                if (pr.bColStride == 1) {
+                    for (int p = 0; p < steps; p++) {
+                        long src = (pr.bOff + p * pr.bStepStride + c0) * Float.BYTES;
+                        MemorySegment.copy(pr.b, JAVA_FLOAT, src, dst, base + p * w, valid);
+                        for (int c = valid; c < w; c++) dst[base + p * w + c] = 0f;
+                    }
+                } else {
+                    for (int c = 0; c < w; c++) {
+                        if (c < valid) {
+                            long src = pr.bOff + (c0 + c) * pr.bColStride;
+                            for (int p = 0; p < steps; p++) dst[base + p * w + c] = pr.b.getAtIndex(JAVA_FLOAT, src + p * pr.bStepStride);
+                        } else {
+                            for (int p = 0; p < steps; p++) dst[base + p * w + c] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Runs the tiles of row blocks or column panels [from,to). */
+    private final class Compute implements Parallel.Range {
+        @Override
+        public void run(int from, int to, int worker) {
+            Problem pr = problem;
+            int r0, r1, j0, j1;
+            if (pr.splitRows) {
+                r0 = from * MR; r1 = Math.min(pr.rows, to * MR); j0 = 0; j1 = pr.panels;
+            } else {
+                r0 = 0; r1 = pr.rows; j0 = from; j1 = to;
+            }
+            float[] b = packedB;
+            int w = tileCols;
+            long ldc = (long) pr.cols * Float.BYTES;
+            long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
+            for (int pc = 0; pc == 0 || pc < pr.steps; pc += KC) {
+                int kc = Math.min(KC, pr.steps - pc);
+                int start = pc == 0 ? pr.firstStart() : MicroKernel.START_LOAD;
+                for (int ic = r0; ic < r1; ic += MC) {
+                    int ie = Math.min(ic + MC, r1);
+                    for (int j = j0; j < j1; j++) {
+                        int c0 = j * w;
+                        int bi = (j * pr.steps + pc) * w;
+                        boolean fullCols = c0 + w <= pr.cols;
+                        for (int r = ic; r < ie; r += MR) {
+                            if (fullCols && r + MR <= ie) {
+                                long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
+                                long co = (pr.outOff + (long) r * pr.cols + c0) * Float.BYTES;
+                                kernel.tile(pr.a, ao, ars, aps, b, bi, kc, pr.out, co, ldc, start, pr.bias, (pr.biasOff + c0) * Float.BYTES);
+                            } else {
+                                edge(worker, r, Math.min(MR, ie - r), j, pc, kc, start);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * A tile with fewer than MR rows or tileCols columns: its rows of A are copied into a
+         * zero-padded block and its outputs into a zero-padded scratch tile; the kernel runs there
+         * and only the valid elements are copied back.
+         */
+        private void edge(int worker, int r, int rows, int j, int pc, int kc, int start) {
+            Problem pr = problem;
+            MemorySegment ta = edgeA[worker], tc = edgeC[worker];
+            int w = tileCols, c0 = j * w, cols = Math.min(w, pr.cols - c0);
+            for (int p = 0; p < kc; p++) {
+                for (int rr = 0; rr < MR; rr++) {
+                    float v = rr < rows ? pr.a.getAtIndex(JAVA_FLOAT, pr.aOff + (r + rr) * pr.aRowStride + (pc + p) * pr.aStepStride) : 0f;
+                    ta.setAtIndex(JAVA_FLOAT, (long) p * MR + rr, v);
+                }
+            }
+            tc.fill((byte) 0);
+            long tileBytes = (long) cols * Float.BYTES;
+            for (int rr = 0; rr < rows; rr++) {
+                long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
+                if (start == MicroKernel.START_LOAD) MemorySegment.copy(pr.out, o, tc, (long) rr * w * Float.BYTES, tileBytes);
+                else if (start == MicroKernel.START_BIAS) MemorySegment.copy(pr.bias, (pr.biasOff + c0) * Float.BYTES, tc, (long) rr * w * Float.BYTES, tileBytes);
+            }
+            kernel.tile(ta, 0, Float.BYTES, (long) MR * Float.BYTES, packedB, (j * pr.steps + pc) * w, kc,
+                    tc, 0, (long) w * Float.BYTES, MicroKernel.START_LOAD, null, 0);
+            for (int rr = 0; rr < rows; rr++) {
+                long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
+                MemorySegment.copy(tc, (long) rr * w * Float.BYTES, pr.out, o, tileBytes);
+            }
+        }
+    }
 }
