@@ -18,7 +18,10 @@ public final class Main implements Runnable {
     static final List<Class<?>> SUBCOMMANDS = List.of(
             InfoCommand.class,
             org.nct.train.TrainCommand.class,
-            org.nct.train.EvalCommand.class
+            org.nct.train.EvalCommand.class,
+            org.nct.container.CodecCommands.Compress.class,
+            org.nct.container.CodecCommands.Decompress.class,
+            org.nct.container.CodecCommands.Verify.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */
