@@ -147,7 +147,9 @@ public final class CodecCommands {
                 });
                 if (bar != null) bar.close();
                 double secs = (System.nanoTime() - t0) / 1e9;
-                if (!out.equals("-")) {
+                if (!out.equals("-") && data.length == 0) {
+                    System.err.printf(Locale.ROOT, "nct compress: 0 -> %d bytes (empty input: header only)%n", written[0]);
+                } else if (!out.equals("-")) {
                     System.err.printf(Locale.ROOT, "nct compress: %d -> %d bytes (ratio %.3f, %.3f bits/byte) in %.1f s (%.1f KB/s)%n",
                             data.length, written[0], data.length / (double) Math.max(1, written[0]),
                             8.0 * written[0] / Math.max(1, data.length), secs, data.length / 1000.0 / secs);
