@@ -31,6 +31,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".tmp-", "");
         boolean ok = false;
         try {
+            makeReadable(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 writer.write(out);
@@ -52,6 +53,13 @@ public final class AtomicFiles {
     /** Writes bytes atomically. */
     public static void write(Path target, byte[] content) throws IOException {
         write(target, out -> out.write(content));
+    }
+
+    /** createTempFile makes 0600 files; a finished output gets the usual rw-r--r--. */
+    private static void makeReadable(Path p) throws IOException {
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
     }
 
     private static void fsyncDirectory(Path dir) {

@@ -29,6 +29,16 @@ class AtomicFilesTest {
     }
 
     @Test
+    void finishedFileIsReadableByOthers() throws IOException {
+        Path target = dir.resolve("ok.bin");
+        AtomicFiles.write(target, new byte[] {7});
+        if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        }
+        assertArrayEquals(new byte[] {7}, Files.readAllBytes(target));
+    }
+
+    @Test
     void failedRewriteKeepsTheOldContent() throws IOException {
         Path target = dir.resolve("out.bin");
         AtomicFiles.write(target, new byte[] {1, 2, 3});

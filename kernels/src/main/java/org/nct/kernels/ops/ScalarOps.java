@@ -28,7 +28,7 @@ public class ScalarOps {
     protected final Parallel pool;
     /** Per-worker scratch of 16 partials (scalar primitives). */
     private final float[][] partials;
-    /** Per-worker float scratch (attention backward: one row of dP), grown on demand. */
+    /** Per-worker float scratch (attention backward: dP, then dS, of one (sequence, head): T×T), grown on demand. */
     private final MemorySegment[] rowScratch;
     /** Attention backward: per-(sequence, head) dRelBias partials, grown on demand. */
     private MemorySegment biasPartials = MemorySegment.NULL;
@@ -181,10 +181,7 @@ public class ScalarOps {
         float max = max(p, pOff, n);
         float sum = expSum16(p, pOff, p, pOff, n, max, w);
         scaleRange(p, pOff, p, pOff, n, 1f / sum);
-        zeroRange(out, outOff, d);
-        for (int s = 0; s < n; s++) {
-            axpy(out, outOff, p.getAtIndex(F, pOff + s), v, vOff + s * vStride, d);
-        }
+        weightedRowSum(out, outOff, false, p, pOff, 1, n, v, vOff, vStride, d);
     }
 
     public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
@@ -193,8 +190,8 @@ public class ScalarOps {
             biasPartials = Arena.ofAuto().allocate(nPartials * Float.BYTES, 64);
         }
         for (int w = 0; w < rowScratch.length; w++) {
-            if (rowScratch[w].byteSize() < (long) t * Float.BYTES) {
-                rowScratch[w] = Arena.ofAuto().allocate((long) t * Float.BYTES, 64);
+            if (rowScratch[w].byteSize() < (long) t * t * Float.BYTES) {
+                rowScratch[w] = Arena.ofAuto().allocate((long) t * t * Float.BYTES, 64);
             }
         }
         AttnBackward k = attnBackward;
@@ -235,26 +232,27 @@ public class ScalarOps {
                 zeroRange(biasPartials, part, numBuckets);
                 for (int tq = 0; tq < t; tq++) {
                     int n = tq + 1;
-                    long pRow = attOff + ((long) bh * t + tq) * t;
+                    long pRow = attOff + ((long) bh * t + tq) * t, dsRow = (long) tq * t;
                     long doRow = do0 + tq * hd;
                     for (int s = 0; s < n; s++) {
-                        ds.setAtIndex(F, s, dot16(dout, doRow, qkv, v0 + s * stride, d, w));
+                        ds.setAtIndex(F, dsRow + s, dot16(dout, doRow, qkv, v0 + s * stride, d, w));
                     }
-                    float rowDot = dot16(att, pRow, ds, 0, n, w);
+                    float rowDot = dot16(att, pRow, ds, dsRow, n, w);
                     // ds = p·(dP − rowDot); dRelBias partial += ds (s in order); ds *= scale
-                    softmaxBackwardRow(ds, att, pRow, n, rowDot);
+                    softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);
                     for (int s = 0; s < n; s++) {
                         long bo = part + bucket[tq - s];
-                        biasPartials.setAtIndex(F, bo, biasPartials.getAtIndex(F, bo) + ds.getAtIndex(F, s));
+                        biasPartials.setAtIndex(F, bo, biasPartials.getAtIndex(F, bo) + ds.getAtIndex(F, dsRow + s));
                     }
-                    scaleRange(ds, 0, ds, 0, n, scale);
-                    long dqRow = dq0 + tq * stride, qRow = q0 + tq * stride;
-                    for (int s = 0; s < n; s++) {
-                        float g = ds.getAtIndex(F, s);
-                        axpy(dqkv, dqRow, g, qkv, k0 + s * stride, d);
-                        axpy(dqkv, dk0 + s * stride, g, qkv, qRow, d);
-                        axpy(dqkv, dv0 + s * stride, att.getAtIndex(F, pRow + s), dout, doRow, d);
-                    }
+                    scaleRange(ds, dsRow, ds, dsRow, n, scale);
+                    // dq_t: chain over s = 0..t from the existing value
+                    weightedRowSum(dqkv, dq0 + tq * stride, true, ds, dsRow, 1, n, qkv, k0, stride, d);
+                }
+                for (int s = 0; s < t; s++) {
+                    // dk_s, dv_s: chains over t = s..T-1 from the existing value
+                    weightedRowSum(dqkv, dk0 + s * stride, true, ds, (long) s * t + s, t, t - s, qkv, q0 + s * stride, stride, d);
+                    weightedRowSum(dqkv, dv0 + s * stride, true, att, attOff + ((long) bh * t + s) * t + s, t, t - s,
+                            dout, do0 + s * hd, hd, d);
                 }
             }
         }
@@ -488,11 +486,11 @@ public class ScalarOps {
                 addSqEpsRange(colScratch, 0, g, row, cols, eps1);
             }
             float meanVr = sum16(vr, vrOff, rows, 0) / rows;
-            adafactorColFactors(vc, vcOff, colScratch, cols, beta2, omb, rows);
+            adafactorColFactors(vc, vcOff, colScratch, 0, cols, beta2, omb, rows);
             for (int r = 0; r < rows; r++) {
                 float rowFactor = 1f / (float) Math.sqrt(vr.getAtIndex(F, vrOff + r) / meanVr);
                 long row = (long) r * cols;
-                adafactorFactoredRow(scratch, sOff + row, g, gOff + row, colScratch, cols, rowFactor);
+                adafactorFactoredRow(scratch, sOff + row, g, gOff + row, colScratch, 0, cols, rowFactor);
             }
         } else {
             adafactorUnfactoredRange(scratch, sOff, g, gOff, v, vOff, n, beta2, omb, eps1);
@@ -560,10 +558,18 @@ public class ScalarOps {
         return m;
     }
 
-    /** y[i] = fma(a, x[i], y[i]). */
-    protected void axpy(MemorySegment y, long yOff, float a, MemorySegment x, long xOff, long n) {
-        for (long i = 0; i < n; i++) {
-            y.setAtIndex(F, yOff + i, Math.fma(a, x.getAtIndex(F, xOff + i), y.getAtIndex(F, yOff + i)));
+    /**
+     * out[i] = chain over s = 0..n-1 of acc = fma(w[s·wStride], rows[s·rStride + i], acc), acc
+     * starting at out[i] when accumulate, else at 0 (i = 0..d-1).
+     */
+    protected void weightedRowSum(MemorySegment out, long outOff, boolean accumulate, MemorySegment w, long wOff, long wStride,
+                                  int n, MemorySegment rows, long rOff, long rStride, int d) {
+        for (int i = 0; i < d; i++) {
+            float acc = accumulate ? out.getAtIndex(F, outOff + i) : 0f;
+            for (int s = 0; s < n; s++) {
+                acc = Math.fma(w.getAtIndex(F, wOff + s * wStride), rows.getAtIndex(F, rOff + s * rStride + i), acc);
+            }
+            out.setAtIndex(F, outOff + i, acc);
         }
     }
 
@@ -651,9 +657,9 @@ public class ScalarOps {
     }
 
     /** ds[s] = p[s]·(ds[s] − rowDot) (ds holds dP on entry). */
-    protected void softmaxBackwardRow(MemorySegment ds, MemorySegment p, long pOff, int n, float rowDot) {
+    protected void softmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, int n, float rowDot) {
         for (int s = 0; s < n; s++) {
-            ds.setAtIndex(F, s, p.getAtIndex(F, pOff + s) * (ds.getAtIndex(F, s) - rowDot));
+            ds.setAtIndex(F, dsOff + s, p.getAtIndex(F, pOff + s) * (ds.getAtIndex(F, dsOff + s) - rowDot));
         }
     }
 
@@ -673,18 +679,18 @@ public class ScalarOps {
     }
 
     /** vc[j] = fma(beta2, vc[j], omb·(colSum[j]/rows)); then colSum[j] = 1/sqrt(vc[j]) (the column factor). */
-    protected void adafactorColFactors(MemorySegment vc, long vcOff, MemorySegment col, int cols, float beta2, float omb, int rows) {
+    protected void adafactorColFactors(MemorySegment vc, long vcOff, MemorySegment col, long colOff, int cols, float beta2, float omb, int rows) {
         for (int j = 0; j < cols; j++) {
-            float v = Math.fma(beta2, vc.getAtIndex(F, vcOff + j), omb * (col.getAtIndex(F, j) / rows));
+            float v = Math.fma(beta2, vc.getAtIndex(F, vcOff + j), omb * (col.getAtIndex(F, colOff + j) / rows));
             vc.setAtIndex(F, vcOff + j, v);
-            col.setAtIndex(F, j, 1f / (float) Math.sqrt(v));
+            col.setAtIndex(F, colOff + j, 1f / (float) Math.sqrt(v));
         }
     }
 
     /** u[j] = (g[j]·rowFactor)·colFactor[j]. */
-    protected void adafactorFactoredRow(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment colFactor, int cols, float rowFactor) {
+    protected void adafactorFactoredRow(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment colFactor, long cfOff, int cols, float rowFactor) {
         for (int j = 0; j < cols; j++) {
-            u.setAtIndex(F, uOff + j, g.getAtIndex(F, gOff + j) * rowFactor * colFactor.getAtIndex(F, j));
+            u.setAtIndex(F, uOff + j, g.getAtIndex(F, gOff + j) * rowFactor * colFactor.getAtIndex(F, cfOff + j));
         }
     }
 
