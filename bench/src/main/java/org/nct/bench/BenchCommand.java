@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
                 org.nct.bench.gemm.GemmCommand.class,
                 org.nct.bench.ops.OpsBenchCommand.class,
                 org.nct.bench.train.BenchTrainCommand.class,
+                org.nct.bench.compress.CompressBench.class,
         })
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec

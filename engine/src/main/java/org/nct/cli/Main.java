@@ -19,7 +19,10 @@ public final class Main implements Runnable {
             InfoCommand.class,
             org.nct.train.TrainCommand.class,
             org.nct.train.EvalCommand.class,
-            org.nct.tokenize.TokenizeCommand.class
+            org.nct.tokenize.TokenizeCommand.class,
+            org.nct.container.CodecCommands.Compress.class,
+            org.nct.container.CodecCommands.Decompress.class,
+            org.nct.container.CodecCommands.Verify.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */

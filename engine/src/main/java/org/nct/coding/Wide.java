@@ -94,7 +94,7 @@ final class Wide {
         return limb >= a.length || (a[limb] & ((1L << (bit & 31)) - 1)) == 0;
     }
 
-    /** dst = a rounded up to a multiple of 2^bit (tmp is scratch). */
+    /** dst = a rounded up to a multiple of 2^bit. */
     static void ceilTo(long[] dst, long[] a, int bit) {
         if (aligned(a, bit)) {
             copy(dst, a);
