@@ -258,7 +258,8 @@ public final class Trainer implements AutoCloseable {
         List<LinePlot.Series> series = new ArrayList<>();
         series.add(series("training loss", trainCurve, 1 / Math.log(2)));
         if (!valCurve.isEmpty()) series.add(series(cfg.byteLevel() ? "validation (bits/byte)" : "validation", valCurve, 1));
-        LinePlot.write(png, "Training " + weights.config().describe(), "step",
+        LinePlot.write(png, String.format(Locale.ROOT, "Training: %,d parameters (%,d without embeddings)",
+                        weights.config().totalParams(), weights.config().nonEmbeddingParams()), "step",
                 cfg.byteLevel() ? "bits per byte" : "bits per token", series);
     }
 
