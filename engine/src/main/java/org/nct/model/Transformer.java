@@ -1,0 +1,258 @@
+package org.nct.model;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.nct.kernels.Buffers;
+import org.nct.kernels.Kernels;
+
+/**
+ * Forward and backward pass of the decoder (notes/ARCH.md) on the {@link Kernels} contract, in
+ * the llm.c style: parameters and their gradients are flat buffers addressed by the
+ * {@link ParameterLayout}; all activations of one (batch, length) shape live in one flat buffer
+ * at precomputed offsets, allocated once by {@link #reserve} and reused by every step, so a
+ * training step allocates nothing.
+ *
+ * <p>Residual additions are fused into the projections: {@code x + a·Wᵀ} is computed as the FMA
+ * chain of the matmul starting from x ({@code accumulate = true}).
+ *
+ * <p>Not thread-safe; one instance per training or evaluation loop.
+ */
+public final class Transformer implements AutoCloseable {
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+
+    private final Weights weights;
+    private final ModelConfig cfg;
+    private final ParameterLayout layout;
+    private final Kernels k;
+    private final Arena gradArena = Arena.ofShared();
+    private final MemorySegment grads;
+
+    // activation shape and buffers (see reserve)
+    private Arena actArena;
+    private MemorySegment act;      // all activations
+    private MemorySegment tokens;   // (R) inputs, then (R) targets, int32
+    private int capB, capT, curB, curT;
+    private long[] res;             // L+1 residual streams (R,C): res[l] is the input of layer l
+    private long[] ln1, rstd1, qkv, att, atty, mid, ln2, rstd2, gate, up, hid;
+    private long lnf, rstdf, logits, lse, losses;
+    private long dres, dln, dqkv, datty, dgate, dup, dhid;
+    private int tokenCount;
+    private double lossSum;
+
+    public Transformer(Weights weights, Kernels kernels) {
+        this.weights = weights;
+        this.cfg = weights.config();
+        this.layout = weights.layout();
+        this.k = kernels;
+        this.grads = Buffers.floats(gradArena, layout.size());
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    public Kernels kernels() {
+        return k;
+    }
+
+    /** Gradient buffer (same layout as the parameters): the gradient of the last {@link #backward()}. */
+    public MemorySegment grads() {
+        return grads;
+    }
+
+    /**
+     * Makes room for batches of up to b sequences of up to t tokens. Allocates only when the
+     * shape is new; a training loop calls it once, and smaller batches reuse the buffers.
+     */
+    public void reserve(int b, int t) {
+        if (b < 1 || t < 1) throw new IllegalArgumentException("batch and length must be positive, got " + b + "×" + t);
+        if (b == capB && t == capT) return;
+        if (actArena != null) actArena.close();
+        int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize(), H = cfg.numHeads();
+        long R = (long) b * t;
+        long[] next = {0};
+        res = new long[L + 1];
+        ln1 = new long[L]; rstd1 = new long[L]; qkv = new long[L]; att = new long[L]; atty = new long[L];
+        mid = new long[L]; ln2 = new long[L]; rstd2 = new long[L]; gate = new long[L]; up = new long[L]; hid = new long[L];
+        for (int l = 0; l <= L; l++) res[l] = take(next, R * C);
+        for (int l = 0; l < L; l++) {
+            ln1[l] = take(next, R * C);
+            rstd1[l] = take(next, R);
+            qkv[l] = take(next, R * 3 * A);
+            att[l] = take(next, (long) b * H * t * t);
+            atty[l] = take(next, R * A);
+            mid[l] = take(next, R * C);
+            ln2[l] = take(next, R * C);
+            rstd2[l] = take(next, R);
+            gate[l] = take(next, R * Fm);
+            up[l] = take(next, R * Fm);
+            hid[l] = take(next, R * Fm);
+        }
+        lnf = take(next, R * C);
+        rstdf = take(next, R);
+        logits = take(next, R * V);
+        lse = take(next, R);
+        losses = take(next, R);
+        dres = take(next, R * C);
+        dln = take(next, R * C);
+        dqkv = take(next, R * 3 * A);
+        datty = take(next, R * A);
+        dgate = take(next, R * Fm);
+        dup = take(next, R * Fm);
+        dhid = take(next, R * Fm);
+        actArena = Arena.ofShared();
+        act = Buffers.floats(actArena, next[0]);
+        tokens = Buffers.ints(actArena, 2 * R);
+        capB = b;
+        capT = t;
+    }
+
+    /** Reserves n floats, rounded up to 16 so every tensor starts 64-byte aligned. */
+    private static long take(long[] next, long n) {
+        long off = next[0];
+        next[0] += (n + 15) & ~15L;
+        return off;
+    }
+
+    /** Floats held by the activation buffer of the reserved shape. */
+    public long activationFloats() {
+        return act == null ? 0 : act.byteSize() / Float.BYTES;
+    }
+
+    /**
+     * Forward pass over b sequences of t tokens. {@code inputs} and {@code targets} are (b·t)
+     * token ids, row-major; an input of -1 is read as token 0, a target of -1 is padding (no
+     * loss). Returns the mean over non-padding targets of CE + zLoss·lse² (NaN when every
+     * target is padding). {@code targets} may be null to compute logits only.
+     */
+    public float forward(int[] inputs, int[] targets, int b, int t) {
+        if (b < 1 || t < 1) throw new IllegalArgumentException("batch and length must be positive, got " + b + "×" + t);
+        if (b > capB || t > capT) reserve(Math.max(b, capB), Math.max(t, capT));
+        int R = b * t;
+        if (inputs.length < R || (targets != null && targets.length < R)) throw new IllegalArgumentException("need " + R + " tokens");
+        int V = cfg.vocabSize();
+        int count = 0;
+        for (int r = 0; r < R; r++) {
+            int x = inputs[r];
+            if (x < -1 || x >= V) throw new IllegalArgumentException("input token " + x + " at " + r + " is outside [0, " + V + ")");
+            tokens.setAtIndex(I, r, Math.max(x, 0));
+            int y = targets == null ? -1 : targets[r];
+            if (y < -1 || y >= V) throw new IllegalArgumentException("target token " + y + " at " + r + " is outside [0, " + V + ")");
+            tokens.setAtIndex(I, (long) capB * capT + r, y);
+            if (y >= 0) count++;
+        }
+        curB = b;
+        curT = t;
+        tokenCount = count;
+        runForward(targets != null);
+        return tokenCount == 0 ? Float.NaN : (float) (lossSum / tokenCount);
+    }
+
+    /** Sum of the per-token losses of the last forward (for averaging over several batches). */
+    public double lossSum() {
+        return lossSum;
+    }
+
+    /** Number of non-padding targets in the last forward. */
+    public int tokenCount() {
+        return tokenCount;
+    }
+
+    /** The activation buffer and the element offset of the last forward's logits, (b,t,V) row-major. */
+    public MemorySegment activations() {
+        return act;
+    }
+
+    public long logitsOffset() {
+        return logits;
+    }
+
+    private void runForward(boolean withLoss) {
+        MemorySegment p = weights.params();
+        int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
+        int B = curB, T = curT, R = B * T;
+        long tgt = (long) capB * capT;
+        float eps = cfg.normEps();
+        k.embeddingForward(act, res[0], p, layout.embed(), tokens, 0, R, C);
+        for (int l = 0; l < L; l++) {
+            ParameterLayout.Layer w = layout.layer(l);
+            k.rmsnormForward(act, ln1[l], act, rstd1[l], act, res[l], p, w.attnNorm(), R, C, eps);
+            k.matmul(act, qkv[l], act, ln1[l], p, w.qkv(), null, 0, R, C, 3 * A, false);
+            k.attentionForward(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
+                    B, T, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
+            MemorySegment.copy(act, res[l] * Float.BYTES, act, mid[l] * Float.BYTES, (long) R * C * Float.BYTES);
+            k.matmul(act, mid[l], act, atty[l], p, w.out(), null, 0, R, A, C, true);
+            k.rmsnormForward(act, ln2[l], act, rstd2[l], act, mid[l], p, w.mlpNorm(), R, C, eps);
+            k.matmul(act, gate[l], act, ln2[l], p, w.gate(), null, 0, R, C, Fm, false);
+            k.matmul(act, up[l], act, ln2[l], p, w.up(), null, 0, R, C, Fm, false);
+            k.reluGateForward(act, hid[l], act, gate[l], act, up[l], (long) R * Fm);
+            MemorySegment.copy(act, mid[l] * Float.BYTES, act, res[l + 1] * Float.BYTES, (long) R * C * Float.BYTES);
+            k.matmul(act, res[l + 1], act, hid[l], p, w.down(), null, 0, R, Fm, C, true);
+        }
+        k.rmsnormForward(act, lnf, act, rstdf, act, res[L], p, layout.finalNorm(), R, C, eps);
+        k.matmul(act, logits, act, lnf, p, layout.lmHead(), null, 0, R, C, V, false);
+        lossSum = 0;
+        if (!withLoss) return;
+        k.crossEntropyForward(act, losses, act, lse, act, logits, tokens, tgt, R, V, cfg.zLoss());
+        double s = 0;
+        for (int r = 0; r < R; r++) s += act.getAtIndex(F, losses + r);   // padding rows hold 0
+        lossSum = s;
+    }
+
+    /**
+     * Backward pass of the last {@link #forward} (which must have had targets): overwrites
+     * {@link #grads()} with the gradient of the mean loss. The logits are overwritten by their
+     * gradient.
+     */
+    public void backward() {
+        if (tokenCount == 0) throw new IllegalStateException("backward needs a forward with at least one non-padding target");
+        MemorySegment p = weights.params(), g = grads;
+        int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
+        int B = curB, T = curT, R = B * T;
+        long tgt = (long) capB * capT;
+        k.zero(g, 0, layout.size());
+        k.crossEntropyBackward(act, logits, act, logits, act, lse, tokens, tgt, R, V, cfg.zLoss(), 1f / tokenCount);
+        k.matmulBackwardWeight(g, layout.lmHead(), act, logits, act, lnf, R, C, V, false);
+        k.matmulBackwardData(act, dln, act, logits, p, layout.lmHead(), R, C, V, false);
+        k.zero(act, dres, (long) R * C);
+        k.rmsnormBackward(act, dres, g, layout.finalNorm(), act, dln, act, res[L], p, layout.finalNorm(), act, rstdf, R, C);
+        for (int l = L - 1; l >= 0; l--) {
+            ParameterLayout.Layer w = layout.layer(l);
+            // MLP: res[l+1] = mid + hid·downᵀ; hid = relu(gate)·up; gate, up = ln2·Wᵀ
+            k.matmulBackwardWeight(g, w.down(), act, dres, act, hid[l], R, Fm, C, false);
+            k.matmulBackwardData(act, dhid, act, dres, p, w.down(), R, Fm, C, false);
+            k.zero(act, dgate, (long) R * Fm);
+            k.zero(act, dup, (long) R * Fm);
+            k.reluGateBackward(act, dgate, act, dup, act, dhid, act, gate[l], act, up[l], (long) R * Fm);
+            k.matmulBackwardWeight(g, w.gate(), act, dgate, act, ln2[l], R, C, Fm, false);
+            k.matmulBackwardWeight(g, w.up(), act, dup, act, ln2[l], R, C, Fm, false);
+            k.matmulBackwardData(act, dln, act, dgate, p, w.gate(), R, C, Fm, false);
+            k.matmulBackwardData(act, dln, act, dup, p, w.up(), R, C, Fm, true);
+            k.rmsnormBackward(act, dres, g, w.mlpNorm(), act, dln, act, mid[l], p, w.mlpNorm(), act, rstd2[l], R, C);
+            // attention: mid = res[l] + atty·outᵀ; atty = attention(ln1·qkvᵀ)
+            k.matmulBackwardWeight(g, w.out(), act, dres, act, atty[l], R, A, C, false);
+            k.matmulBackwardData(act, datty, act, dres, p, w.out(), R, A, C, false);
+            k.zero(act, dqkv, (long) R * 3 * A);
+            k.attentionBackward(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
+                    B, T, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
+            k.matmulBackwardWeight(g, w.qkv(), act, dqkv, act, ln1[l], R, C, 3 * A, false);
+            k.matmulBackwardData(act, dln, act, dqkv, p, w.qkv(), R, C, 3 * A, false);
+            k.rmsnormBackward(act, dres, g, w.attnNorm(), act, dln, act, res[l], p, w.attnNorm(), act, rstd1[l], R, C);
+        }
+        k.embeddingBackward(g, layout.embed(), act, dres, tokens, 0, R, C, V);
+    }
+
+    @Override
+    public void close() {
+        if (actArena != null) actArena.close();
+        actArena = null;
+        gradArena.close();
+    }
+}
