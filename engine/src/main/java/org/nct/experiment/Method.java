@@ -43,7 +43,7 @@ public record Method(Kind kind, int bits, int vocab) {
     }
 
     private static final Pattern SPEC = Pattern.compile(
-            "(bytes|spm|gzip|static-ac|ac|eqinfo-ac)(?:\\[(?:b=?(\\d+),\\s*)?(?:v=?)?(\\d+|65k)\\])?");
+            "(bytes|spm|gzip|static-ac|ac|eqinfo-ac)(?:\\[(?:b?=?(\\d+),)?(?:v?=?)(\\d+|65k)\\])?");
 
     /**
      * Parses {@code bytes}, {@code spm[32000]}, {@code gzip[256]}, {@code ac[v=65536]},
