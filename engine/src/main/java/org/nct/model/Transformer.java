@@ -40,7 +40,7 @@ public final class Transformer implements AutoCloseable {
     private long lnf, rstdf, logits, lse, losses;
     private long dres, dln, dqkv, datty, dgate, dup, dhid;
     private int tokenCount;
-    private double lossSum;
+    private double lossSum, ceSum;
 
     public Transformer(Weights weights, Kernels kernels) {
         this.weights = weights;
@@ -160,6 +160,11 @@ public final class Transformer implements AutoCloseable {
         return lossSum;
     }
 
+    /** Sum of the per-token cross-entropies (loss without the z-loss term) of the last forward. */
+    public double crossEntropySum() {
+        return ceSum;
+    }
+
     /** Number of non-padding targets in the last forward. */
     public int tokenCount() {
         return tokenCount;
@@ -199,11 +204,18 @@ public final class Transformer implements AutoCloseable {
         k.rmsnormForward(act, lnf, act, rstdf, act, res[L], p, layout.finalNorm(), R, C, eps);
         k.matmul(act, logits, act, lnf, p, layout.lmHead(), null, 0, R, C, V, false);
         lossSum = 0;
+        ceSum = 0;
         if (!withLoss) return;
         k.crossEntropyForward(act, losses, act, lse, act, logits, tokens, tgt, R, V, cfg.zLoss());
-        double s = 0;
-        for (int r = 0; r < R; r++) s += act.getAtIndex(F, losses + r);   // padding rows hold 0
+        double s = 0, ce = 0, z = cfg.zLoss();
+        for (int r = 0; r < R; r++) {
+            if (tokens.getAtIndex(I, tgt + r) < 0) continue;
+            double loss = act.getAtIndex(F, losses + r), lz = act.getAtIndex(F, lse + r);
+            s += loss;
+            ce += loss - z * lz * lz;
+        }
         lossSum = s;
+        ceSum = ce;
     }
 
     /**

@@ -1,83 +1,721 @@
 package org.nct.kernels.ops;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.nct.kernels.NctMath;
 import org.nct.kernels.Parallel;
+import org.nct.kernels.RelativePosition;
 
-/** Scalar reference of every non-GEMM kernel (the definition of their bits). PLACEHOLDER: replaced by the ops work. */
-public final class ScalarOps {
+/**
+ * Scalar reference of every non-GEMM kernel: the definition of their bits (see
+ * docs/kernels-ops.md for each canonical order).
+ *
+ * <p>The drivers here (argument checks, the split over threads, loops over rows, heads and
+ * sequences) are shared with {@link VectorOps}, which only overrides the protected row
+ * primitives. Every output element is written by exactly one index of a {@link Parallel} split,
+ * so no result depends on the thread count. Scratch is allocated once per instance (grown on first
+ * use); an instance serves one calling thread at a time.
+ */
+public class ScalarOps {
 
-    private final Parallel pool;
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
+
+    /** Elements per parallel block of the elementwise kernels. */
+    static final int BLOCK = 1 << 14;
+
+    protected final Parallel pool;
+    /** Per-worker scratch of 16 partials (scalar primitives). */
+    private final float[][] partials;
+    /** Per-worker float scratch (attention backward: one row of dP), grown on demand. */
+    private final MemorySegment[] rowScratch;
+    /** Attention backward: per-(sequence, head) dRelBias partials, grown on demand. */
+    private MemorySegment biasPartials = MemorySegment.NULL;
+    /** Adafactor: column sums, then column factors, grown on demand. */
+    private MemorySegment colScratch = MemorySegment.NULL;
+    /** Bucket of each distance 0..buckets.length-1 for (bucketNb, bucketMd). */
+    private int[] buckets = new int[0];
+    private int bucketNb = -1, bucketMd = -1;
+
+    private final RmsForward rmsForward = new RmsForward();
+    private final RmsBackwardRows rmsBackwardRows = new RmsBackwardRows();
+    private final RmsBackwardGain rmsBackwardGain = new RmsBackwardGain();
+    private final AttnForward attnForward = new AttnForward();
+    private final AttnBackward attnBackward = new AttnBackward();
+    private final Elementwise elementwise = new Elementwise();
+    private final EmbedForward embedForward = new EmbedForward();
+    private final EmbedBackward embedBackward = new EmbedBackward();
+    private final CeForward ceForward = new CeForward();
+    private final CeBackward ceBackward = new CeBackward();
 
     public ScalarOps(Parallel pool) {
         this.pool = pool;
+        this.partials = new float[pool.threads()][16];
+        this.rowScratch = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(rowScratch, MemorySegment.NULL);
     }
 
+    // =========================================================================== RMSNorm
+
     public void rmsnormForward(MemorySegment out, long outOff, MemorySegment rstd, long rstdOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, int rows, int c, float eps) {
-        throw new UnsupportedOperationException("ScalarOps.rmsnormForward is not implemented yet");
+        RmsForward k = rmsForward;
+        k.out = out; k.outOff = outOff; k.rstd = rstd; k.rstdOff = rstdOff; k.x = x; k.xOff = xOff;
+        k.gain = gain; k.gOff = gOff; k.c = c; k.eps = eps;
+        pool.forRange(rows, k);
+    }
+
+    private final class RmsForward implements Parallel.Range {
+        MemorySegment out, rstd, x, gain;
+        long outOff, rstdOff, xOff, gOff;
+        int c;
+        float eps;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = from; r < to; r++) {
+                long row = (long) r * c;
+                float ss = dot16(x, xOff + row, x, xOff + row, c, w);
+                float rs = 1f / (float) Math.sqrt(ss / c + eps);
+                rstd.setAtIndex(F, rstdOff + r, rs);
+                rmsnormRow(out, outOff + row, x, xOff + row, gain, gOff, c, rs);
+            }
+        }
     }
 
     public void rmsnormBackward(MemorySegment dx, long dxOff, MemorySegment dgain, long dgOff, MemorySegment dout, long doutOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, MemorySegment rstd, long rstdOff, int rows, int c) {
-        throw new UnsupportedOperationException("ScalarOps.rmsnormBackward is not implemented yet");
+        RmsBackwardRows k = rmsBackwardRows;
+        k.dx = dx; k.dxOff = dxOff; k.dout = dout; k.doutOff = doutOff; k.x = x; k.xOff = xOff;
+        k.gain = gain; k.gOff = gOff; k.rstd = rstd; k.rstdOff = rstdOff; k.c = c;
+        pool.forRange(rows, k);
+        RmsBackwardGain g = rmsBackwardGain;
+        g.dgain = dgain; g.dgOff = dgOff; g.dout = dout; g.doutOff = doutOff; g.x = x; g.xOff = xOff;
+        g.rstd = rstd; g.rstdOff = rstdOff; g.rows = rows; g.c = c;
+        pool.forRange(c, g);
     }
+
+    private final class RmsBackwardRows implements Parallel.Range {
+        MemorySegment dx, dout, x, gain, rstd;
+        long dxOff, doutOff, xOff, gOff, rstdOff;
+        int c;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = from; r < to; r++) {
+                long row = (long) r * c;
+                float rs = rstd.getAtIndex(F, rstdOff + r);
+                float s = rmsnormGradDot(dout, doutOff + row, gain, gOff, x, xOff + row, c, w);
+                float c2 = s * (rs * rs) / c;
+                rmsnormBackwardRow(dx, dxOff + row, dout, doutOff + row, gain, gOff, x, xOff + row, c, rs, c2);
+            }
+        }
+    }
+
+    private final class RmsBackwardGain implements Parallel.Range {
+        MemorySegment dgain, dout, x, rstd;
+        long dgOff, doutOff, xOff, rstdOff;
+        int rows, c;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = 0; r < rows; r++) {
+                long row = (long) r * c;
+                rmsnormGainRow(dgain, dgOff + from, dout, doutOff + row + from, x, xOff + row + from,
+                        to - from, rstd.getAtIndex(F, rstdOff + r));
+            }
+        }
+    }
+
+    // =========================================================================== attention
 
     public void attentionForward(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        throw new UnsupportedOperationException("ScalarOps.attentionForward is not implemented yet");
+        AttnForward k = attnForward;
+        k.out = out; k.outOff = outOff; k.att = att; k.attOff = attOff; k.qkv = qkv; k.qkvOff = qkvOff;
+        k.relBias = relBias; k.rbOff = rbOff; k.t = t; k.h = h; k.d = d; k.numBuckets = numBuckets;
+        k.scale = scale; k.bucket = buckets(t, numBuckets, maxDistance);
+        pool.forRange(b * h * t, k);
     }
 
-    public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        throw new UnsupportedOperationException("ScalarOps.attentionBackward is not implemented yet");
+    private final class AttnForward implements Parallel.Range {
+        MemorySegment out, att, qkv, relBias;
+        long outOff, attOff, qkvOff, rbOff;
+        int t, h, d, numBuckets;
+        float scale;
+        int[] bucket;
+
+        @Override public void run(int from, int to, int w) {
+            long hd = (long) h * d, stride = 3 * hd;
+            for (int row = from; row < to; row++) {
+                int tq = row % t, bh = row / t, head = bh % h, seq = bh / h;
+                long tok0 = qkvOff + (long) seq * t * stride + (long) head * d;
+                long attRow = attOff + ((long) bh * t + tq) * t;
+                attendRow(out, outOff + ((long) seq * t + tq) * hd + (long) head * d,
+                        qkv, tok0 + tq * stride,
+                        qkv, tok0 + hd, stride, qkv, tok0 + 2 * hd, stride,
+                        relBias, rbOff + (long) head * numBuckets, bucket,
+                        att, attRow, tq, d, scale, w);
+                zeroRange(att, attRow + tq + 1, t - tq - 1);
+            }
+        }
     }
 
     public void attentionRow(MemorySegment out, long outOff, MemorySegment q, long qOff, MemorySegment kCache, long kOff, MemorySegment vCache, long vOff, long kvStride, MemorySegment relBias, long rbOff, MemorySegment scratch, long sOff, int pos, int h, int d, int numBuckets, int maxDistance, float scale) {
-        throw new UnsupportedOperationException("ScalarOps.attentionRow is not implemented yet");
+        int[] bucket = buckets(pos + 1, numBuckets, maxDistance);
+        for (int head = 0; head < h; head++) {
+            long ho = (long) head * d;
+            attendRow(out, outOff + ho, q, qOff + ho, kCache, kOff + ho, kvStride, vCache, vOff + ho, kvStride,
+                    relBias, rbOff + (long) head * numBuckets, bucket, scratch, sOff, pos, d, scale, 0);
+        }
     }
 
+    /**
+     * One query row of one head: p[s] = softmax_s(dot16(q, k_s)·scale + bias[bucket(pos − s)]) for
+     * s = 0..pos, written to p; out = Σ_s p[s]·v_s as sequential FMA chains over s from 0.
+     */
+    private void attendRow(MemorySegment out, long outOff, MemorySegment q, long qOff,
+                           MemorySegment k, long kOff, long kStride, MemorySegment v, long vOff, long vStride,
+                           MemorySegment bias, long biasOff, int[] bucket,
+                           MemorySegment p, long pOff, int pos, int d, float scale, int w) {
+        int n = pos + 1;
+        for (int s = 0; s < n; s++) {
+            float sc = dot16(q, qOff, k, kOff + s * kStride, d, w) * scale;
+            p.setAtIndex(F, pOff + s, sc + bias.getAtIndex(F, biasOff + bucket[pos - s]));
+        }
+        float max = max(p, pOff, n);
+        float sum = expSum16(p, pOff, p, pOff, n, max, w);
+        scaleRange(p, pOff, p, pOff, n, 1f / sum);
+        zeroRange(out, outOff, d);
+        for (int s = 0; s < n; s++) {
+            axpy(out, outOff, p.getAtIndex(F, pOff + s), v, vOff + s * vStride, d);
+        }
+    }
+
+    public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
+        long nPartials = (long) b * h * numBuckets;
+        if (biasPartials.byteSize() < nPartials * Float.BYTES) {
+            biasPartials = Arena.ofAuto().allocate(nPartials * Float.BYTES, 64);
+        }
+        for (int w = 0; w < rowScratch.length; w++) {
+            if (rowScratch[w].byteSize() < (long) t * Float.BYTES) {
+                rowScratch[w] = Arena.ofAuto().allocate((long) t * Float.BYTES, 64);
+            }
+        }
+        AttnBackward k = attnBackward;
+        k.dqkv = dqkv; k.dqkvOff = dqkvOff; k.dout = dout; k.doutOff = doutOff; k.qkv = qkv; k.qkvOff = qkvOff;
+        k.att = att; k.attOff = attOff; k.t = t; k.h = h; k.d = d; k.numBuckets = numBuckets; k.scale = scale;
+        k.bucket = buckets(t, numBuckets, maxDistance);
+        pool.forRange(b * h, k);
+        // dRelBias[h, j] += partial(seq 0) + partial(seq 1) + ... (sequences in order)
+        for (int head = 0; head < h; head++) {
+            for (int j = 0; j < numBuckets; j++) {
+                long o = drbOff + (long) head * numBuckets + j;
+                float acc = dRelBias.getAtIndex(F, o);
+                for (int seq = 0; seq < b; seq++) {
+                    acc += biasPartials.getAtIndex(F, ((long) seq * h + head) * numBuckets + j);
+                }
+                dRelBias.setAtIndex(F, o, acc);
+            }
+        }
+    }
+
+    private final class AttnBackward implements Parallel.Range {
+        MemorySegment dqkv, dout, qkv, att;
+        long dqkvOff, doutOff, qkvOff, attOff;
+        int t, h, d, numBuckets;
+        float scale;
+        int[] bucket;
+
+        @Override public void run(int from, int to, int w) {
+            long hd = (long) h * d, stride = 3 * hd;
+            MemorySegment ds = rowScratch[w];
+            for (int bh = from; bh < to; bh++) {
+                int head = bh % h, seq = bh / h;
+                long tok0 = (long) seq * t * stride + (long) head * d;  // q of token 0 of this head
+                long q0 = qkvOff + tok0, k0 = q0 + hd, v0 = q0 + 2 * hd;
+                long dq0 = dqkvOff + tok0, dk0 = dq0 + hd, dv0 = dq0 + 2 * hd;
+                long do0 = doutOff + (long) seq * t * hd + (long) head * d;
+                long part = (long) bh * numBuckets;
+                zeroRange(biasPartials, part, numBuckets);
+                for (int tq = 0; tq < t; tq++) {
+                    int n = tq + 1;
+                    long pRow = attOff + ((long) bh * t + tq) * t;
+                    long doRow = do0 + tq * hd;
+                    for (int s = 0; s < n; s++) {
+                        ds.setAtIndex(F, s, dot16(dout, doRow, qkv, v0 + s * stride, d, w));
+                    }
+                    float rowDot = dot16(att, pRow, ds, 0, n, w);
+                    // ds = p·(dP − rowDot); dRelBias partial += ds (s in order); ds *= scale
+                    softmaxBackwardRow(ds, att, pRow, n, rowDot);
+                    for (int s = 0; s < n; s++) {
+                        long bo = part + bucket[tq - s];
+                        biasPartials.setAtIndex(F, bo, biasPartials.getAtIndex(F, bo) + ds.getAtIndex(F, s));
+                    }
+                    scaleRange(ds, 0, ds, 0, n, scale);
+                    long dqRow = dq0 + tq * stride, qRow = q0 + tq * stride;
+                    for (int s = 0; s < n; s++) {
+                        float g = ds.getAtIndex(F, s);
+                        axpy(dqkv, dqRow, g, qkv, k0 + s * stride, d);
+                        axpy(dqkv, dk0 + s * stride, g, qkv, qRow, d);
+                        axpy(dqkv, dv0 + s * stride, att.getAtIndex(F, pRow + s), dout, doRow, d);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The bucket table for distances 0..n-1 (cached; grows geometrically; rebuilt when nb/md change). */
+    private int[] buckets(int n, int numBuckets, int maxDistance) {
+        if (numBuckets != bucketNb || maxDistance != bucketMd || buckets.length < n) {
+            int len = Math.max(n, numBuckets == bucketNb && maxDistance == bucketMd ? 2 * buckets.length : 0);
+            buckets = RelativePosition.table(Math.max(len, 64), numBuckets, maxDistance);
+            bucketNb = numBuckets;
+            bucketMd = maxDistance;
+        }
+        return buckets;
+    }
+
+    // =========================================================================== elementwise
+
+    private static final int OP_RELU_GATE = 0, OP_RELU_GATE_BACKWARD = 1, OP_ADD = 2, OP_ZERO = 3,
+            OP_SCALE = 4, OP_ADAMW = 5;
+
     public void reluGateForward(MemorySegment out, long outOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        throw new UnsupportedOperationException("ScalarOps.reluGateForward is not implemented yet");
+        Elementwise e = elementwise;
+        e.a = out; e.aOff = outOff; e.b = gate; e.bOff = gOff; e.c = up; e.cOff = uOff;
+        runElementwise(OP_RELU_GATE, n);
     }
 
     public void reluGateBackward(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout, long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        throw new UnsupportedOperationException("ScalarOps.reluGateBackward is not implemented yet");
+        Elementwise e = elementwise;
+        e.a = dgate; e.aOff = dgOff; e.b = dup; e.bOff = duOff; e.c = dout; e.cOff = doOff;
+        e.d = gate; e.dOff = gOff; e.e = up; e.eOff = uOff;
+        runElementwise(OP_RELU_GATE_BACKWARD, n);
     }
 
     public void add(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, long n) {
-        throw new UnsupportedOperationException("ScalarOps.add is not implemented yet");
+        Elementwise e = elementwise;
+        e.a = out; e.aOff = outOff; e.b = a; e.bOff = aOff; e.c = b; e.cOff = bOff;
+        runElementwise(OP_ADD, n);
     }
 
     public void zero(MemorySegment out, long outOff, long n) {
-        throw new UnsupportedOperationException("ScalarOps.zero is not implemented yet");
-    }
-
-    public void embeddingForward(MemorySegment out, long outOff, MemorySegment table, long tOff, MemorySegment tokens, long tokOff, int rows, int c) {
-        throw new UnsupportedOperationException("ScalarOps.embeddingForward is not implemented yet");
-    }
-
-    public void embeddingBackward(MemorySegment dtable, long dtOff, MemorySegment dout, long doOff, MemorySegment tokens, long tokOff, int rows, int c, int vocab) {
-        throw new UnsupportedOperationException("ScalarOps.embeddingBackward is not implemented yet");
-    }
-
-    public void crossEntropyForward(MemorySegment loss, long lossOff, MemorySegment lse, long lseOff, MemorySegment logits, long lOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss) {
-        throw new UnsupportedOperationException("ScalarOps.crossEntropyForward is not implemented yet");
-    }
-
-    public void crossEntropyBackward(MemorySegment dlogits, long dlOff, MemorySegment logits, long lOff, MemorySegment lse, long lseOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss, float scale) {
-        throw new UnsupportedOperationException("ScalarOps.crossEntropyBackward is not implemented yet");
-    }
-
-    public void adamw(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff, MemorySegment v, long vOff, long n, float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
-        throw new UnsupportedOperationException("ScalarOps.adamw is not implemented yet");
-    }
-
-    public void adafactor(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment vr, long vrOff, MemorySegment vc, long vcOff, MemorySegment v, long vOff, MemorySegment scratch, long sOff, int rows, int cols, boolean factored, float lr, float beta2, float eps1, float eps2, float clip) {
-        throw new UnsupportedOperationException("ScalarOps.adafactor is not implemented yet");
-    }
-
-    public float sumSquares(MemorySegment x, long xOff, long n) {
-        throw new UnsupportedOperationException("ScalarOps.sumSquares is not implemented yet");
+        Elementwise e = elementwise;
+        e.a = out; e.aOff = outOff;
+        runElementwise(OP_ZERO, n);
     }
 
     public void scale(MemorySegment x, long xOff, long n, float s) {
-        throw new UnsupportedOperationException("ScalarOps.scale is not implemented yet");
+        Elementwise e = elementwise;
+        e.a = x; e.aOff = xOff; e.s0 = s;
+        runElementwise(OP_SCALE, n);
     }
 
+    public void adamw(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff, MemorySegment v, long vOff, long n, float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
+        Elementwise e = elementwise;
+        e.a = p; e.aOff = pOff; e.b = g; e.bOff = gOff; e.c = m; e.cOff = mOff; e.d = v; e.dOff = vOff;
+        e.s0 = lr; e.s1 = b1; e.s2 = b2; e.s3 = c1; e.s4 = c2; e.s5 = eps; e.s6 = wd;
+        runElementwise(OP_ADAMW, n);
+    }
+
+    private void runElementwise(int op, long n) {
+        Elementwise e = elementwise;
+        e.op = op;
+        e.n = n;
+        long blocks = (n + BLOCK - 1) / BLOCK;
+        if (blocks > Integer.MAX_VALUE) throw new IllegalArgumentException("n too large: " + n);
+        pool.forRange((int) blocks, e);
+    }
+
+    private final class Elementwise implements Parallel.Range {
+        int op;
+        long n;
+        MemorySegment a, b, c, d, e;
+        long aOff, bOff, cOff, dOff, eOff;
+        float s0, s1, s2, s3, s4, s5, s6;
+
+        @Override public void run(int from, int to, int w) {
+            long i0 = (long) from * BLOCK, len = Math.min(n, (long) to * BLOCK) - i0;
+            switch (op) {
+                case OP_RELU_GATE -> reluGateRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, len);
+                case OP_RELU_GATE_BACKWARD -> reluGateBackwardRange(a, aOff + i0, b, bOff + i0, c, cOff + i0,
+                        d, dOff + i0, e, eOff + i0, len);
+                case OP_ADD -> addRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, len);
+                case OP_ZERO -> zeroRange(a, aOff + i0, len);
+                case OP_SCALE -> scaleRange(a, aOff + i0, a, aOff + i0, len, s0);
+                case OP_ADAMW -> adamwRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, d, dOff + i0, len,
+                        s0, s1, s2, s3, s4, s5, s6);
+                default -> throw new IllegalStateException("op " + op);
+            }
+        }
+    }
+
+    // =========================================================================== embedding
+
+    public void embeddingForward(MemorySegment out, long outOff, MemorySegment table, long tOff, MemorySegment tokens, long tokOff, int rows, int c) {
+        long vocab = (table.byteSize() / Float.BYTES - tOff) / Math.max(1, c);
+        for (int r = 0; r < rows; r++) checkToken(tokens.getAtIndex(I, tokOff + r), r, vocab);
+        EmbedForward k = embedForward;
+        k.out = out; k.outOff = outOff; k.table = table; k.tOff = tOff; k.tokens = tokens; k.tokOff = tokOff; k.c = c;
+        pool.forRange(rows, k);
+    }
+
+    private final class EmbedForward implements Parallel.Range {
+        MemorySegment out, table, tokens;
+        long outOff, tOff, tokOff;
+        int c;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = from; r < to; r++) {
+                long tok = tokens.getAtIndex(I, tokOff + r);
+                MemorySegment.copy(table, F, (tOff + tok * c) * Float.BYTES, out, F, (outOff + (long) r * c) * Float.BYTES, c);
+            }
+        }
+    }
+
+    public void embeddingBackward(MemorySegment dtable, long dtOff, MemorySegment dout, long doOff, MemorySegment tokens, long tokOff, int rows, int c, int vocab) {
+        for (int r = 0; r < rows; r++) checkToken(tokens.getAtIndex(I, tokOff + r), r, vocab);
+        EmbedBackward k = embedBackward;
+        k.dtable = dtable; k.dtOff = dtOff; k.dout = dout; k.doOff = doOff; k.tokens = tokens; k.tokOff = tokOff;
+        k.rows = rows; k.c = c;
+        pool.forRange(c, k);
+    }
+
+    private final class EmbedBackward implements Parallel.Range {
+        MemorySegment dtable, dout, tokens;
+        long dtOff, doOff, tokOff;
+        int rows, c;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = 0; r < rows; r++) {
+                long dst = dtOff + (long) tokens.getAtIndex(I, tokOff + r) * c + from;
+                addRange(dtable, dst, dtable, dst, dout, doOff + (long) r * c + from, to - from);
+            }
+        }
+    }
+
+    private static void checkToken(long tok, int row, long vocab) {
+        if (tok < 0 || tok >= vocab) {
+            throw new IllegalArgumentException("token " + tok + " at row " + row + " is outside the vocabulary [0, " + vocab + ")");
+        }
+    }
+
+    // =========================================================================== cross-entropy
+
+    public void crossEntropyForward(MemorySegment loss, long lossOff, MemorySegment lse, long lseOff, MemorySegment logits, long lOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss) {
+        checkTargets(targets, tgtOff, rows, vocab);
+        CeForward k = ceForward;
+        k.loss = loss; k.lossOff = lossOff; k.lse = lse; k.lseOff = lseOff; k.logits = logits; k.lOff = lOff;
+        k.targets = targets; k.tgtOff = tgtOff; k.vocab = vocab; k.zLoss = zLoss;
+        pool.forRange(rows, k);
+    }
+
+    private final class CeForward implements Parallel.Range {
+        MemorySegment loss, lse, logits, targets;
+        long lossOff, lseOff, lOff, tgtOff;
+        int vocab;
+        float zLoss;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = from; r < to; r++) {
+                long row = lOff + (long) r * vocab;
+                float max = max(logits, row, vocab);
+                float l = max + NctMath.log(expSum16(logits, row, null, 0, vocab, max, w));
+                lse.setAtIndex(F, lseOff + r, l);
+                int tgt = targets.getAtIndex(I, tgtOff + r);
+                float value = 0f;
+                if (tgt >= 0) value = (l - logits.getAtIndex(F, row + tgt)) + zLoss * l * l;
+                loss.setAtIndex(F, lossOff + r, value);
+            }
+        }
+    }
+
+    public void crossEntropyBackward(MemorySegment dlogits, long dlOff, MemorySegment logits, long lOff, MemorySegment lse, long lseOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss, float scale) {
+        checkTargets(targets, tgtOff, rows, vocab);
+        CeBackward k = ceBackward;
+        k.dlogits = dlogits; k.dlOff = dlOff; k.logits = logits; k.lOff = lOff; k.lse = lse; k.lseOff = lseOff;
+        k.targets = targets; k.tgtOff = tgtOff; k.vocab = vocab; k.zLoss = zLoss; k.scale = scale;
+        pool.forRange(rows, k);
+    }
+
+    private final class CeBackward implements Parallel.Range {
+        MemorySegment dlogits, logits, lse, targets;
+        long dlOff, lOff, lseOff, tgtOff;
+        int vocab;
+        float zLoss, scale;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = from; r < to; r++) {
+                long dRow = dlOff + (long) r * vocab, lRow = lOff + (long) r * vocab;
+                int tgt = targets.getAtIndex(I, tgtOff + r);
+                if (tgt < 0) {
+                    zeroRange(dlogits, dRow, vocab);
+                    continue;
+                }
+                float l = lse.getAtIndex(F, lseOff + r);
+                float f = 2f * zLoss * l + 1f;
+                float atTarget = (NctMath.exp(logits.getAtIndex(F, lRow + tgt) - l) * f - 1f) * scale;
+                softmaxGradRow(dlogits, dRow, logits, lRow, vocab, l, f, scale);
+                dlogits.setAtIndex(F, dRow + tgt, atTarget);
+            }
+        }
+    }
+
+    private static void checkTargets(MemorySegment targets, long tgtOff, int rows, int vocab) {
+        for (int r = 0; r < rows; r++) {
+            int tgt = targets.getAtIndex(I, tgtOff + r);
+            if (tgt >= vocab) {
+                throw new IllegalArgumentException("target " + tgt + " at row " + r + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
+    // =========================================================================== optimizers
+
+    /**
+     * Adafactor as T5X computes it (single-threaded per tensor): the factored second moment enters
+     * as u = g·rowFactor[i]·colFactor[j] with rowFactor = 1/sqrt(vr[i]/mean(vr)) and colFactor =
+     * 1/sqrt(vc[j]), which is g/sqrt(vr[i]·vc[j]/mean(vr)).
+     */
+    public void adafactor(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment vr, long vrOff, MemorySegment vc, long vcOff, MemorySegment v, long vOff, MemorySegment scratch, long sOff, int rows, int cols, boolean factored, float lr, float beta2, float eps1, float eps2, float clip) {
+        long n = (long) rows * cols;
+        float omb = 1f - beta2;
+        if (factored) {
+            if (colScratch.byteSize() < (long) cols * Float.BYTES) {
+                colScratch = Arena.ofAuto().allocate((long) cols * Float.BYTES, 64);
+            }
+            zeroRange(colScratch, 0, cols);
+            for (int r = 0; r < rows; r++) {
+                long row = gOff + (long) r * cols;
+                float mean = sumSqEps16(g, row, cols, eps1, 0) / cols;
+                vr.setAtIndex(F, vrOff + r, Math.fma(beta2, vr.getAtIndex(F, vrOff + r), omb * mean));
+                addSqEpsRange(colScratch, 0, g, row, cols, eps1);
+            }
+            float meanVr = sum16(vr, vrOff, rows, 0) / rows;
+            adafactorColFactors(vc, vcOff, colScratch, cols, beta2, omb, rows);
+            for (int r = 0; r < rows; r++) {
+                float rowFactor = 1f / (float) Math.sqrt(vr.getAtIndex(F, vrOff + r) / meanVr);
+                long row = (long) r * cols;
+                adafactorFactoredRow(scratch, sOff + row, g, gOff + row, colScratch, cols, rowFactor);
+            }
+        } else {
+            adafactorUnfactoredRange(scratch, sOff, g, gOff, v, vOff, n, beta2, omb, eps1);
+        }
+        float rmsU = (float) Math.sqrt(dot16(scratch, sOff, scratch, sOff, n, 0) / (float) n);
+        float denom = Math.max(1f, rmsU / clip);
+        float rmsP = (float) Math.sqrt(dot16(p, pOff, p, pOff, n, 0) / (float) n);
+        float step = lr * Math.max(eps2, rmsP);
+        adafactorUpdateRange(p, pOff, scratch, sOff, n, denom, step);
+    }
+
+    public float sumSquares(MemorySegment x, long xOff, long n) {
+        return dot16(x, xOff, x, xOff, n, 0);
+    }
+
+    // =========================================================================== primitives
+    // Scalar definitions; VectorOps overrides each with the same bits. w is the worker index
+    // (selects per-worker scratch).
+
+    /** Canonical 16-partial dot: p[i mod 16] = fma(a[i], b[i], p[i mod 16]), then the tree. */
+    protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, int w) {
+        float[] p = zeroedPartials(w);
+        for (long i = 0; i < n; i++) {
+            int j = (int) (i & 15);
+            p[j] = Math.fma(a.getAtIndex(F, aOff + i), b.getAtIndex(F, bOff + i), p[j]);
+        }
+        return tree16(p);
+    }
+
+    /** Canonical 16-partial sum: p[i mod 16] += x[i], then the tree. */
+    protected float sum16(MemorySegment x, long xOff, long n, int w) {
+        float[] p = zeroedPartials(w);
+        for (long i = 0; i < n; i++) p[(int) (i & 15)] += x.getAtIndex(F, xOff + i);
+        return tree16(p);
+    }
+
+    /** 16-partial sum of fma(g, g, eps1). */
+    protected float sumSqEps16(MemorySegment g, long gOff, long n, float eps1, int w) {
+        float[] p = zeroedPartials(w);
+        for (long i = 0; i < n; i++) {
+            float x = g.getAtIndex(F, gOff + i);
+            p[(int) (i & 15)] += Math.fma(x, x, eps1);
+        }
+        return tree16(p);
+    }
+
+    /**
+     * e[i] = exp(x[i] − max) (stored to out unless out is null; out may alias x) and returns the
+     * 16-partial sum of the e[i].
+     */
+    protected float expSum16(MemorySegment x, long xOff, MemorySegment out, long outOff, long n, float max, int w) {
+        float[] p = zeroedPartials(w);
+        for (long i = 0; i < n; i++) {
+            float e = NctMath.exp(x.getAtIndex(F, xOff + i) - max);
+            if (out != null) out.setAtIndex(F, outOff + i, e);
+            p[(int) (i & 15)] += e;
+        }
+        return tree16(p);
+    }
+
+    /** max over x[0..n) (Math.max; order-free). n ≥ 1. */
+    protected float max(MemorySegment x, long xOff, long n) {
+        float m = x.getAtIndex(F, xOff);
+        for (long i = 1; i < n; i++) m = Math.max(m, x.getAtIndex(F, xOff + i));
+        return m;
+    }
+
+    /** y[i] = fma(a, x[i], y[i]). */
+    protected void axpy(MemorySegment y, long yOff, float a, MemorySegment x, long xOff, long n) {
+        for (long i = 0; i < n; i++) {
+            y.setAtIndex(F, yOff + i, Math.fma(a, x.getAtIndex(F, xOff + i), y.getAtIndex(F, yOff + i)));
+        }
+    }
+
+    /** out[i] = x[i]·s (out may alias x). */
+    protected void scaleRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float s) {
+        for (long i = 0; i < n; i++) out.setAtIndex(F, outOff + i, x.getAtIndex(F, xOff + i) * s);
+    }
+
+    protected void zeroRange(MemorySegment out, long outOff, long n) {
+        for (long i = 0; i < n; i++) out.setAtIndex(F, outOff + i, 0f);
+    }
+
+    /** out[i] = a[i] + b[i] (out may alias a or b). */
+    protected void addRange(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, long n) {
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(F, outOff + i, a.getAtIndex(F, aOff + i) + b.getAtIndex(F, bOff + i));
+        }
+    }
+
+    /** out[i] = max(gate[i], 0)·up[i]. */
+    protected void reluGateRange(MemorySegment out, long outOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(F, outOff + i, Math.max(gate.getAtIndex(F, gOff + i), 0f) * up.getAtIndex(F, uOff + i));
+        }
+    }
+
+    /** dgate[i] += dout·up where gate &gt; 0 (else unchanged); dup[i] += max(gate, 0)·dout. */
+    protected void reluGateBackwardRange(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout, long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
+        for (long i = 0; i < n; i++) {
+            float g = gate.getAtIndex(F, gOff + i), dy = dout.getAtIndex(F, doOff + i);
+            if (g > 0f) dgate.setAtIndex(F, dgOff + i, dgate.getAtIndex(F, dgOff + i) + dy * up.getAtIndex(F, uOff + i));
+            dup.setAtIndex(F, duOff + i, dup.getAtIndex(F, duOff + i) + Math.max(g, 0f) * dy);
+        }
+    }
+
+    /**
+     * m = fma(b1, m, (1−b1)·g); v = fma(b2, v, ((1−b2)·g)·g);
+     * u = (m/c1) / (sqrt(v/c2) + eps); u = fma(wd, p, u); p = fma(−lr, u, p).
+     */
+    protected void adamwRange(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff, MemorySegment v, long vOff, long n, float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
+        float omb1 = 1f - b1, omb2 = 1f - b2;
+        for (long i = 0; i < n; i++) {
+            float gi = g.getAtIndex(F, gOff + i);
+            float mi = Math.fma(b1, m.getAtIndex(F, mOff + i), omb1 * gi);
+            float vi = Math.fma(b2, v.getAtIndex(F, vOff + i), omb2 * gi * gi);
+            m.setAtIndex(F, mOff + i, mi);
+            v.setAtIndex(F, vOff + i, vi);
+            float pi = p.getAtIndex(F, pOff + i);
+            float u = Math.fma(wd, pi, (mi / c1) / ((float) Math.sqrt(vi / c2) + eps));
+            p.setAtIndex(F, pOff + i, Math.fma(-lr, u, pi));
+        }
+    }
+
+    /** out[i] = (x[i]·rs)·gain[i]. */
+    protected void rmsnormRow(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, int c, float rs) {
+        for (int i = 0; i < c; i++) {
+            out.setAtIndex(F, outOff + i, x.getAtIndex(F, xOff + i) * rs * gain.getAtIndex(F, gOff + i));
+        }
+    }
+
+    /** 16-partial sum of fma(dout[i]·gain[i], x[i], p). */
+    protected float rmsnormGradDot(MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, int w) {
+        float[] p = zeroedPartials(w);
+        for (int i = 0; i < c; i++) {
+            int j = i & 15;
+            p[j] = Math.fma(dout.getAtIndex(F, doOff + i) * gain.getAtIndex(F, gOff + i), x.getAtIndex(F, xOff + i), p[j]);
+        }
+        return tree16(p);
+    }
+
+    /** dx[i] = dx[i] + rs·fma(−x[i], c2, dout[i]·gain[i]). */
+    protected void rmsnormBackwardRow(MemorySegment dx, long dxOff, MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, float rs, float c2) {
+        for (int i = 0; i < c; i++) {
+            float gd = dout.getAtIndex(F, doOff + i) * gain.getAtIndex(F, gOff + i);
+            float t = Math.fma(-x.getAtIndex(F, xOff + i), c2, gd);
+            dx.setAtIndex(F, dxOff + i, dx.getAtIndex(F, dxOff + i) + rs * t);
+        }
+    }
+
+    /** dgain[i] = fma(x[i]·rs, dout[i], dgain[i]) (one row of the chain over rows). */
+    protected void rmsnormGainRow(MemorySegment dgain, long dgOff, MemorySegment dout, long doOff, MemorySegment x, long xOff, int n, float rs) {
+        for (int i = 0; i < n; i++) {
+            dgain.setAtIndex(F, dgOff + i, Math.fma(x.getAtIndex(F, xOff + i) * rs, dout.getAtIndex(F, doOff + i), dgain.getAtIndex(F, dgOff + i)));
+        }
+    }
+
+    /** ds[s] = p[s]·(ds[s] − rowDot) (ds holds dP on entry). */
+    protected void softmaxBackwardRow(MemorySegment ds, MemorySegment p, long pOff, int n, float rowDot) {
+        for (int s = 0; s < n; s++) {
+            ds.setAtIndex(F, s, p.getAtIndex(F, pOff + s) * (ds.getAtIndex(F, s) - rowDot));
+        }
+    }
+
+    /** d[i] = (exp(l[i] − lse)·f)·scale (d may alias l). */
+    protected void softmaxGradRow(MemorySegment d, long dOff, MemorySegment l, long lOff, int n, float lse, float f, float scale) {
+        for (int i = 0; i < n; i++) {
+            d.setAtIndex(F, dOff + i, NctMath.exp(l.getAtIndex(F, lOff + i) - lse) * f * scale);
+        }
+    }
+
+    /** acc[j] = acc[j] + fma(g[j], g[j], eps1) (one row of the column chains). */
+    protected void addSqEpsRange(MemorySegment acc, long accOff, MemorySegment g, long gOff, int n, float eps1) {
+        for (int j = 0; j < n; j++) {
+            float x = g.getAtIndex(F, gOff + j);
+            acc.setAtIndex(F, accOff + j, acc.getAtIndex(F, accOff + j) + Math.fma(x, x, eps1));
+        }
+    }
+
+    /** vc[j] = fma(beta2, vc[j], omb·(colSum[j]/rows)); then colSum[j] = 1/sqrt(vc[j]) (the column factor). */
+    protected void adafactorColFactors(MemorySegment vc, long vcOff, MemorySegment col, int cols, float beta2, float omb, int rows) {
+        for (int j = 0; j < cols; j++) {
+            float v = Math.fma(beta2, vc.getAtIndex(F, vcOff + j), omb * (col.getAtIndex(F, j) / rows));
+            vc.setAtIndex(F, vcOff + j, v);
+            col.setAtIndex(F, j, 1f / (float) Math.sqrt(v));
+        }
+    }
+
+    /** u[j] = (g[j]·rowFactor)·colFactor[j]. */
+    protected void adafactorFactoredRow(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment colFactor, int cols, float rowFactor) {
+        for (int j = 0; j < cols; j++) {
+            u.setAtIndex(F, uOff + j, g.getAtIndex(F, gOff + j) * rowFactor * colFactor.getAtIndex(F, j));
+        }
+    }
+
+    /** v = fma(beta2, v, omb·fma(g, g, eps1)); u = g·(1/sqrt(v)). */
+    protected void adafactorUnfactoredRange(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment v, long vOff, long n, float beta2, float omb, float eps1) {
+        for (long i = 0; i < n; i++) {
+            float gi = g.getAtIndex(F, gOff + i);
+            float vi = Math.fma(beta2, v.getAtIndex(F, vOff + i), omb * Math.fma(gi, gi, eps1));
+            v.setAtIndex(F, vOff + i, vi);
+            u.setAtIndex(F, uOff + i, gi * (1f / (float) Math.sqrt(vi)));
+        }
+    }
+
+    /** p = p − step·(u/denom). */
+    protected void adafactorUpdateRange(MemorySegment p, long pOff, MemorySegment u, long uOff, long n, float denom, float step) {
+        for (long i = 0; i < n; i++) {
+            p.setAtIndex(F, pOff + i, p.getAtIndex(F, pOff + i) - step * (u.getAtIndex(F, uOff + i) / denom));
+        }
+    }
+
+    private float[] zeroedPartials(int w) {
+        float[] p = partials[w];
+        java.util.Arrays.fill(p, 0f);
+        return p;
+    }
+
+    /** The fixed pairwise tree over 16 partials: for w in 8,4,2,1: p[j] += p[j+w] (j &lt; w). */
+    static float tree16(float[] p) {
+        for (int w = 8; w >= 1; w >>= 1) {
+            for (int j = 0; j < w; j++) p[j] = p[j] + p[j + w];
+        }
+        return p[0];
+    }
 }

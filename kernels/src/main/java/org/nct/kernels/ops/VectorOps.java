@@ -1,86 +1,19 @@
 package org.nct.kernels.ops;
 
-import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
 import org.nct.kernels.Parallel;
 
-/** Vector API implementation of every non-GEMM kernel, bit-identical to ScalarOps. PLACEHOLDER: replaced by the ops work. */
-public final class VectorOps {
+/**
+ * Vector API implementation of every non-GEMM kernel, bit-identical to {@link ScalarOps}: it
+ * shares ScalarOps's drivers and overrides the row primitives. IN PROGRESS: no primitive is
+ * overridden yet, so this currently runs the scalar primitives (correct bits, scalar speed).
+ */
+public final class VectorOps extends ScalarOps {
 
     private final VectorSpecies<Float> species;
-    private final Parallel pool;
 
     public VectorOps(VectorSpecies<Float> species, Parallel pool) {
+        super(pool);
         this.species = species;
-        this.pool = pool;
     }
-
-    public void rmsnormForward(MemorySegment out, long outOff, MemorySegment rstd, long rstdOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, int rows, int c, float eps) {
-        throw new UnsupportedOperationException("VectorOps.rmsnormForward is not implemented yet");
-    }
-
-    public void rmsnormBackward(MemorySegment dx, long dxOff, MemorySegment dgain, long dgOff, MemorySegment dout, long doutOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, MemorySegment rstd, long rstdOff, int rows, int c) {
-        throw new UnsupportedOperationException("VectorOps.rmsnormBackward is not implemented yet");
-    }
-
-    public void attentionForward(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        throw new UnsupportedOperationException("VectorOps.attentionForward is not implemented yet");
-    }
-
-    public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        throw new UnsupportedOperationException("VectorOps.attentionBackward is not implemented yet");
-    }
-
-    public void attentionRow(MemorySegment out, long outOff, MemorySegment q, long qOff, MemorySegment kCache, long kOff, MemorySegment vCache, long vOff, long kvStride, MemorySegment relBias, long rbOff, MemorySegment scratch, long sOff, int pos, int h, int d, int numBuckets, int maxDistance, float scale) {
-        throw new UnsupportedOperationException("VectorOps.attentionRow is not implemented yet");
-    }
-
-    public void reluGateForward(MemorySegment out, long outOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        throw new UnsupportedOperationException("VectorOps.reluGateForward is not implemented yet");
-    }
-
-    public void reluGateBackward(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout, long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        throw new UnsupportedOperationException("VectorOps.reluGateBackward is not implemented yet");
-    }
-
-    public void add(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, long n) {
-        throw new UnsupportedOperationException("VectorOps.add is not implemented yet");
-    }
-
-    public void zero(MemorySegment out, long outOff, long n) {
-        throw new UnsupportedOperationException("VectorOps.zero is not implemented yet");
-    }
-
-    public void embeddingForward(MemorySegment out, long outOff, MemorySegment table, long tOff, MemorySegment tokens, long tokOff, int rows, int c) {
-        throw new UnsupportedOperationException("VectorOps.embeddingForward is not implemented yet");
-    }
-
-    public void embeddingBackward(MemorySegment dtable, long dtOff, MemorySegment dout, long doOff, MemorySegment tokens, long tokOff, int rows, int c, int vocab) {
-        throw new UnsupportedOperationException("VectorOps.embeddingBackward is not implemented yet");
-    }
-
-    public void crossEntropyForward(MemorySegment loss, long lossOff, MemorySegment lse, long lseOff, MemorySegment logits, long lOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss) {
-        throw new UnsupportedOperationException("VectorOps.crossEntropyForward is not implemented yet");
-    }
-
-    public void crossEntropyBackward(MemorySegment dlogits, long dlOff, MemorySegment logits, long lOff, MemorySegment lse, long lseOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss, float scale) {
-        throw new UnsupportedOperationException("VectorOps.crossEntropyBackward is not implemented yet");
-    }
-
-    public void adamw(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff, MemorySegment v, long vOff, long n, float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
-        throw new UnsupportedOperationException("VectorOps.adamw is not implemented yet");
-    }
-
-    public void adafactor(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment vr, long vrOff, MemorySegment vc, long vcOff, MemorySegment v, long vOff, MemorySegment scratch, long sOff, int rows, int cols, boolean factored, float lr, float beta2, float eps1, float eps2, float clip) {
-        throw new UnsupportedOperationException("VectorOps.adafactor is not implemented yet");
-    }
-
-    public float sumSquares(MemorySegment x, long xOff, long n) {
-        throw new UnsupportedOperationException("VectorOps.sumSquares is not implemented yet");
-    }
-
-    public void scale(MemorySegment x, long xOff, long n, float s) {
-        throw new UnsupportedOperationException("VectorOps.scale is not implemented yet");
-    }
-
 }
