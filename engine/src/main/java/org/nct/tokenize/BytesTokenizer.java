@@ -1,0 +1,38 @@
+package org.nct.tokenize;
+
+import java.util.Map;
+
+/** The ByT5-style baseline: one token per UTF-8 byte, vocabulary 256. */
+public final class BytesTokenizer implements Tokenizer {
+    @Override
+    public String name() {
+        return "bytes";
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        return Map.of("v", 256);
+    }
+
+    @Override
+    public int vocabSize() {
+        return 256;
+    }
+
+    @Override
+    public int[] encode(byte[] bytes) {
+        int[] t = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) t[i] = bytes[i] & 0xFF;
+        return t;
+    }
+
+    @Override
+    public byte[] decode(int[] tokens, int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] < 0 || tokens[i] > 255) throw new IllegalArgumentException("byte token out of range: " + tokens[i]);
+            b[i] = (byte) tokens[i];
+        }
+        return b;
+    }
+}
