@@ -16,7 +16,8 @@ public final class Main implements Runnable {
 
     /** Subcommands in this module, in the order --help lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
-            InfoCommand.class
+            InfoCommand.class,
+            org.nct.experiment.ExperimentCommand.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */

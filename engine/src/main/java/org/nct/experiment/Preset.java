@@ -65,10 +65,10 @@ public record Preset(String name, String m1Preset, int m1Steps, int m1Batch, int
 
     public static Preset named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "smoke" -> new Preset("smoke", "tiny", 60, 8, 64,
-                    List.of("tiny"), 40, 8, 64,
+            case "smoke" -> new Preset("smoke", "tiny", 30, 4, 64,
+                    List.of("tiny"), 8, 4, 32,
                     256, methods(320, false, false), 320, "g",
-                    160_000, 40_000, 4_096, DEFAULT_VALID_FRACTION, 0.01, 10, 1);
+                    48_000, 12_000, 1_024, DEFAULT_VALID_FRACTION, 1.0, 100, 1);
             case "cpu" -> new Preset("cpu", "3m", 600, 16, 256,
                     List.of("cpu-s", "cpu-m"), 300, 16, 128,
                     1024, methods(4096, true, false), 4096, "g",

@@ -1,0 +1,227 @@
+package org.nct.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.nct.cli.UserException;
+import org.nct.data.ExampleSource;
+import org.nct.tokenize.BytesTokenizer;
+import org.nct.tokenize.GzipTokenizer;
+import org.nct.tokenize.Tokenizer;
+import org.nct.util.AtomicFiles;
+import org.nct.util.Progress;
+
+/**
+ * The M2 datasets of the experiment. The training and held-out texts are cut into examples of
+ * {@code exampleBytes} bytes; each example is tokenized on its own by the method (the paper
+ * compresses every 10,240-byte example separately); its tokens are then cut into M2 sequences of
+ * {@code seq + 1} tokens (consecutive, overlapping by the one token that the last target needs),
+ * the last one padded. Per split the dataset holds {@code tokens.u16} (little-endian uint16
+ * tokens of all examples, back to back) and {@code examples.i32} (per example: token count and
+ * byte count, little-endian int32), and per dataset {@code stats.json} with the token counts, the
+ * held-out compression ratio and the uniform and unigram bits/byte.
+ */
+final class Datasets {
+    private Datasets() { }
+
+    /** Bumped when the dataset layout or the cutting rule changes (part of the stage inputs). */
+    static final int VERSION = 1;
+    static final String TRAIN = "train", VALID = "valid", STATS = "stats.json";
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Builds the method's training and held-out datasets into {@code dir}. */
+    static void build(Method m, byte[] trainText, byte[] validText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
+        Tokenizer tok = tokenizer(m, trainText, m1, p, dir, log);
+        if (tok.vocabSize() > m.vocab()) throw new IllegalStateException(tok.name() + " has " + tok.vocabSize() + " tokens, more than " + m.vocab());
+        long[] trainCounts = new long[m.vocab()], validCounts = new long[m.vocab()];
+        long[] tr = write(tok, trainText, p.exampleBytes(), dir.resolve(TRAIN), trainCounts, m.id() + " train");
+        long[] va = write(tok, validText, p.exampleBytes(), dir.resolve(VALID), validCounts, m.id() + " held-out");
+        checkRoundTrip(tok, validText, p.exampleBytes(), dir.resolve(VALID));
+        double ratio = Metrics.compressionRatio(va[1], va[0]);
+        ObjectNode s = Experiment.JSON.createObjectNode();
+        s.put("method", m.paperName()).put("tokenizer", tok.name()).put("vocab", m.vocab())
+                .put("train_tokens", tr[0]).put("train_bytes", tr[1]).put("train_examples", tr[2])
+                .put("valid_tokens", va[0]).put("valid_bytes", va[1]).put("valid_examples", va[2])
+                .put("valid_padding", padding(dir.resolve(VALID), p.m2Seq()))
+                .put("ratio", ratio).put("uniform_bits_per_byte", Metrics.uniformBitsPerByte(m.vocab(), ratio))
+                .put("unigram_bits_per_byte", Metrics.unigramBitsPerByte(trainCounts, validCounts, ratio));
+        Experiment.writeJson(dir.resolve(STATS), s);
+        log.accept(String.format(Locale.ROOT, "dataset %s: %,d training tokens, held-out ratio %.3f bytes/token",
+                m.paperName(), tr[0], ratio));
+    }
+
+    /** The tokenizer of a method; trains what needs training (spm, the static unigram model) on {@code trainText}. */
+    static Tokenizer tokenizer(Method m, byte[] trainText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
+        return switch (m.kind()) {
+            case BYTES -> new BytesTokenizer();
+            case GZIP -> new GzipTokenizer(m.vocab() == 256 ? 8 : 16);
+            default -> throw new UserException("method " + m.paperName() + " is not available in this build");
+        };
+    }
+
+    /**
+     * Tokenizes {@code text} in examples of {@code exampleBytes} and writes the split; adds the
+     * token counts into {@code counts}; returns {tokens, bytes, examples}.
+     */
+    private static long[] write(Tokenizer tok, byte[] text, int exampleBytes, Path dir, long[] counts, String label) throws IOException {
+        Files.createDirectories(dir);
+        int n = (int) Math.ceilDiv(text.length, exampleBytes);
+        int[][] tokens = new int[n][];
+        try (Progress progress = new Progress("tokenize " + label, text.length, "B")) {
+            for (int i = 0; i < n; i++) {
+                int from = i * exampleBytes, to = Math.min(text.length, from + exampleBytes);
+                tokens[i] = tok.encode(Arrays.copyOfRange(text, from, to));
+                progress.advance(to - from);
+            }
+        }
+        long total = 0;
+        for (int[] t : tokens) {
+            for (int x : t) counts[x]++;
+            total += t.length;
+        }
+        AtomicFiles.write(dir.resolve("tokens.u16"), out -> {
+            byte[] buf = new byte[2];
+            for (int[] t : tokens) {
+                for (int x : t) {
+                    buf[0] = (byte) x;
+                    buf[1] = (byte) (x >>> 8);
+                    out.write(buf);
+                }
+            }
+        });
+        AtomicFiles.write(dir.resolve("examples.i32"), out -> {
+            DataOutputStream d = new DataOutputStream(out);
+            for (int i = 0; i < n; i++) {
+                int bytes = Math.min(text.length, (i + 1) * exampleBytes) - i * exampleBytes;
+                d.writeInt(Integer.reverseBytes(tokens[i].length));
+                d.writeInt(Integer.reverseBytes(bytes));
+            }
+            d.flush();
+        });
+        return new long[] {total, text.length, n};
+    }
+
+    /** Decodes the first held-out example back and compares it with the text (a guard against a broken coder). */
+    private static void checkRoundTrip(Tokenizer tok, byte[] text, int exampleBytes, Path dir) throws IOException {
+        Tokens t = Tokens.read(dir);
+        int[] first = new int[t.tokenCount(0)];
+        for (int i = 0; i < first.length; i++) first[i] = t.token(t.start(0) + i);
+        byte[] back = tok.decode(first);
+        byte[] want = Arrays.copyOfRange(text, 0, Math.min(text.length, exampleBytes));
+        if (!Arrays.equals(back, want)) throw new IllegalStateException(tok.name() + ": the first held-out example does not decode to its text");
+    }
+
+    /** One split's tokens and per-example counts. */
+    record Tokens(MemorySegment tokens, int[] tokenCounts, int[] byteCounts, long[] starts) {
+        static Tokens read(Path dir) throws IOException {
+            MemorySegment ex;
+            try (FileChannel ch = FileChannel.open(dir.resolve("examples.i32"), StandardOpenOption.READ)) {
+                ex = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), Arena.ofAuto());
+            }
+            int n = (int) (ex.byteSize() / 8);
+            int[] tc = new int[n], bc = new int[n];
+            long[] st = new long[n];
+            long pos = 0;
+            for (int i = 0; i < n; i++) {
+                tc[i] = ex.get(I32, 8L * i);
+                bc[i] = ex.get(I32, 8L * i + 4);
+                st[i] = pos;
+                pos += tc[i];
+            }
+            MemorySegment tok;
+            try (FileChannel ch = FileChannel.open(dir.resolve("tokens.u16"), StandardOpenOption.READ)) {
+                if (ch.size() != 2 * pos) throw new IOException(dir + ": tokens.u16 holds " + ch.size() / 2 + " tokens, examples.i32 says " + pos);
+                tok = pos == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), Arena.ofAuto());
+            }
+            return new Tokens(tok, tc, bc, st);
+        }
+
+        int token(long i) {
+            return tokens.get(U16, 2 * i) & 0xFFFF;
+        }
+
+        int tokenCount(int example) {
+            return tokenCounts[example];
+        }
+
+        long start(int example) {
+            return starts[example];
+        }
+    }
+
+    /** Padding tokens when the split is cut into sequences of {@code seq + 1}. */
+    private static long padding(Path dir, int seq) throws IOException {
+        Tokens t = Tokens.read(dir);
+        long pad = 0;
+        for (int n : t.tokenCounts()) {
+            for (int s = 0; s + 1 < n; s += seq) pad += Math.max(0, s + seq + 1 - n);
+        }
+        return pad;
+    }
+
+    /** The M2 examples (sequences of {@code seq + 1} tokens) of one split of a dataset. */
+    static ExampleSource open(Path datasetDir, String split, int seq) throws IOException {
+        JsonNode s = Experiment.JSON.readTree(datasetDir.resolve(STATS).toFile());
+        int vocab = s.get("vocab").asInt();
+        Tokens t = Tokens.read(datasetDir.resolve(split));
+        long count = 0;
+        for (int n : t.tokenCounts()) for (int st = 0; st + 1 < n; st += seq) count++;
+        long[] begin = new long[(int) count];
+        int[] len = new int[(int) count];
+        int k = 0;
+        for (int e = 0; e < t.tokenCounts().length; e++) {
+            int n = t.tokenCount(e);
+            for (int st = 0; st + 1 < n; st += seq) {
+                begin[k] = t.start(e) + st;
+                len[k++] = Math.min(seq + 1, n - st);
+            }
+        }
+        String describe = "experiment dataset " + s.get("method").asText() + " " + split + " seq=" + seq;
+        return new ExampleSource() {
+            public int vocabSize() {
+                return vocab;
+            }
+
+            public int exampleLength() {
+                return seq + 1;
+            }
+
+            public long size() {
+                return begin.length;
+            }
+
+            public int read(long index, int[] dst) {
+                int i = Math.toIntExact(index);
+                int n = len[i];
+                for (int j = 0; j < n; j++) dst[j] = t.token(begin[i] + j);
+                for (int j = n; j <= seq; j++) dst[j] = -1;
+                return n;
+            }
+
+            public String describe() {
+                return describe;
+            }
+        };
+    }
+
+    /** The dataset's numbers for the report. */
+    static Results.Dataset stats(Method m, Path dir) throws IOException {
+        JsonNode s = Experiment.JSON.readTree(dir.resolve(STATS).toFile());
+        return new Results.Dataset(m, s.get("train_bytes").asLong(), s.get("train_tokens").asLong(), s.get("valid_bytes").asLong(),
+                s.get("valid_tokens").asLong(), s.get("valid_padding").asLong(), s.get("uniform_bits_per_byte").asDouble(),
+                s.get("unigram_bits_per_byte").asDouble());
+    }
+}
