@@ -17,6 +17,8 @@ public final class Main implements Runnable {
     /** Subcommands in this module, in the order --help lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             InfoCommand.class,
+            org.nct.train.TrainCommand.class,
+            org.nct.train.EvalCommand.class,
             org.nct.experiment.ExperimentCommand.class
     );
 

@@ -19,6 +19,7 @@ import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Transformer;
 import org.nct.model.Weights;
+import org.nct.report.LinePlot;
 import org.nct.util.Progress;
 
 /**
@@ -32,20 +33,11 @@ public final class Trainer implements AutoCloseable {
     public static final String KEY_OPTIMIZER = "nct.optimizer";
     public static final String KEY_DATA = "nct.data";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final double LN2 = Math.log(2);
 
     /** A NaN or infinite loss or gradient: the run stops. */
     public static final class DivergedException extends IllegalStateException {
         DivergedException(String message) {
             super(message);
-        }
-    }
-
-    /** Result of a validation pass: mean loss (CE + z-loss), mean CE, and the tokens scored. */
-    public record Eval(double loss, double crossEntropy, long tokens) {
-        /** CE in bits per token (bits/byte when the tokens are bytes). */
-        public double bitsPerToken() {
-            return crossEntropy / LN2;
         }
     }
 
@@ -61,6 +53,8 @@ public final class Trainer implements AutoCloseable {
     private final int[] example, inputs, targets;
     private long step;
     private long tokensSeen;
+    private long lastSavedStep = -1;
+    private Path lastSavedPath;
     private float lastLoss = Float.NaN, lastLr, lastGradNorm;
     private final List<double[]> trainCurve = new ArrayList<>(), valCurve = new ArrayList<>();
 
@@ -177,25 +171,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Mean loss over the first {@code maxBatches}·batch examples of {@code src} (all when fewer). */
-    public Eval evaluate(ExampleSource src, int maxBatches) {
-        int B = cfg.batch(), T = cfg.seq();
-        long n = Math.min(src.size(), (long) maxBatches * B);
-        double loss = 0, ce = 0;
-        long tokens = 0;
-        for (long first = 0; first < n; first += B) {
-            int b = (int) Math.min(B, n - first);
-            for (int i = 0; i < b; i++) {
-                src.read(first + i, example);
-                System.arraycopy(example, 0, inputs, i * T, T);
-                System.arraycopy(example, 1, targets, i * T, T);
-            }
-            model.forward(inputs, targets, b, T);
-            loss += model.lossSum();
-            ce += model.crossEntropySum();
-            tokens += model.tokenCount();
-        }
-        if (tokens == 0) throw new IllegalArgumentException("the evaluation data holds no scored tokens");
-        return new Eval(loss / tokens, ce / tokens, tokens);
+    public Evaluation evaluate(ExampleSource src, int maxBatches) {
+        return Evaluation.run(model, src, cfg.batch(), (long) maxBatches * cfg.batch());
     }
 
     /** Checkpoint metadata of the current state. */
@@ -215,6 +192,8 @@ public final class Trainer implements AutoCloseable {
     /** Writes weights, optimizer state and data position atomically. */
     public void save(Path path) throws IOException {
         Checkpoint.save(path, weights, metadata(), opt.state(), opt.stateSize());
+        lastSavedStep = step;
+        lastSavedPath = path;
     }
 
     /**
@@ -226,7 +205,6 @@ public final class Trainer implements AutoCloseable {
     public void run(Path out, MetricsLog log) throws IOException {
         long start = step, until = cfg.steps();
         long tokensPerStep = (long) cfg.batch() * cfg.seq();
-        long lastSaved = -1;
         long t0 = System.nanoTime();
         try (Progress progress = new Progress("train", (until - start) * tokensPerStep, "tok")) {
             while (step < until) {
@@ -234,8 +212,8 @@ public final class Trainer implements AutoCloseable {
                 try {
                     loss = trainStep();
                 } catch (DivergedException e) {
-                    String kept = lastSaved >= 0 ? "the last good checkpoint is " + out + " (step " + lastSaved + ")"
-                            : "no checkpoint was written by this run";
+                    String kept = lastSavedStep >= 0 ? "the last good checkpoint is " + lastSavedPath + " (step " + lastSavedStep + ")"
+                            : "no checkpoint was written";
                     throw new DivergedException(e.getMessage() + "; training stopped, " + kept);
                 }
                 trainCurve.add(new double[] {step, loss});
@@ -249,8 +227,8 @@ public final class Trainer implements AutoCloseable {
                 }
                 boolean evalNow = val != null && (step == until || (cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0));
                 if (evalNow) {
-                    Eval e = evaluate(val, cfg.evalBatches());
-                    valCurve.add(new double[] {step, cfg.byteLevel() ? e.bitsPerToken() : e.crossEntropy()});
+                    Evaluation e = evaluate(val, cfg.evalBatches());
+                    valCurve.add(new double[] {step, e.bitsPerToken()});
                     var line = log.line("eval").put("step", step).put("val_loss", e.loss()).put("val_ce", e.crossEntropy())
                             .put("val_tokens", e.tokens());
                     if (cfg.byteLevel()) line.put("val_bits_per_byte", e.bitsPerToken());
@@ -261,12 +239,35 @@ public final class Trainer implements AutoCloseable {
                 }
                 if (step == until || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0)) {
                     save(out);
-                    lastSaved = step;
                 }
             }
         }
-        // LOSS-CURVE PNG: the plotting utility org.nct.report.LinePlot comes from branch `reference`;
-        // when it lands, write trainCurve/valCurve to <out>.loss.png here.
+        writePlot(lossPlotPath(out));
+    }
+
+    /** Where {@link #run} draws the loss curves: beside the checkpoint, {@code NAME.loss.png}. */
+    public static Path lossPlotPath(Path checkpoint) {
+        String name = checkpoint.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return checkpoint.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".loss.png");
+    }
+
+    /** Training loss and validation cross-entropy of this run, in bits per token, against the step. */
+    private void writePlot(Path png) throws IOException {
+        List<LinePlot.Series> series = new ArrayList<>();
+        series.add(series("training loss", trainCurve, 1 / Math.log(2)));
+        if (!valCurve.isEmpty()) series.add(series(cfg.byteLevel() ? "validation (bits/byte)" : "validation", valCurve, 1));
+        LinePlot.write(png, "Training " + weights.config().describe(), "step",
+                cfg.byteLevel() ? "bits per byte" : "bits per token", series);
+    }
+
+    private static LinePlot.Series series(String name, List<double[]> points, double scale) {
+        double[] x = new double[points.size()], y = new double[points.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = points.get(i)[0];
+            y[i] = points.get(i)[1] * scale;
+        }
+        return new LinePlot.Series(name, x, y);
     }
 
     private static double round(double v) {
@@ -278,7 +279,7 @@ public final class Trainer implements AutoCloseable {
         return trainCurve;
     }
 
-    /** Validation (step, bits/byte or nats/token) pairs of this run. */
+    /** Validation (step, cross-entropy in bits per token) pairs of this run. */
     public List<double[]> valCurve() {
         return valCurve;
     }

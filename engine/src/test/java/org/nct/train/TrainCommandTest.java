@@ -1,0 +1,97 @@
+package org.nct.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nct.cli.Main;
+import org.nct.model.Checkpoint;
+import picocli.CommandLine;
+
+class TrainCommandTest {
+
+    @TempDir
+    Path dir;
+
+    record Result(int code, String err) { }
+
+    static Result run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Result(code, err.toString());
+    }
+
+    /** Plain text of many blank-line separated documents (so the hash split has both halves). */
+    Path corpus() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        SplittableRandom r = new SplittableRandom(3);
+        String[] words = {"alpha", "beta", "gamma", "delta", "the", "of", "and", "model", "text"};
+        for (int d = 0; d < 400; d++) {
+            for (int w = 0; w < 20 + r.nextInt(20); w++) sb.append(words[r.nextInt(words.length)]).append(' ');
+            sb.append("doc ").append(d).append(".\n\n");
+        }
+        Path p = dir.resolve("corpus.txt");
+        Files.writeString(p, sb.toString(), StandardCharsets.UTF_8);
+        return p;
+    }
+
+    static void assertOneLineError(Result r, String expected) {
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains(expected), "expected '" + expected + "' in: " + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
+    void badInputsAreOneLineErrors() throws IOException {
+        Path text = corpus();
+        Path out = dir.resolve("m.safetensors");
+        assertOneLineError(run("train", "--preset", "tiny", "--steps", "2", "--out", out.toString()), "--data is required");
+        assertOneLineError(run("train", "--data", text.toString(), "--preset", "7m", "--steps", "2", "--out", out.toString()), "unknown preset '7m'");
+        assertOneLineError(run("train", "--data", text.toString(), "--steps", "0", "--out", out.toString()), "--steps must be at least 1");
+        assertOneLineError(run("train", "--data", dir.resolve("nope").toString(), "--steps", "2", "--out", out.toString()), "no such file or directory");
+        assertOneLineError(run("train", "--data", text.toString(), "--steps", "2", "--optimizer", "sgd", "--out", out.toString()), "--optimizer must be adafactor or adamw");
+        assertOneLineError(run("train", "--data", text.toString(), "--steps", "2", "--out", out.toString(), "--resume", dir.resolve("x").toString()), "no such checkpoint");
+        assertOneLineError(run("eval", "--model", dir.resolve("none.safetensors").toString(), "--data", text.toString()), "no such checkpoint");
+        Path junk = dir.resolve("junk.safetensors");
+        Files.write(junk, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, '{', '}', 0, 0, 0});
+        assertOneLineError(run("eval", "--model", junk.toString(), "--data", text.toString()), "truncated");
+        assertFalse(Files.exists(out), "no checkpoint from failed runs");
+    }
+
+    @Test
+    void trainResumeAndEvalFromTheCommandLine() throws IOException {
+        Path text = corpus();
+        Path out = dir.resolve("m.safetensors");
+        String[] common = {"--data", text.toString(), "--preset", "tiny", "--batch", "2", "--seq", "32", "--out", out.toString(),
+                "--threads", "1", "--log-every", "1"};
+        Result r = run(concat(common, "train", "--steps", "2"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(out) && Files.exists(dir.resolve("m.metrics.jsonl")) && Files.exists(dir.resolve("m.loss.png")));
+        r = run(concat(common, "train", "--steps", "3", "--resume", out.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Checkpoint.load(out).metadata().get("nct.training").contains("\"step\":3"));
+        assertEquals(3 + 2, Files.readAllLines(dir.resolve("m.metrics.jsonl")).size(), "train lines 1, 2, 3 and two eval lines");
+        assertOneLineError(run(concat(common, "train", "--steps", "3", "--resume", out.toString())), "already at step 3");
+        assertOneLineError(run("train", "--steps", "5", "--resume", out.toString(), "--data", text.toString(), "--batch", "4", "--seq", "32",
+                "--out", out.toString(), "--threads", "1"), "same --batch and --seq");
+        r = run("eval", "--model", out.toString(), "--data", text.toString(), "--seq", "32", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+    }
+
+    private static String[] concat(String[] common, String... first) {
+        String[] all = new String[first.length + common.length];
+        System.arraycopy(first, 0, all, 0, first.length);
+        System.arraycopy(common, 0, all, first.length, common.length);
+        return all;
+    }
+}
