@@ -33,8 +33,8 @@ public final class VectorGemm {
 
     /** Reduction steps per block (the packed B micro-panel of one block stays in L1). */
     static final int KC = Integer.getInteger("nct.gemm.kc", 128);
-    /** Output rows per packed A block (a multiple of MR; the block stays in L2). */
-    static final int MC = Integer.getInteger("nct.gemm.mc", 256) / MicroKernel.MR * MicroKernel.MR;
+    /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
+    static final int MC = Integer.getInteger("nct.gemm.mc", 192) / MicroKernel.MR * MicroKernel.MR;
 
     private static final int MR = MicroKernel.MR;
 
@@ -44,8 +44,8 @@ public final class VectorGemm {
     private final Problem problem = new Problem();
     private final PackB packB = new PackB();
     private final Compute compute = new Compute();
-    private final float[][] packedA;
-    private final MemorySegment[] edgeTile;
+    private final MemorySegment[] edgeA;
+    private final MemorySegment[] edgeC;
     private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
@@ -53,10 +53,13 @@ public final class VectorGemm {
         this.tileCols = kernel.tileCols();
         this.pool = pool;
         int t = pool.threads();
-        this.packedA = new float[t][MC * KC];
-        this.edgeTile = new MemorySegment[t];
+        this.edgeA = new MemorySegment[t];
+        this.edgeC = new MemorySegment[t];
         Arena arena = Arena.ofAuto();
-        for (int i = 0; i < t; i++) edgeTile[i] = arena.allocate((long) MR * tileCols * Float.BYTES, 64);
+        for (int i = 0; i < t; i++) {
+            edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
+            edgeC[i] = arena.allocate((long) MR * tileCols * Float.BYTES, 64);
+        }
     }
 
     /** Y = X·Wᵀ (+ bias); see {@link org.nct.kernels.Kernels#matmul}. */
@@ -174,35 +177,26 @@ public final class VectorGemm {
             } else {
                 r0 = 0; r1 = pr.rows; j0 = from; j1 = to;
             }
-            float[] a = packedA[worker];
             float[] b = packedB;
             int w = tileCols;
             long ldc = (long) pr.cols * Float.BYTES;
-            if (pr.steps == 0) {
-                // no reduction: every output is its start value
-                for (int ic = r0; ic < r1; ic += MR) {
-                    for (int j = j0; j < j1; j++) edge(worker, a, 0, b, 0, 0, ic, Math.min(MR, r1 - ic), j, pr.firstStart());
-                }
-                return;
-            }
-            for (int pc = 0; pc < pr.steps; pc += KC) {
+            long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
+            for (int pc = 0; pc == 0 || pc < pr.steps; pc += KC) {
                 int kc = Math.min(KC, pr.steps - pc);
                 int start = pc == 0 ? pr.firstStart() : MicroKernel.START_LOAD;
                 for (int ic = r0; ic < r1; ic += MC) {
-                    int mc = Math.min(MC, r1 - ic);
-                    packA(a, pr, ic, mc, pc, kc);
+                    int ie = Math.min(ic + MC, r1);
                     for (int j = j0; j < j1; j++) {
                         int c0 = j * w;
                         int bi = (j * pr.steps + pc) * w;
                         boolean fullCols = c0 + w <= pr.cols;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int ai = ir * kc;
-                            int r = ic + ir;
-                            if (fullCols && ir + MR <= mc) {
+                        for (int r = ic; r < ie; r += MR) {
+                            if (fullCols && r + MR <= ie) {
+                                long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
                                 long co = (pr.outOff + (long) r * pr.cols + c0) * Float.BYTES;
-                                kernel.tile(a, ai, b, bi, kc, pr.out, co, ldc, start, pr.bias, (pr.biasOff + c0) * Float.BYTES);
+                                kernel.tile(pr.a, ao, ars, aps, b, bi, kc, pr.out, co, ldc, start, pr.bias, (pr.biasOff + c0) * Float.BYTES);
                             } else {
-                                edge(worker, a, ai, b, bi, kc, r, Math.min(MR, mc - ir), j, start);
+                                edge(worker, r, Math.min(MR, ie - r), j, pc, kc, start);
                             }
                         }
                     }
@@ -210,53 +204,33 @@ public final class VectorGemm {
             }
         }
 
-        /** A tile with fewer than MR rows or tileCols columns, run on the zero-padded scratch tile. */
-        private void edge(int worker, float[] a, int ai, float[] b, int bi, int kc, int r, int rows, int j, int start) {
+        /**
+         * A tile with fewer than MR rows or tileCols columns: its rows of A are copied into a
+         * zero-padded block and its outputs into a zero-padded scratch tile; the kernel runs there
+         * and only the valid elements are copied back.
+         */
+        private void edge(int worker, int r, int rows, int j, int pc, int kc, int start) {
             Problem pr = problem;
-            MemorySegment t = edgeTile[worker];
+            MemorySegment ta = edgeA[worker], tc = edgeC[worker];
             int w = tileCols, c0 = j * w, cols = Math.min(w, pr.cols - c0);
-            for (int rr = 0; rr < MR; rr++) {
-                long o = pr.outOff + (long) (r + rr) * pr.cols + c0;
-                for (int c = 0; c < w; c++) {
-                    float v = 0f;
-                    if (rr < rows && c < cols) {
-                        if (start == MicroKernel.START_LOAD) v = pr.out.getAtIndex(JAVA_FLOAT, o + c);
-                        else if (start == MicroKernel.START_BIAS) v = pr.bias.getAtIndex(JAVA_FLOAT, pr.biasOff + c0 + c);
-                    }
-                    t.setAtIndex(JAVA_FLOAT, (long) rr * w + c, v);
+            for (int p = 0; p < kc; p++) {
+                for (int rr = 0; rr < MR; rr++) {
+                    float v = rr < rows ? pr.a.getAtIndex(JAVA_FLOAT, pr.aOff + (r + rr) * pr.aRowStride + (pc + p) * pr.aStepStride) : 0f;
+                    ta.setAtIndex(JAVA_FLOAT, (long) p * MR + rr, v);
                 }
             }
-            kernel.tile(a, ai, b, bi, kc, t, 0, (long) w * Float.BYTES, MicroKernel.START_LOAD, null, 0);
+            tc.fill((byte) 0);
+            long tileBytes = (long) cols * Float.BYTES;
             for (int rr = 0; rr < rows; rr++) {
-                long o = pr.outOff + (long) (r + rr) * pr.cols + c0;
-                for (int c = 0; c < cols; c++) pr.out.setAtIndex(JAVA_FLOAT, o + c, t.getAtIndex(JAVA_FLOAT, (long) rr * w + c));
+                long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
+                if (start == MicroKernel.START_LOAD) MemorySegment.copy(pr.out, o, tc, (long) rr * w * Float.BYTES, tileBytes);
+                else if (start == MicroKernel.START_BIAS) MemorySegment.copy(pr.bias, (pr.biasOff + c0) * Float.BYTES, tc, (long) rr * w * Float.BYTES, tileBytes);
             }
-        }
-    }
-
-    /**
-     * Packs rows [ic, ic+mc) × steps [pc, pc+kc) of A into MR-row micro-panels: micro-panel q,
-     * step p, row r at (q·kc + p)·MR + r; rows past the end are 0.
-     */
-    private static void packA(float[] dst, Problem pr, int ic, int mc, int pc, int kc) {
-        for (int q = 0; q * MR < mc; q++) {
-            int r0 = ic + q * MR, valid = Math.min(MR, pr.rows - r0);
-            int base = q * kc * MR;
-            if (pr.aRowStride == 1) {
-                for (int p = 0; p < kc; p++) {
-                    long src = (pr.aOff + (pc + p) * pr.aStepStride + r0) * Float.BYTES;
-                    MemorySegment.copy(pr.a, JAVA_FLOAT, src, dst, base + p * MR, valid);
-                    for (int r = valid; r < MR; r++) dst[base + p * MR + r] = 0f;
-                }
-            } else {
-                for (int r = 0; r < MR; r++) {
-                    if (r < valid) {
-                        long src = pr.aOff + (r0 + r) * pr.aRowStride + pc * pr.aStepStride;
-                        for (int p = 0; p < kc; p++) dst[base + p * MR + r] = pr.a.getAtIndex(JAVA_FLOAT, src + p * pr.aStepStride);
-                    } else {
-                        for (int p = 0; p < kc; p++) dst[base + p * MR + r] = 0f;
-                    }
-                }
+            kernel.tile(ta, 0, Float.BYTES, (long) MR * Float.BYTES, packedB, (j * pr.steps + pc) * w, kc,
+                    tc, 0, (long) w * Float.BYTES, MicroKernel.START_LOAD, null, 0);
+            for (int rr = 0; rr < rows; rr++) {
+                long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
+                MemorySegment.copy(tc, (long) rr * w * Float.BYTES, pr.out, o, tileBytes);
             }
         }
     }

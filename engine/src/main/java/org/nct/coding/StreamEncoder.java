@@ -1,0 +1,106 @@
+package org.nct.coding;
+
+import java.util.Arrays;
+
+/**
+ * Range encoder for whole streams (the AC and StaticAC methods, unwindowed file compression).
+ *
+ * <p>LZMA structure with an exact interval split: a 32-bit range and a 64-bit low (bit 32 is the
+ * carry), byte output with a pending byte and a count of pending 0xFF bytes for carries, and
+ * renormalisation while the range is below 2^24. A symbol with cumulative counts [lo, hi) of total
+ * 2^P maps the range R to [b(lo), b(hi)) with b(c) = floor(R·c / 2^P) (no lost sliver). The coder
+ * starts at [0, 1) (R = 2^32). {@link #finish()} writes the value in the final interval with the
+ * most trailing zero bits and drops trailing zero bytes, which the decoder reads back as implicit
+ * zeros past the end. The length of the input is not coded; the container stores it.
+ */
+public final class StreamEncoder {
+    static final long TOP = 1L << 32;
+    static final long BOTTOM = 1L << 24;
+
+    private long low;
+    private long range = TOP;
+    private int cache;
+    private long cacheSize = 1;
+    private boolean leadingByte = true;    // the first pending byte is the always-zero integer part
+    private long zeros;                    // zero bytes not yet written (dropped if nothing follows)
+    private byte[] buf = new byte[64];
+    private int size;
+
+    /** Narrows the interval to the symbol with cumulative counts [cumLo, cumHi) of total 2^precision. */
+    public void encode(int cumLo, int cumHi, int precision) {
+        long bLo = (range * cumLo) >>> precision;
+        long bHi = (range * cumHi) >>> precision;
+        low += bLo;
+        range = bHi - bLo;
+        while (range < BOTTOM) {
+            shiftLow();
+            range <<= 8;
+        }
+    }
+
+    /** Encodes {@code symbol} with the table {@code cum}. */
+    public void encode(int[] cum, int symbol, int precision) {
+        encode(cum[symbol], cum[symbol + 1], precision);
+    }
+
+    private void shiftLow() {
+        if (low < 0xFF000000L || low >= TOP) {
+            int carry = (int) (low >>> 32);
+            int b = cache;
+            do {
+                emit((b + carry) & 0xFF);
+                b = 0xFF;
+            } while (--cacheSize != 0);
+            cache = (int) ((low >>> 24) & 0xFF);
+        }
+        cacheSize++;
+        low = (low & 0x00FFFFFFL) << 8;
+    }
+
+    private void emit(int b) {
+        if (leadingByte) {
+            leadingByte = false;
+            return;
+        }
+        if (b == 0) {
+            zeros++;
+            return;
+        }
+        for (; zeros > 0; zeros--) put(0);
+        put(b);
+    }
+
+    private void put(int b) {
+        if (size == buf.length) buf = Arrays.copyOf(buf, buf.length * 2);
+        buf[size++] = (byte) b;
+    }
+
+    /** Ends the stream with the shortest code and returns it. The encoder is spent afterwards. */
+    public byte[] finish() {
+        long end = low + range;
+        for (int tz = 32; tz >= 0; tz--) {
+            long v = ((low + (1L << tz) - 1) >>> tz) << tz;
+            if (v < end) {
+                low = v;
+                break;
+            }
+        }
+        for (int i = 0; i < 5; i++) shiftLow();
+        return Arrays.copyOf(buf, size);
+    }
+
+    /** Encodes all of {@code data} with a model (reset first). */
+    public static byte[] encode(byte[] data, ByteModel model) {
+        StreamEncoder enc = new StreamEncoder();
+        int[] cum = new int[IntegerCdf.SYMBOLS + 1];
+        int p = model.precision();
+        model.reset();
+        for (byte d : data) {
+            int s = d & 0xFF;
+            model.cdf(cum);
+            enc.encode(cum, s, p);
+            model.accept(s);
+        }
+        return enc.finish();
+    }
+}
