@@ -145,10 +145,15 @@ def loss_and_grads(cfg, params, tokens, targets):
     return logits.detach(), loss.detach(), {k: v.grad.detach() for k, v in leaves.items()}
 
 
+def decays(name):
+    """Weight decay applies to matrices except the relative-position bias (as org.nct.train.AdamW)."""
+    return name.endswith(".weight") and not name.endswith("norm.weight")
+
+
 def adamw_losses(cfg, params, tokens, targets, hp, steps):
-    """Losses after 0..steps updates of AdamW with the Kernels.adamw semantics:
+    """Losses after 0..steps updates of AdamW as org.nct.train.AdamW / Kernels.adamw:
     m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m/c1 / (sqrt(v/c2) + eps) + wd p),
-    c1 = 1 - b1^t, c2 = 1 - b2^t; constant lr, weight decay on every tensor, the same batch."""
+    c1 = 1 - b1^t, c2 = 1 - b2^t; constant lr; wd on matrices except rel_bias; the same batch."""
     p = {k: v.clone() for k, v in params.items()}
     m = {k: torch.zeros_like(v) for k, v in p.items()}
     v2 = {k: torch.zeros_like(v) for k, v in p.items()}
@@ -160,10 +165,48 @@ def adamw_losses(cfg, params, tokens, targets, hp, steps):
         c2 = 1 - hp["beta2"] ** t
         for k in p:
             g = grads[k]
+            wd = hp["weight_decay"] if decays(k) else 0.0
             m[k] = hp["beta1"] * m[k] + (1 - hp["beta1"]) * g
             v2[k] = hp["beta2"] * v2[k] + (1 - hp["beta2"]) * g * g
-            p[k] = p[k] - hp["lr"] * (m[k] / c1 / ((v2[k] / c2).sqrt() + hp["eps"])
-                                      + hp["weight_decay"] * p[k])
+            p[k] = p[k] - hp["lr"] * (m[k] / c1 / ((v2[k] / c2).sqrt() + hp["eps"]) + wd * p[k])
+    _, loss, _ = loss_and_grads(cfg, p, tokens, targets)
+    losses.append(loss.item())
+    return losses
+
+
+ADAFACTOR = dict(decay_exponent=0.8, eps1=1e-30, eps2=1e-3, clip=1.0, min_dim_to_factor=128)
+
+
+def adafactor_losses(cfg, params, tokens, targets, lr, steps):
+    """Losses after 0..steps updates of Adafactor as T5X configures it (org.nct.train.Adafactor):
+    no momentum; beta2_t = 1 - t^-0.8; second moments of g^2 + eps1, factored into row means vr
+    and column means vc for matrices with both dimensions >= 128 (v_hat = vr vc / mean(vr)),
+    full otherwise; u = g / sqrt(v_hat); u /= max(1, rms(u) / clip); p -= lr max(eps2, rms(p)) u.
+    Constant lr; the same batch."""
+    a = ADAFACTOR
+    p = {k: v.clone() for k, v in params.items()}
+    state = {}
+    losses = []
+    for t in range(1, steps + 1):
+        _, loss, grads = loss_and_grads(cfg, p, tokens, targets)
+        losses.append(loss.item())
+        beta2 = 1 - t ** -a["decay_exponent"]
+        for k in p:
+            g2 = grads[k] * grads[k] + a["eps1"]
+            factored = p[k].dim() == 2 and min(p[k].shape) >= a["min_dim_to_factor"]
+            if factored:
+                vr, vc = state.get(k, (torch.zeros_like(g2[:, 0]), torch.zeros_like(g2[0])))
+                vr = beta2 * vr + (1 - beta2) * g2.mean(1)
+                vc = beta2 * vc + (1 - beta2) * g2.mean(0)
+                state[k] = (vr, vc)
+                v_hat = vr[:, None] * vc[None, :] / vr.mean()
+            else:
+                v = beta2 * state.get(k, torch.zeros_like(g2)) + (1 - beta2) * g2
+                state[k] = v
+                v_hat = v
+            u = grads[k] / v_hat.sqrt()
+            u = u / max(1.0, u.pow(2).mean().sqrt().item() / a["clip"])
+            p[k] = p[k] - lr * max(a["eps2"], p[k].pow(2).mean().sqrt().item()) * u
     _, loss, _ = loss_and_grads(cfg, p, tokens, targets)
     losses.append(loss.item())
     return losses
@@ -233,18 +276,23 @@ def cmd_write(args):
     tokens, targets = make_batch(cfg, args.batch, args.seq, gen, args.padding)
     tok, tgt = tokens.long(), targets.long()
     params64 = {k: v.double() for k, v in params32.items()}
-    hp = dict(lr=args.lr, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1)
+    if args.optimizer == "adamw":
+        hp = dict(lr=args.lr, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1)
+        run = lambda prm: adamw_losses(cfg, prm, tok, tgt, hp, args.steps)
+    else:
+        hp = dict(lr=args.lr)
+        run = lambda prm: adafactor_losses(cfg, prm, tok, tgt, args.lr, args.steps)
 
     logits, loss, grads = loss_and_grads(cfg, params64, tok, tgt)
-    losses = adamw_losses(cfg, params64, tok, tgt, hp, args.steps)
+    losses = run(params64)
 
     # PyTorch float32 against the float64 reference: the scale of an honest fp32 implementation.
     l32, loss32, g32 = loss_and_grads(cfg, params32, tok, tgt)
-    losses32 = adamw_losses(cfg, params32, tok, tgt, hp, args.steps)
+    losses32 = run(params32)
     print(f"pytorch fp32 vs fp64: logits max abs {max_abs(l32, logits):.3e}, "
           f"loss abs {abs(loss32.item() - loss.item()):.3e}, "
           f"grad max rel {max(max_rel(g32[k], grads[k]) for k in grads):.3e}, "
-          f"10-step losses max abs {max(abs(a - b) for a, b in zip(losses32, losses)):.3e}")
+          f"{args.optimizer} losses max abs {max(abs(a - b) for a, b in zip(losses32, losses)):.3e}")
 
     w = Writer()
     for k in ("vocab", "d_model", "heads", "head_dim", "layers", "mlp"):
@@ -260,14 +308,28 @@ def cmd_write(args):
         w.add("param." + name, params32[name])
     w.add("logits", logits)
     w.scalar_f("loss", loss.item())
-    for name, _ in param_shapes(cfg):
-        w.add("grad." + name, grads[name])
-    for k in ("lr", "beta1", "beta2", "eps", "weight_decay"):
-        w.scalar_f("adamw." + k, hp[k])
-    w.add("adamw.losses", torch.tensor(losses, dtype=torch.float64))
+    if not args.no_grads:
+        for name, _ in param_shapes(cfg):
+            w.add("grad." + name, grads[name])
+    for k, v in hp.items():
+        w.scalar_f(f"{args.optimizer}.{k}", v)
+    w.add(f"{args.optimizer}.losses", torch.tensor(losses, dtype=torch.float64))
     size = w.write(args.out)
     print(f"wrote {args.out}: {size} bytes, loss {loss.item():.6f}, "
-          f"losses after 0..{args.steps} AdamW steps {[round(x, 5) for x in losses]}")
+          f"losses after 0..{args.steps} {args.optimizer} steps {[round(x, 5) for x in losses]}")
+
+
+def peak_rss_kib():
+    """VmHWM of this process. Not getrusage's ru_maxrss: when the JVM spawns this script (vfork +
+    exec), Linux carries the parent's high-water mark into the child's ru_maxrss."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def cmd_bench(args):
@@ -299,7 +361,7 @@ def cmd_bench(args):
         "params": sum(v.numel() for v in params.values()),
         "step_ms": [round(t * 1000, 2) for t in times], "median_step_ms": round(med * 1000, 2),
         "tokens_per_s": round(args.batch * args.seq / med, 1),
-        "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_rss_kib": peak_rss_kib(),
         "losses": [round(x, 5) for x in losses]}))
 
 
@@ -322,6 +384,8 @@ def main():
             s.add_argument("--seq", type=int, default=48)
             s.add_argument("--padding", type=int, default=5)
             s.add_argument("--lr", type=float, default=1e-2)
+            s.add_argument("--optimizer", choices=("adamw", "adafactor"), default="adamw")
+            s.add_argument("--no-grads", action="store_true", help="leave the gradients out")
         else:  # the 3m preset at batch 16 x 256 by default
             s.add_argument("--d-model", type=int, default=256)
             s.add_argument("--heads", type=int, default=4)

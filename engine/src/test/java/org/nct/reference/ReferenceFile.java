@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -69,6 +71,11 @@ final class ReferenceFile {
         } catch (java.nio.BufferUnderflowException e) {
             throw new IOException("reference file is truncated", e);
         }
+    }
+
+    /** Record names in file order. */
+    List<String> names() {
+        return new ArrayList<>(entries.keySet());
     }
 
     Entry entry(String name) {
