@@ -12,14 +12,16 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.nct.cli.UserException;
 import org.nct.data.ExampleSource;
 import org.nct.tokenize.BytesTokenizer;
 import org.nct.tokenize.GzipTokenizer;
-import org.nct.tokenize.Tokenizer;
+import org.nct.tokenize.SentencePieceTokenizer;
 import org.nct.util.AtomicFiles;
 import org.nct.util.Progress;
 
@@ -44,8 +46,7 @@ final class Datasets {
 
     /** Builds the method's training and held-out datasets into {@code dir}. */
     static void build(Method m, byte[] trainText, byte[] validText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
-        Tokenizer tok = tokenizer(m, trainText, m1, p, dir, log);
-        if (tok.vocabSize() > m.vocab()) throw new IllegalStateException(tok.name() + " has " + tok.vocabSize() + " tokens, more than " + m.vocab());
+        Encodings.Encoding tok = encoding(m, trainText, m1, p, dir, log);
         long[] trainCounts = new long[m.vocab()], validCounts = new long[m.vocab()];
         long[] tr = write(tok, trainText, p.exampleBytes(), dir.resolve(TRAIN), trainCounts, m.id() + " train");
         long[] va = write(tok, validText, p.exampleBytes(), dir.resolve(VALID), validCounts, m.id() + " held-out");
@@ -63,11 +64,21 @@ final class Datasets {
                 m.paperName(), tr[0], ratio));
     }
 
-    /** The tokenizer of a method; trains what needs training (spm, the static unigram model) on {@code trainText}. */
-    static Tokenizer tokenizer(Method m, byte[] trainText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
+    /** The encoder of a method; trains what needs training (spm, the static unigram model) on {@code trainText}. */
+    static Encodings.Encoding encoding(Method m, byte[] trainText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
+        int tokenBits = m.vocab() == 65536 ? 16 : 8;
         return switch (m.kind()) {
-            case BYTES -> new BytesTokenizer();
-            case GZIP -> new GzipTokenizer(m.vocab() == 256 ? 8 : 16);
+            case BYTES -> Encodings.of(new BytesTokenizer());
+            case GZIP -> Encodings.of(new GzipTokenizer(tokenBits));
+            case SPM -> {
+                long t0 = System.nanoTime();
+                SentencePieceTokenizer spm = Encodings.trainSpm(trainText, m.vocab());
+                spm.model().write(dir.resolve("spm.model"));
+                log.accept(String.format(Locale.ROOT, "spm: trained a %,d-piece Unigram-LM on %,d bytes in %s", m.vocab(),
+                        trainText.length, Report.seconds((System.nanoTime() - t0) / 1e9)));
+                yield Encodings.of(spm);
+            }
+            case STATIC_AC -> Encodings.staticAc(trainText, tokenBits);
             default -> throw new UserException("method " + m.paperName() + " is not available in this build");
         };
     }
@@ -76,15 +87,18 @@ final class Datasets {
      * Tokenizes {@code text} in examples of {@code exampleBytes} and writes the split; adds the
      * token counts into {@code counts}; returns {tokens, bytes, examples}.
      */
-    private static long[] write(Tokenizer tok, byte[] text, int exampleBytes, Path dir, long[] counts, String label) throws IOException {
+    private static long[] write(Encodings.Encoding tok, byte[] text, int exampleBytes, Path dir, long[] counts, String label) throws IOException {
         Files.createDirectories(dir);
         int n = (int) Math.ceilDiv(text.length, exampleBytes);
-        int[][] tokens = new int[n][];
+        List<byte[]> examples = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) examples.add(Arrays.copyOfRange(text, i * exampleBytes, Math.min(text.length, (i + 1) * exampleBytes)));
+        int[][] tokens;
         try (Progress progress = new Progress("tokenize " + label, text.length, "B")) {
-            for (int i = 0; i < n; i++) {
-                int from = i * exampleBytes, to = Math.min(text.length, from + exampleBytes);
-                tokens[i] = tok.encode(Arrays.copyOfRange(text, from, to));
-                progress.advance(to - from);
+            tokens = tok.encodeAll(examples, progress::advance);
+        }
+        for (int[] t : tokens) {
+            for (int x : t) {
+                if (x < 0 || x >= counts.length) throw new IllegalStateException(tok.name() + " produced token " + x + " outside the vocabulary of " + counts.length);
             }
         }
         long total = 0;
@@ -115,12 +129,12 @@ final class Datasets {
     }
 
     /** Decodes the first held-out example back and compares it with the text (a guard against a broken coder). */
-    private static void checkRoundTrip(Tokenizer tok, byte[] text, int exampleBytes, Path dir) throws IOException {
+    private static void checkRoundTrip(Encodings.Encoding tok, byte[] text, int exampleBytes, Path dir) throws IOException {
         Tokens t = Tokens.read(dir);
         int[] first = new int[t.tokenCount(0)];
         for (int i = 0; i < first.length; i++) first[i] = t.token(t.start(0) + i);
-        byte[] back = tok.decode(first);
         byte[] want = Arrays.copyOfRange(text, 0, Math.min(text.length, exampleBytes));
+        byte[] back = tok.decode(first, want.length);
         if (!Arrays.equals(back, want)) throw new IllegalStateException(tok.name() + ": the first held-out example does not decode to its text");
     }
 

@@ -27,6 +27,8 @@ import org.nct.kernels.NumericsProfile;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
+import org.nct.model.Transformer;
+import org.nct.train.Evaluation;
 import org.nct.train.MetricsLog;
 import org.nct.train.TrainConfig;
 import org.nct.train.Trainer;
@@ -156,7 +158,7 @@ public final class Experiment {
             ModelConfig cfg = ModelConfig.preset(p.m1Preset(), 256);
             log.accept("M1 " + p.m1Preset() + ": " + cfg.describe());
             int evalBatches = (int) Math.max(1, Math.ceilDiv(valid.size(), p.m1Batch()));
-            Trainer.Eval e = train(dir, resume, cfg, train, valid, p.m1Steps(), p.m1Batch(), p.m1Seq(), evalBatches, true);
+            Evaluation e = train(dir, resume, cfg, train, valid, p.m1Steps(), p.m1Batch(), p.m1Seq(), evalBatches, true);
             ObjectNode s = JSON.createObjectNode();
             s.put("model", p.m1Preset()).put("non_embedding_params", cfg.nonEmbeddingParams()).put("total_params", cfg.totalParams())
                     .put("steps", p.m1Steps()).put("valid_bits_per_byte", e.bitsPerToken()).put("valid_tokens", e.tokens())
@@ -171,7 +173,7 @@ public final class Experiment {
      * checkpoint when {@code resume} finds one (an interrupted run), and returns its final
      * evaluation on the first {@code evalBatches} batches of {@code valid}.
      */
-    private Trainer.Eval train(Path dir, boolean resume, ModelConfig cfg, ExampleSource train, ExampleSource valid,
+    private Evaluation train(Path dir, boolean resume, ModelConfig cfg, ExampleSource train, ExampleSource valid,
                                int steps, int batch, int seq, int evalBatches, boolean byteLevel) throws IOException {
         // the trainer gets no validation source: the one evaluation happens here, after training
         long checkpointEvery = Math.max(25, steps / 10);
@@ -235,14 +237,13 @@ public final class Experiment {
         String name = "eval/" + m.id() + "/" + size;
         stages.run(name, in, (dir, resume) -> {
             ExampleSource valid = Datasets.open(stages.dir("datasets/" + m.id()), Datasets.VALID, p.m2Seq());
-            int batches = (int) Math.max(1, Math.ceilDiv(Math.ceilDiv(p.evalTokens(), p.m2Seq()), p.m2Batch()));
-            TrainConfig tc = new TrainConfig(1, p.m2Batch(), p.m2Seq(), p.seed(), "adafactor", p.learningRate(), 1,
-                    0.0, 0.0, 0, batches, 0, 1, false);
-            Trainer.Eval e;
+            long examples = Math.max(1, Math.ceilDiv(p.evalTokens(), p.m2Seq()));
+            Evaluation e;
             try (Kernels k = Backends.create();
                  Weights w = Checkpoint.loadWeights(stages.dir("m2/" + m.id() + "/" + size).resolve(MODEL));
-                 Trainer t = new Trainer(tc, w, k, valid, null)) {
-                e = t.evaluate(valid, batches);
+                 Transformer t = new Transformer(w, k)) {
+                t.reserve(p.m2Batch(), p.m2Seq());
+                e = Evaluation.run(t, valid, p.m2Batch(), examples);
             }
             writeJson(dir.resolve(EVAL), JSON.createObjectNode().put("tokens", e.tokens()).put("cross_entropy", e.crossEntropy())
                     .put("loss", e.loss()));
