@@ -22,6 +22,7 @@ import org.nct.data.ExampleSource;
 import org.nct.tokenize.BytesTokenizer;
 import org.nct.tokenize.GzipTokenizer;
 import org.nct.tokenize.SentencePieceTokenizer;
+import org.nct.tokenize.TokenPacking;
 import org.nct.util.AtomicFiles;
 import org.nct.util.Progress;
 
@@ -44,12 +45,17 @@ final class Datasets {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Builds the method's training and held-out datasets into {@code dir}. */
-    static void build(Method m, byte[] trainText, byte[] validText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
+    /**
+     * Builds the method's training and held-out datasets into {@code dir}. For a v=65,536 method
+     * whose v=256 twin (same coder, 8-bit tokens) is already built, {@code twin} is that dataset:
+     * the 16-bit tokens are the twin's code bytes taken in pairs, exactly what encoding again
+     * would give (and the round-trip check decodes them with this method's own decoder).
+     */
+    static void build(Method m, byte[] trainText, byte[] validText, Path m1, Path twin, Preset p, Path dir, Consumer<String> log) throws IOException {
         Encodings.Encoding tok = encoding(m, trainText, m1, p, dir, log);
         long[] trainCounts = new long[m.vocab()], validCounts = new long[m.vocab()];
-        long[] tr = write(tok, trainText, p.exampleBytes(), dir.resolve(TRAIN), trainCounts, m.id() + " train");
-        long[] va = write(tok, validText, p.exampleBytes(), dir.resolve(VALID), validCounts, m.id() + " held-out");
+        long[] tr = write(tok, trainText, p.exampleBytes(), twin == null ? null : twin.resolve(TRAIN), dir.resolve(TRAIN), trainCounts, m.id() + " train");
+        long[] va = write(tok, validText, p.exampleBytes(), twin == null ? null : twin.resolve(VALID), dir.resolve(VALID), validCounts, m.id() + " held-out");
         checkRoundTrip(tok, validText, p.exampleBytes(), dir.resolve(VALID));
         double ratio = Metrics.compressionRatio(va[1], va[0]);
         ObjectNode s = Experiment.JSON.createObjectNode();
@@ -83,18 +89,37 @@ final class Datasets {
         };
     }
 
+    /** Whether a v=65,536 method can be derived from its v=256 twin by pairing code bytes. */
+    static boolean packsBytes(Method m) {
+        return m.kind() == Method.Kind.GZIP || m.kind() == Method.Kind.STATIC_AC || m.kind() == Method.Kind.AC
+                || m.kind() == Method.Kind.EQINFO_AC;
+    }
+
     /**
-     * Tokenizes {@code text} in examples of {@code exampleBytes} and writes the split; adds the
-     * token counts into {@code counts}; returns {tokens, bytes, examples}.
+     * Tokenizes {@code text} in examples of {@code exampleBytes} (or repacks the twin's tokens from
+     * {@code twinDir}) and writes the split; adds the token counts into {@code counts}; returns
+     * {tokens, bytes, examples}.
      */
-    private static long[] write(Encodings.Encoding tok, byte[] text, int exampleBytes, Path dir, long[] counts, String label) throws IOException {
+    private static long[] write(Encodings.Encoding tok, byte[] text, int exampleBytes, Path twinDir, Path dir, long[] counts,
+                                String label) throws IOException {
         Files.createDirectories(dir);
         int n = (int) Math.ceilDiv(text.length, exampleBytes);
-        List<byte[]> examples = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) examples.add(Arrays.copyOfRange(text, i * exampleBytes, Math.min(text.length, (i + 1) * exampleBytes)));
         int[][] tokens;
-        try (Progress progress = new Progress("tokenize " + label, text.length, "B")) {
-            tokens = tok.encodeAll(examples, progress::advance);
+        if (twinDir != null) {
+            Tokens twin = Tokens.read(twinDir);
+            if (twin.tokenCounts().length != n) throw new IllegalStateException(twinDir + " holds " + twin.tokenCounts().length + " examples, expected " + n);
+            tokens = new int[n][];
+            for (int i = 0; i < n; i++) {
+                byte[] code = new byte[twin.tokenCount(i)];
+                for (int j = 0; j < code.length; j++) code[j] = (byte) twin.token(twin.start(i) + j);
+                tokens[i] = TokenPacking.pack(code, code.length, 16);
+            }
+        } else {
+            List<byte[]> examples = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) examples.add(Arrays.copyOfRange(text, i * exampleBytes, Math.min(text.length, (i + 1) * exampleBytes)));
+            try (Progress progress = new Progress("tokenize " + label, text.length, "B")) {
+                tokens = tok.encodeAll(examples, progress::advance);
+            }
         }
         for (int[] t : tokens) {
             for (int x : t) {

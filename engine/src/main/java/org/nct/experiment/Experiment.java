@@ -94,7 +94,7 @@ public final class Experiment {
         Stages.Record split = split(data);
         Stages.Record m1 = trainM1(split);
         Map<Method, Stages.Record> datasets = new LinkedHashMap<>();
-        for (Method m : p.methods()) datasets.put(m, dataset(m, split, m1));
+        for (Method m : p.methods()) datasets.put(m, dataset(m, split, m1, datasets));
         List<Results.Model> models = new ArrayList<>();
         for (Method m : p.methods()) {
             for (String size : p.m2Sizes()) {
@@ -196,15 +196,18 @@ public final class Experiment {
 
     // ---- datasets --------------------------------------------------------------------------------
 
-    private Stages.Record dataset(Method m, Stages.Record split, Stages.Record m1) throws IOException {
+    private Stages.Record dataset(Method m, Stages.Record split, Stages.Record m1, Map<Method, Stages.Record> built) throws IOException {
         ObjectNode in = JSON.createObjectNode();
         in.put("split", split.outputHash()).put("method", m.id()).put("example_bytes", p.exampleBytes()).put("seq", p.m2Seq())
                 .put("train_bytes", p.trainBytes()).put("valid_bytes", p.validBytes()).put("window_rule", p.windowRule())
                 .put("version", Datasets.VERSION);
         if (m.needsM1ForData()) in.put("m1", m1.outputHash());
+        Method twin = m.vocab() == 65536 && Datasets.packsBytes(m) ? new Method(m.kind(), m.bits(), 256) : null;
+        Stages.Record twinRecord = twin == null ? null : built.get(twin);
+        if (twinRecord != null) in.put("twin", twinRecord.outputHash());
         return stages.run("datasets/" + m.id(), in, (dir, resume) -> {
             Datasets.build(m, text(TRAIN_TEXT, p.trainBytes()), text(VALID_TEXT, p.validBytes()),
-                    stages.dir("m1").resolve(MODEL), p, dir, log);
+                    stages.dir("m1").resolve(MODEL), twinRecord == null ? null : stages.dir("datasets/" + twin.id()), p, dir, log);
         });
     }
 
