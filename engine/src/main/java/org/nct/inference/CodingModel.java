@@ -1,0 +1,167 @@
+package org.nct.inference;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.LongConsumer;
+import org.nct.coding.ByteModel;
+import org.nct.coding.CodingTask;
+import org.nct.coding.IntegerCdf;
+import org.nct.kernels.Kernels;
+import org.nct.kernels.NumericsProfile;
+import org.nct.model.Checkpoint;
+import org.nct.model.Weights;
+
+/**
+ * M1 as the probability model of the coders: weights, kernels and CDF precision, with the model id
+ * that .nct files and datasets record. A context (block or window) starts with the token
+ * {@link #START} at position 0; its logits give the first byte's CDF.
+ *
+ * <p>The id is SHA-256 over: "nct-m1-coding-v1", the config JSON, the parameters as little-endian
+ * fp32, {@link NumericsProfile#ID}, {@link IntegerCdf#ID}, the precision and the start token. Any
+ * change that could change a CDF changes the id.
+ */
+public final class CodingModel implements AutoCloseable {
+    /** The context-start token: '\n', the byte that precedes documents in M1's training stream. */
+    public static final int START = '\n';
+
+    private final Weights weights;
+    private final Kernels kernels;
+    private final int precision;
+    private final byte[] id;
+
+    public CodingModel(Weights weights, Kernels kernels, int precision) {
+        if (weights.config().vocabSize() != IntegerCdf.SYMBOLS) {
+            throw new IllegalArgumentException("M1 must have a 256-byte vocabulary, this model has " + weights.config().vocabSize());
+        }
+        this.weights = weights;
+        this.kernels = kernels;
+        this.precision = IntegerCdf.checkPrecision(precision);
+        this.id = computeId();
+    }
+
+    /** Loads a checkpoint written by {@code nct train}. */
+    public static CodingModel load(Path checkpoint, Kernels kernels, int precision) throws IOException {
+        return new CodingModel(Checkpoint.loadWeights(checkpoint), kernels, precision);
+    }
+
+    private byte[] computeId() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update("nct-m1-coding-v1\0".getBytes(StandardCharsets.US_ASCII));
+            sha.update(weights.config().toJson(new com.fasterxml.jackson.databind.ObjectMapper()).toString().getBytes(StandardCharsets.UTF_8));
+            MemorySegment p = weights.params();
+            long n = weights.layout().size();
+            byte[] chunk = new byte[1 << 16];
+            for (long off = 0; off < n * Float.BYTES; off += chunk.length) {
+                int len = (int) Math.min(chunk.length, n * Float.BYTES - off);
+                MemorySegment.copy(p, ValueLayout.JAVA_BYTE, off, chunk, 0, len);
+                if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+                    for (int i = 0; i + 3 < len; i += 4) {
+                        byte t = chunk[i]; chunk[i] = chunk[i + 3]; chunk[i + 3] = t;
+                        t = chunk[i + 1]; chunk[i + 1] = chunk[i + 2]; chunk[i + 2] = t;
+                    }
+                }
+                sha.update(chunk, 0, len);
+            }
+            sha.update(("\0" + NumericsProfile.ID + "\0" + IntegerCdf.ID + "\0P=" + precision + "\0start=" + START)
+                    .getBytes(StandardCharsets.US_ASCII));
+            return sha.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public byte[] id() {
+        return id.clone();
+    }
+
+    public String idHex() {
+        return HexFormat.of().formatHex(id);
+    }
+
+    public int precision() {
+        return precision;
+    }
+
+    public Weights weights() {
+        return weights;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** A single-stream {@link ByteModel} (one model step per CDF). Not thread-safe. */
+    public ByteModel newByteModel() {
+        return new M1ByteModel(new IncrementalM1(weights, kernels, 1), precision);
+    }
+
+    /**
+     * Runs the tasks as a batch of up to {@code streams} concurrent streams. Calls are serialized:
+     * the kernels' thread pool serves one batch at a time.
+     */
+    public synchronized void run(List<? extends CodingTask> tasks, int streams, LongConsumer progress) {
+        if (tasks.isEmpty()) return;
+        try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, Math.min(streams, tasks.size()) + 1)) {
+            new BatchDriver(m1, precision).run(tasks, progress);
+        }
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+
+    /** One stream of M1 behind the ByteModel interface. */
+    static final class M1ByteModel implements ByteModel {
+        private final IncrementalM1 m1;
+        private final int precision;
+        private final float[] logits = new float[IntegerCdf.SYMBOLS];
+        private final int[] slot = {0}, token = {START}, position = {0};
+        private final int[] cached = new int[IntegerCdf.SYMBOLS + 1];
+        private boolean fresh;
+
+        M1ByteModel(IncrementalM1 m1, int precision) {
+            this.m1 = m1;
+            this.precision = precision;
+        }
+
+        @Override
+        public int precision() {
+            return precision;
+        }
+
+        @Override
+        public void reset() {
+            token[0] = START;
+            position[0] = 0;
+            fresh = false;
+        }
+
+        @Override
+        public void cdf(int[] cum) {
+            if (!fresh) {
+                m1.step(1, slot, token, position, logits);
+                IntegerCdf.fromLogits(logits, 0, precision, cached);
+                position[0]++;
+                fresh = true;
+            }
+            System.arraycopy(cached, 0, cum, 0, cached.length);
+        }
+
+        @Override
+        public void accept(int symbol) {
+            if (!fresh) throw new IllegalStateException("accept without a CDF for the current context");
+            token[0] = symbol;
+            fresh = false;
+        }
+    }
+}
