@@ -19,7 +19,8 @@ public final class Main implements Runnable {
             InfoCommand.class,
             org.nct.train.TrainCommand.class,
             org.nct.train.EvalCommand.class,
-            org.nct.experiment.ExperimentCommand.class
+            org.nct.experiment.ExperimentCommand.class,
+            org.nct.experiment.GenerateCommand.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */

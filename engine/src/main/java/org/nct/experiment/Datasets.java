@@ -17,7 +17,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.nct.cli.UserException;
+import org.nct.coding.IntegerCdf;
+import org.nct.coding.WindowRule;
+import org.nct.inference.CodingModel;
+import org.nct.kernels.Backends;
+import org.nct.kernels.Kernels;
 import org.nct.data.ExampleSource;
 import org.nct.tokenize.BytesTokenizer;
 import org.nct.tokenize.GzipTokenizer;
@@ -52,6 +56,14 @@ final class Datasets {
      * would give (and the round-trip check decodes them with this method's own decoder).
      */
     static void build(Method m, byte[] trainText, byte[] validText, Path m1, Path twin, Preset p, Path dir, Consumer<String> log) throws IOException {
+        try (Kernels k = Backends.create();
+             CodingModel coder = m.needsM1ForData() ? CodingModel.load(m1, k, IntegerCdf.DEFAULT_PRECISION) : null) {
+            build(m, trainText, validText, coder, twin, p, dir, log);
+        }
+    }
+
+    private static void build(Method m, byte[] trainText, byte[] validText, CodingModel m1, Path twin, Preset p, Path dir,
+                              Consumer<String> log) throws IOException {
         Encodings.Encoding tok = encoding(m, trainText, m1, p, dir, log);
         long[] trainCounts = new long[m.vocab()], validCounts = new long[m.vocab()];
         long[] tr = write(tok, trainText, p.exampleBytes(), twin == null ? null : twin.resolve(TRAIN), dir.resolve(TRAIN), trainCounts, m.id() + " train");
@@ -71,7 +83,7 @@ final class Datasets {
     }
 
     /** The encoder of a method; trains what needs training (spm, the static unigram model) on {@code trainText}. */
-    static Encodings.Encoding encoding(Method m, byte[] trainText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
+    static Encodings.Encoding encoding(Method m, byte[] trainText, CodingModel m1, Preset p, Path dir, Consumer<String> log) throws IOException {
         int tokenBits = m.vocab() == 65536 ? 16 : 8;
         return switch (m.kind()) {
             case BYTES -> Encodings.of(new BytesTokenizer());
@@ -85,7 +97,9 @@ final class Datasets {
                 yield Encodings.of(spm);
             }
             case STATIC_AC -> Encodings.staticAc(trainText, tokenBits);
-            default -> throw new UserException("method " + m.paperName() + " is not available in this build");
+            case AC -> M1Encodings.ac(m1, tokenBits, M1Encodings.streams(p.exampleBytes()));
+            case EQINFO_AC -> M1Encodings.eqinfo(m1, m.bits(), WindowRule.parse(p.windowRule()), tokenBits,
+                    M1Encodings.streams(p.exampleBytes()));
         };
     }
 

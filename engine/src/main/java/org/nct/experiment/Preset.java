@@ -81,7 +81,7 @@ public record Preset(String name, String m1Preset, int m1Steps, int m1Batch, int
             case "smoke" -> new Preset("smoke", "tiny", 30, 4, 64,
                     List.of("tiny"), 8, 4, 32,
                     256, methods(512, false, false), 512, "g",
-                    48_000, 12_000, 1_024, DEFAULT_VALID_FRACTION, 1.0, 100, 1);
+                    24_000, 6_000, 1_024, DEFAULT_VALID_FRACTION, 1.0, 100, 1);
             case "cpu" -> new Preset("cpu", "3m", 200, 16, 256,
                     List.of("cpu-m"), 200, 16, 128,
                     1024, cpuMethods(), 4096, "g",

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.nct.cli.UserException;
@@ -51,7 +52,10 @@ class MethodTest {
                 assertTrue(ids.add(m.id()), name + ": duplicate " + m.id());
                 if (m.kind() != Method.Kind.SPM) assertTrue(PaperNumbers.TABLE12_RATIO.containsKey(m.paperName()), m.paperName());
             }
-            assertTrue(p.methods().size() >= 10, name);
+            for (String needed : List.of("bytes", "ac[256]", "static-ac[256]", "gzip[256]", "eqinfo-ac[16,256]", "eqinfo-ac[16,65536]")) {
+                assertTrue(p.methods().contains(Method.parse(needed, p.spmVocab())), name + " lacks " + needed);
+            }
+            assertTrue(p.methods().stream().anyMatch(m -> m.kind() == Method.Kind.SPM), name + " lacks spm");
         }
         assertThrows(UserException.class, () -> Preset.named("huge"));
     }
