@@ -35,7 +35,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     + "such as datasets/gzip-v256 or m2/bytes/cpu-s. Repeatable.")
     List<String> force = new ArrayList<>();
 
-    @Option(names = "--methods", split = ",", paramLabel = "M",
+    @Option(names = "--methods", split = ",(?![^\\[]*\\])", paramLabel = "M",
             description = "Only these methods, e.g. bytes,spm,eqinfo-ac[16,65536]. Default: the preset's.")
     List<String> methods;
 
