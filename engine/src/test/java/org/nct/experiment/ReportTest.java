@@ -60,7 +60,7 @@ class ReportTest {
 
     @Test
     void writesEveryTableRowPlotAndFinding(@TempDir Path dir) throws IOException {
-        Preset preset = Preset.named("cpu");
+        Preset preset = Preset.named("paper");
         Results r = synthetic(preset, PAPER_LIKE, 0.05);
         Report.write(dir, r);
         String md = Files.readString(dir.resolve(Report.MARKDOWN));
