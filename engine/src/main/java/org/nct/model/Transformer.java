@@ -38,7 +38,7 @@ public final class Transformer implements AutoCloseable {
     private long[] res;             // L+1 residual streams (R,C): res[l] is the input of layer l
     private long[] ln1, rstd1, qkv, att, atty, mid, ln2, rstd2, gate, up, hid;
     private long lnf, rstdf, logits, lse, losses;
-    private long dres, dln, dqkv, datty, dgate, dup, dhid;
+    private long dres, dln, dqkv, dgate, dup;
     private int tokenCount;
     private double lossSum, ceSum;
 
@@ -73,6 +73,9 @@ public final class Transformer implements AutoCloseable {
      */
     public void reserve(int b, int t) {
         if (b < 1 || t < 1) throw new IllegalArgumentException("batch and length must be positive, got " + b + "×" + t);
+        if ((long) b * t > Integer.MAX_VALUE / 16) {
+            throw new IllegalArgumentException("batch " + b + " × length " + t + " is too large");
+        }
         if (b == capB && t == capT) return;
         if (actArena != null) actArena.close();
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize(), H = cfg.numHeads();
@@ -103,15 +106,27 @@ public final class Transformer implements AutoCloseable {
         dres = take(next, R * C);
         dln = take(next, R * C);
         dqkv = take(next, R * 3 * A);
-        datty = take(next, R * A);
         dgate = take(next, R * Fm);
         dup = take(next, R * Fm);
-        dhid = take(next, R * Fm);
+        long bytes = next[0] * Float.BYTES + 2 * R * Integer.BYTES;
+        long limit = physicalMemory();
+        if (bytes > limit) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                    "batch %d × length %d needs %.1f GiB of activations, more than this machine's %.1f GiB; use a smaller batch or length",
+                    b, t, bytes / 1073741824.0, limit / 1073741824.0));
+        }
         actArena = Arena.ofShared();
         act = Buffers.floats(actArena, next[0]);
         tokens = Buffers.ints(actArena, 2 * R);
         capB = b;
         capT = t;
+    }
+
+    private static long physicalMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Long.MAX_VALUE;
     }
 
     /** Reserves n floats, rounded up to 16 so every tensor starts 64-byte aligned. */
@@ -180,28 +195,109 @@ public final class Transformer implements AutoCloseable {
     }
 
     private void runForward(boolean withLoss) {
-        MemorySegment p = weights.params();
-        int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
-        int B = curB, T = curT, R = B * T;
-        long tgt = (long) capB * capT;
-        float eps = cfg.normEps();
-        k.embeddingForward(act, res[0], p, layout.embed(), tokens, 0, R, C);
-        for (int l = 0; l < L; l++) {
-            ParameterLayout.Layer w = layout.layer(l);
-            k.rmsnormForward(act, ln1[l], act, rstd1[l], act, res[l], p, w.attnNorm(), R, C, eps);
-            k.matmul(act, qkv[l], act, ln1[l], p, w.qkv(), null, 0, R, C, 3 * A, false);
-            k.attentionForward(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
-                    B, T, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
-            MemorySegment.copy(act, res[l] * Float.BYTES, act, mid[l] * Float.BYTES, (long) R * C * Float.BYTES);
-            k.matmul(act, mid[l], act, atty[l], p, w.out(), null, 0, R, A, C, true);
-            k.rmsnormForward(act, ln2[l], act, rstd2[l], act, mid[l], p, w.mlpNorm(), R, C, eps);
-            k.matmul(act, gate[l], act, ln2[l], p, w.gate(), null, 0, R, C, Fm, false);
-            k.matmul(act, up[l], act, ln2[l], p, w.up(), null, 0, R, C, Fm, false);
-            k.reluGateForward(act, hid[l], act, gate[l], act, up[l], (long) R * Fm);
-            MemorySegment.copy(act, mid[l] * Float.BYTES, act, res[l + 1] * Float.BYTES, (long) R * C * Float.BYTES);
-            k.matmul(act, res[l + 1], act, hid[l], p, w.down(), null, 0, R, Fm, C, true);
+        embedForward();
+        for (int l = 0; l < cfg.numLayers(); l++) {
+            attentionForward(l);
+            mlpForward(l);
         }
-        k.rmsnormForward(act, lnf, act, rstdf, act, res[L], p, layout.finalNorm(), R, C, eps);
+        headForward(withLoss);
+    }
+
+    /**
+     * Backward pass of the last {@link #forward} (which must have had targets): overwrites
+     * {@link #grads()} with the gradient of the mean loss. The logits, attention outputs and MLP
+     * hidden activations of that forward are overwritten by their gradients (call forward again
+     * before another backward).
+     */
+    public void backward() {
+        if (tokenCount == 0) throw new IllegalStateException("backward needs a forward with at least one non-padding target");
+        zeroAccumulatedGrads();
+        headBackward();
+        for (int l = cfg.numLayers() - 1; l >= 0; l--) {
+            mlpBackward(l);
+            attentionBackward(l);
+        }
+        embedBackward();
+    }
+
+    // ---------------------------------------------------------------- blocks: forward/backward pairs
+    // R = B·T rows; dres holds dL/d(residual stream) between blocks during the backward pass.
+
+    /** res[0] = embed[tokens]. */
+    private void embedForward() {
+        k.embeddingForward(act, res[0], weights.params(), layout.embed(), tokens, 0, curB * curT, cfg.dModel());
+    }
+
+    private void embedBackward() {
+        k.embeddingBackward(grads, layout.embed(), act, dres, tokens, 0, curB * curT, cfg.dModel(), cfg.vocabSize());
+    }
+
+    /** mid = res[l] + attention(rmsnorm(res[l])·attn_norm·qkvᵀ)·outᵀ, the sum fused into the out GEMM. */
+    private void attentionForward(int l) {
+        MemorySegment p = weights.params();
+        ParameterLayout.Layer w = layout.layer(l);
+        int R = curB * curT, C = cfg.dModel(), A = cfg.attnDim();
+        k.rmsnormForward(act, ln1[l], act, rstd1[l], act, res[l], p, w.attnNorm(), R, C, cfg.normEps());
+        k.matmul(act, qkv[l], act, ln1[l], p, w.qkv(), null, 0, R, C, 3 * A, false);
+        k.attentionForward(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
+                curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
+        MemorySegment.copy(act, res[l] * Float.BYTES, act, mid[l] * Float.BYTES, (long) R * C * Float.BYTES);
+        k.matmul(act, mid[l], act, atty[l], p, w.out(), null, 0, R, A, C, true);
+    }
+
+    /** dres: dL/dmid in, dL/dres[l] out. Once the out gradient has read atty, its buffer holds dL/datty. */
+    private void attentionBackward(int l) {
+        MemorySegment p = weights.params(), g = grads;
+        ParameterLayout.Layer w = layout.layer(l);
+        int R = curB * curT, C = cfg.dModel(), A = cfg.attnDim();
+        long datty = atty[l];
+        k.matmulBackwardWeight(g, w.out(), act, dres, act, atty[l], R, A, C, false);
+        k.matmulBackwardData(act, datty, act, dres, p, w.out(), R, A, C, false);
+        k.zero(act, dqkv, (long) R * 3 * A);
+        k.attentionBackward(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
+                curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
+        k.matmulBackwardWeight(g, w.qkv(), act, dqkv, act, ln1[l], R, C, 3 * A, false);
+        k.matmulBackwardData(act, dln, act, dqkv, p, w.qkv(), R, C, 3 * A, false);
+        k.rmsnormBackward(act, dres, g, w.attnNorm(), act, dln, act, res[l], p, w.attnNorm(), act, rstd1[l], R, C);
+    }
+
+    /** res[l+1] = mid + (relu(h·gateᵀ)·(h·upᵀ))·downᵀ with h = rmsnorm(mid)·mlp_norm, the sum fused into the down GEMM. */
+    private void mlpForward(int l) {
+        MemorySegment p = weights.params();
+        ParameterLayout.Layer w = layout.layer(l);
+        int R = curB * curT, C = cfg.dModel(), Fm = cfg.mlpDim();
+        k.rmsnormForward(act, ln2[l], act, rstd2[l], act, mid[l], p, w.mlpNorm(), R, C, cfg.normEps());
+        k.matmul(act, gate[l], act, ln2[l], p, w.gate(), null, 0, R, C, Fm, false);
+        k.matmul(act, up[l], act, ln2[l], p, w.up(), null, 0, R, C, Fm, false);
+        k.reluGateForward(act, hid[l], act, gate[l], act, up[l], (long) R * Fm);
+        MemorySegment.copy(act, mid[l] * Float.BYTES, act, res[l + 1] * Float.BYTES, (long) R * C * Float.BYTES);
+        k.matmul(act, res[l + 1], act, hid[l], p, w.down(), null, 0, R, Fm, C, true);
+    }
+
+    /** dres: dL/dres[l+1] in, dL/dmid out. Once the down gradient has read hid, its buffer holds dL/dhid. */
+    private void mlpBackward(int l) {
+        MemorySegment p = weights.params(), g = grads;
+        ParameterLayout.Layer w = layout.layer(l);
+        int R = curB * curT, C = cfg.dModel(), Fm = cfg.mlpDim();
+        long dhid = hid[l];
+        k.matmulBackwardWeight(g, w.down(), act, dres, act, hid[l], R, Fm, C, false);
+        k.matmulBackwardData(act, dhid, act, dres, p, w.down(), R, Fm, C, false);
+        k.zero(act, dgate, (long) R * Fm);
+        k.zero(act, dup, (long) R * Fm);
+        k.reluGateBackward(act, dgate, act, dup, act, dhid, act, gate[l], act, up[l], (long) R * Fm);
+        k.matmulBackwardWeight(g, w.gate(), act, dgate, act, ln2[l], R, C, Fm, false);
+        k.matmulBackwardWeight(g, w.up(), act, dup, act, ln2[l], R, C, Fm, false);
+        k.matmulBackwardData(act, dln, act, dgate, p, w.gate(), R, C, Fm, false);
+        k.matmulBackwardData(act, dln, act, dup, p, w.up(), R, C, Fm, true);
+        k.rmsnormBackward(act, dres, g, w.mlpNorm(), act, dln, act, mid[l], p, w.mlpNorm(), act, rstd2[l], R, C);
+    }
+
+    /** logits = (rmsnorm(res[L])·final_norm)·lm_headᵀ; with targets, the per-row losses and their sums. */
+    private void headForward(boolean withLoss) {
+        MemorySegment p = weights.params();
+        int L = cfg.numLayers(), R = curB * curT, C = cfg.dModel(), V = cfg.vocabSize();
+        long tgt = (long) capB * capT;
+        k.rmsnormForward(act, lnf, act, rstdf, act, res[L], p, layout.finalNorm(), R, C, cfg.normEps());
         k.matmul(act, logits, act, lnf, p, layout.lmHead(), null, 0, R, C, V, false);
         lossSum = 0;
         ceSum = 0;
@@ -218,47 +314,32 @@ public final class Transformer implements AutoCloseable {
         ceSum = ce;
     }
 
-    /**
-     * Backward pass of the last {@link #forward} (which must have had targets): overwrites
-     * {@link #grads()} with the gradient of the mean loss. The logits are overwritten by their
-     * gradient.
-     */
-    public void backward() {
-        if (tokenCount == 0) throw new IllegalStateException("backward needs a forward with at least one non-padding target");
+    /** Gradient of the mean loss through the head; leaves dL/dres[L] in dres (the logits hold their gradient). */
+    private void headBackward() {
         MemorySegment p = weights.params(), g = grads;
-        int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
-        int B = curB, T = curT, R = B * T;
+        int L = cfg.numLayers(), R = curB * curT, C = cfg.dModel(), V = cfg.vocabSize();
         long tgt = (long) capB * capT;
-        k.zero(g, 0, layout.size());
         k.crossEntropyBackward(act, logits, act, logits, act, lse, tokens, tgt, R, V, cfg.zLoss(), 1f / tokenCount);
         k.matmulBackwardWeight(g, layout.lmHead(), act, logits, act, lnf, R, C, V, false);
         k.matmulBackwardData(act, dln, act, logits, p, layout.lmHead(), R, C, V, false);
         k.zero(act, dres, (long) R * C);
         k.rmsnormBackward(act, dres, g, layout.finalNorm(), act, dln, act, res[L], p, layout.finalNorm(), act, rstdf, R, C);
-        for (int l = L - 1; l >= 0; l--) {
+    }
+
+    /**
+     * Zeroes the gradients that kernels accumulate into (embedding, norm gains, relative biases);
+     * every weight-gradient GEMM overwrites its tensor (accumulate = false).
+     */
+    private void zeroAccumulatedGrads() {
+        int C = cfg.dModel();
+        k.zero(grads, layout.embed(), (long) cfg.vocabSize() * C);
+        k.zero(grads, layout.finalNorm(), C);
+        for (int l = 0; l < cfg.numLayers(); l++) {
             ParameterLayout.Layer w = layout.layer(l);
-            // MLP: res[l+1] = mid + hid·downᵀ; hid = relu(gate)·up; gate, up = ln2·Wᵀ
-            k.matmulBackwardWeight(g, w.down(), act, dres, act, hid[l], R, Fm, C, false);
-            k.matmulBackwardData(act, dhid, act, dres, p, w.down(), R, Fm, C, false);
-            k.zero(act, dgate, (long) R * Fm);
-            k.zero(act, dup, (long) R * Fm);
-            k.reluGateBackward(act, dgate, act, dup, act, dhid, act, gate[l], act, up[l], (long) R * Fm);
-            k.matmulBackwardWeight(g, w.gate(), act, dgate, act, ln2[l], R, C, Fm, false);
-            k.matmulBackwardWeight(g, w.up(), act, dup, act, ln2[l], R, C, Fm, false);
-            k.matmulBackwardData(act, dln, act, dgate, p, w.gate(), R, C, Fm, false);
-            k.matmulBackwardData(act, dln, act, dup, p, w.up(), R, C, Fm, true);
-            k.rmsnormBackward(act, dres, g, w.mlpNorm(), act, dln, act, mid[l], p, w.mlpNorm(), act, rstd2[l], R, C);
-            // attention: mid = res[l] + atty·outᵀ; atty = attention(ln1·qkvᵀ)
-            k.matmulBackwardWeight(g, w.out(), act, dres, act, atty[l], R, A, C, false);
-            k.matmulBackwardData(act, datty, act, dres, p, w.out(), R, A, C, false);
-            k.zero(act, dqkv, (long) R * 3 * A);
-            k.attentionBackward(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
-                    B, T, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
-            k.matmulBackwardWeight(g, w.qkv(), act, dqkv, act, ln1[l], R, C, 3 * A, false);
-            k.matmulBackwardData(act, dln, act, dqkv, p, w.qkv(), R, C, 3 * A, false);
-            k.rmsnormBackward(act, dres, g, w.attnNorm(), act, dln, act, res[l], p, w.attnNorm(), act, rstd1[l], R, C);
+            k.zero(grads, w.attnNorm(), C);
+            k.zero(grads, w.relBias(), (long) cfg.numHeads() * cfg.numBuckets());
+            k.zero(grads, w.mlpNorm(), C);
         }
-        k.embeddingBackward(g, layout.embed(), act, dres, tokens, 0, R, C, V);
     }
 
     @Override

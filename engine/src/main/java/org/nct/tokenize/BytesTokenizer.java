@@ -11,7 +11,7 @@ public final class BytesTokenizer implements Tokenizer {
 
     @Override
     public Map<String, Object> parameters() {
-        return Map.of("v", 256);
+        return Map.of("method", "bytes", "v", 256);
     }
 
     @Override
@@ -24,6 +24,12 @@ public final class BytesTokenizer implements Tokenizer {
         int[] t = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) t[i] = bytes[i] & 0xFF;
         return t;
+    }
+
+    @Override
+    public Prefix encodePrefix(byte[] bytes, int maxTokens) {
+        byte[] p = bytes.length <= maxTokens ? bytes : java.util.Arrays.copyOf(bytes, maxTokens);
+        return new Prefix(encode(p), p.length);
     }
 
     @Override

@@ -28,7 +28,7 @@ public final class GzipTokenizer implements Tokenizer {
 
     @Override
     public Map<String, Object> parameters() {
-        return Map.of("v", vocabSize(), "bits", bits, "level", Deflater.DEFAULT_COMPRESSION, "container", "zlib");
+        return Map.of("method", "gzip", "v", vocabSize(), "bits", bits, "level", Deflater.DEFAULT_COMPRESSION, "container", "zlib");
     }
 
     @Override

@@ -90,6 +90,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     @Override
     public Map<String, Object> parameters() {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("method", "spm");
         m.put("v", vocabSize());
         m.put("algorithm", "unigram");
         m.put("byte_fallback", model.byteFallback);

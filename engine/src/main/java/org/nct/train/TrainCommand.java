@@ -44,8 +44,14 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--metrics", description = "JSON-lines metrics file (default: OUT without extension + .metrics.jsonl; appended)") Path metrics;
     @Option(names = "--validation-fraction", defaultValue = "0.05", description = "fraction of documents held out for validation by hash (default ${DEFAULT-VALUE})") double validationFraction;
 
+    @Option(names = "--list-presets", description = "print the model presets with their parameter counts and exit") boolean listPresets;
+
     @Override
     public void run() {
+        if (listPresets) {
+            for (String p : ModelConfig.PRESETS) System.out.printf(Locale.ROOT, "%-6s %s%n", p, ModelConfig.preset(p, 256).describe());
+            return;
+        }
         if (data == null || data.isEmpty()) throw new UserException("--data is required (C4 .json/.json.gz files, text files or directories)");
         if (out == null) throw new UserException("--out is required (the checkpoint to write)");
         if (steps == null) throw new UserException("--steps is required");
@@ -99,7 +105,7 @@ public final class TrainCommand implements Runnable {
                 trainData.size(), valData.size(), cfg.seq() + 1);
         try (Kernels k = threads == null ? Backends.create() : Backends.create(checkThreads(threads));
              Weights w = ck != null ? ck.weights() : Weights.init(mc, cfg.seed());
-             Trainer trainer = new Trainer(cfg, w, k, trainData, valData);
+             Trainer trainer = newTrainer(cfg, w, k, trainData, valData);
              MetricsLog log = new MetricsLog(metricsPath)) {
             if (ck != null) {
                 try {
@@ -123,6 +129,14 @@ public final class TrainCommand implements Runnable {
             List<double[]> v = trainer.valCurve();
             if (!v.isEmpty()) System.out.printf(Locale.ROOT, "validation: %.4f bits/byte at step %d%n", v.getLast()[1], (long) v.getLast()[0]);
             System.out.println("wrote " + out + ", " + metricsPath + ", " + Trainer.lossPlotPath(out));
+        }
+    }
+
+    private static Trainer newTrainer(TrainConfig cfg, Weights w, Kernels k, ExampleSource train, ExampleSource val) {
+        try {
+            return new Trainer(cfg, w, k, train, val);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
         }
     }
 

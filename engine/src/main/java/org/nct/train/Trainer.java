@@ -94,6 +94,7 @@ public final class Trainer implements AutoCloseable {
      * step and the data position. The checkpoint's weights must be the ones this trainer holds.
      */
     public void restore(Checkpoint ck) {
+        if (ck.weights() != weights) throw new IllegalArgumentException("restore needs a trainer built on the checkpoint's own weights");
         Map<String, String> m = ck.metadata();
         JsonNode tr = parse(m, KEY_TRAINING), op = parse(m, KEY_OPTIMIZER), da = parse(m, KEY_DATA);
         String optName = op.path("name").asText();

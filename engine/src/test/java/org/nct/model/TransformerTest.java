@@ -85,6 +85,12 @@ class TransformerTest {
                 }
             }
             assertEquals(5 * l.tensors().size(), checked);
+            // a second step on the same batch gives the same gradient bits (nothing stale accumulates)
+            int[] first = new int[(int) l.size()];
+            for (int i = 0; i < first.length; i++) first[i] = Float.floatToRawIntBits(g.getAtIndex(F, i));
+            m.forward(data[0], data[1], b, t);
+            m.backward();
+            for (int i = 0; i < first.length; i++) assertEquals(first[i], Float.floatToRawIntBits(g.getAtIndex(F, i)), "gradient " + i);
             // a token that never occurs as input gets no embedding gradient
             boolean[] seen = new boolean[SMALL.vocabSize()];
             for (int x : data[0]) seen[Math.max(x, 0)] = true;

@@ -13,6 +13,7 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nct.kernels.Kernels;
+import org.nct.kernels.ScalarKernels;
 import org.nct.kernels.VectorKernels;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
@@ -89,18 +90,20 @@ class TrainerTest {
     }
 
     @Test
-    void oneAndTwoThreadsGiveTheSameBits() {
+    void oneAndTwoThreadsAndTheScalarBackendGiveTheSameBits() {
         TrainConfig cfg = config("adafactor", 6);
-        int[][] w = new int[2][];
+        List<int[]> w = new ArrayList<>();
         List<List<Integer>> losses = new ArrayList<>();
-        for (int threads = 1; threads <= 2; threads++) {
-            try (Kernels k = kernels(threads); Weights ws = Weights.init(TINY, 3); Trainer t = new Trainer(cfg, ws, k, TRAIN, VAL)) {
+        for (Kernels k : List.of(kernels(1), kernels(2), new ScalarKernels(2))) {
+            try (k; Weights ws = Weights.init(TINY, 3); Trainer t = new Trainer(cfg, ws, k, TRAIN, VAL)) {
                 losses.add(steps(t, 6));
-                w[threads - 1] = bits(ws);
+                w.add(bits(ws));
             }
         }
-        assertEquals(losses.get(0), losses.get(1));
-        assertArrayEquals(w[0], w[1]);
+        for (int i = 1; i < 3; i++) {
+            assertEquals(losses.get(0), losses.get(i), "run " + i);
+            assertArrayEquals(w.get(0), w.get(i), "run " + i);
+        }
     }
 
     @Test

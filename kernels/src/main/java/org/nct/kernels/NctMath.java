@@ -9,14 +9,14 @@ package org.nct.kernels;
 public final class NctMath {
     private NctMath() { }
 
-    static final float LOG2E = 1.44269504088896341f;
-    static final float LN2_HI = 0.693359375f;
-    static final float LN2_LO = -2.12194440e-4f;
-    static final float ROUND_MAGIC = 12582912f; // 1.5·2^23: fma(x, log2e, magic) − magic rounds to nearest
+    public static final float LOG2E = 1.44269504088896341f;
+    public static final float LN2_HI = 0.693359375f;
+    public static final float LN2_LO = -2.12194440e-4f;
+    public static final float ROUND_MAGIC = 12582912f; // 1.5·2^23: fma(x, log2e, magic) − magic rounds to nearest
     public static final float EXP_HI = 88.7228391f;
     public static final float EXP_LO = -103.972084f;
 
-    static final float E0 = 1.9875691500E-4f, E1 = 1.3981999507E-3f, E2 = 8.3334519073E-3f,
+    public static final float E0 = 1.9875691500E-4f, E1 = 1.3981999507E-3f, E2 = 8.3334519073E-3f,
             E3 = 4.1665795894E-2f, E4 = 1.6666665459E-1f, E5 = 5.0000001201E-1f;
 
     /** e^x with at most a few ulp error (see NctMathTest); exp(NaN)=NaN, exp(+inf)=+inf, exp(−inf)=0. */
@@ -45,8 +45,8 @@ public final class NctMath {
         return Float.intBitsToFloat((n + 127) << 23);
     }
 
-    static final float SQRTHF = 0.707106781186547524f;
-    static final float L0 = 7.0376836292E-2f, L1 = -1.1514610310E-1f, L2 = 1.1676998740E-1f,
+    public static final float SQRTHF = 0.707106781186547524f;
+    public static final float L0 = 7.0376836292E-2f, L1 = -1.1514610310E-1f, L2 = 1.1676998740E-1f,
             L3 = -1.2420140846E-1f, L4 = 1.4249322787E-1f, L5 = -1.6668057665E-1f,
             L6 = 2.0000714765E-1f, L7 = -2.4999993993E-1f, L8 = 3.3333331174E-1f;
 

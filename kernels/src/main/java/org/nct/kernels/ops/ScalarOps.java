@@ -242,7 +242,7 @@ public class ScalarOps {
                     }
                     float rowDot = dot16(att, pRow, ds, 0, n, w);
                     // ds = p·(dP − rowDot); dRelBias partial += ds (s in order); ds *= scale
-                    softmaxBackwardRow(ds, att, pRow, n, rowDot);
+                    softmaxBackwardRow(ds, 0, att, pRow, n, rowDot);
                     for (int s = 0; s < n; s++) {
                         long bo = part + bucket[tq - s];
                         biasPartials.setAtIndex(F, bo, biasPartials.getAtIndex(F, bo) + ds.getAtIndex(F, s));
@@ -488,11 +488,11 @@ public class ScalarOps {
                 addSqEpsRange(colScratch, 0, g, row, cols, eps1);
             }
             float meanVr = sum16(vr, vrOff, rows, 0) / rows;
-            adafactorColFactors(vc, vcOff, colScratch, cols, beta2, omb, rows);
+            adafactorColFactors(vc, vcOff, colScratch, 0, cols, beta2, omb, rows);
             for (int r = 0; r < rows; r++) {
                 float rowFactor = 1f / (float) Math.sqrt(vr.getAtIndex(F, vrOff + r) / meanVr);
                 long row = (long) r * cols;
-                adafactorFactoredRow(scratch, sOff + row, g, gOff + row, colScratch, cols, rowFactor);
+                adafactorFactoredRow(scratch, sOff + row, g, gOff + row, colScratch, 0, cols, rowFactor);
             }
         } else {
             adafactorUnfactoredRange(scratch, sOff, g, gOff, v, vOff, n, beta2, omb, eps1);
@@ -651,9 +651,9 @@ public class ScalarOps {
     }
 
     /** ds[s] = p[s]·(ds[s] − rowDot) (ds holds dP on entry). */
-    protected void softmaxBackwardRow(MemorySegment ds, MemorySegment p, long pOff, int n, float rowDot) {
+    protected void softmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, int n, float rowDot) {
         for (int s = 0; s < n; s++) {
-            ds.setAtIndex(F, s, p.getAtIndex(F, pOff + s) * (ds.getAtIndex(F, s) - rowDot));
+            ds.setAtIndex(F, dsOff + s, p.getAtIndex(F, pOff + s) * (ds.getAtIndex(F, dsOff + s) - rowDot));
         }
     }
 
@@ -673,18 +673,18 @@ public class ScalarOps {
     }
 
     /** vc[j] = fma(beta2, vc[j], omb·(colSum[j]/rows)); then colSum[j] = 1/sqrt(vc[j]) (the column factor). */
-    protected void adafactorColFactors(MemorySegment vc, long vcOff, MemorySegment col, int cols, float beta2, float omb, int rows) {
+    protected void adafactorColFactors(MemorySegment vc, long vcOff, MemorySegment col, long colOff, int cols, float beta2, float omb, int rows) {
         for (int j = 0; j < cols; j++) {
-            float v = Math.fma(beta2, vc.getAtIndex(F, vcOff + j), omb * (col.getAtIndex(F, j) / rows));
+            float v = Math.fma(beta2, vc.getAtIndex(F, vcOff + j), omb * (col.getAtIndex(F, colOff + j) / rows));
             vc.setAtIndex(F, vcOff + j, v);
-            col.setAtIndex(F, j, 1f / (float) Math.sqrt(v));
+            col.setAtIndex(F, colOff + j, 1f / (float) Math.sqrt(v));
         }
     }
 
     /** u[j] = (g[j]·rowFactor)·colFactor[j]. */
-    protected void adafactorFactoredRow(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment colFactor, int cols, float rowFactor) {
+    protected void adafactorFactoredRow(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment colFactor, long cfOff, int cols, float rowFactor) {
         for (int j = 0; j < cols; j++) {
-            u.setAtIndex(F, uOff + j, g.getAtIndex(F, gOff + j) * rowFactor * colFactor.getAtIndex(F, j));
+            u.setAtIndex(F, uOff + j, g.getAtIndex(F, gOff + j) * rowFactor * colFactor.getAtIndex(F, cfOff + j));
         }
     }
 

@@ -1,19 +1,130 @@
 package org.nct.kernels.ops;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
 import org.nct.kernels.Parallel;
 
 /**
- * Vector API implementation of every non-GEMM kernel, bit-identical to {@link ScalarOps}: it
- * shares ScalarOps's drivers and overrides the row primitives. IN PROGRESS: no primitive is
- * overridden yet, so this currently runs the scalar primitives (correct bits, scalar speed).
+ * Vector API implementation of every non-GEMM kernel, bit-identical to {@link ScalarOps} at 128,
+ * 256 and 512 bits: it shares ScalarOps's drivers (threading, loops over rows, heads and
+ * sequences) and replaces each row primitive with its {@link Lanes} version. Elementwise
+ * primitives finish a ragged tail with the scalar primitive.
  */
 public final class VectorOps extends ScalarOps {
 
-    private final VectorSpecies<Float> species;
+    private final Lanes lanes;
 
     public VectorOps(VectorSpecies<Float> species, Parallel pool) {
         super(pool);
-        this.species = species;
+        this.lanes = Lanes.of(species);
+    }
+
+    @Override protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, int w) {
+        return lanes.dot16(a, aOff, b, bOff, n);
+    }
+
+    @Override protected float sum16(MemorySegment x, long xOff, long n, int w) {
+        return lanes.sum16(x, xOff, n, false, 0f);
+    }
+
+    @Override protected float sumSqEps16(MemorySegment g, long gOff, long n, float eps1, int w) {
+        return lanes.sum16(g, gOff, n, true, eps1);
+    }
+
+    @Override protected float expSum16(MemorySegment x, long xOff, MemorySegment out, long outOff, long n, float max, int w) {
+        return lanes.expSum16(x, xOff, out, outOff, n, max);
+    }
+
+    @Override protected float max(MemorySegment x, long xOff, long n) {
+        return lanes.max(x, xOff, n);
+    }
+
+    @Override protected float rmsnormGradDot(MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, int w) {
+        return lanes.rmsnormGradDot(dout, doOff, gain, gOff, x, xOff, c);
+    }
+
+    @Override protected void axpy(MemorySegment y, long yOff, float a, MemorySegment x, long xOff, long n) {
+        long d = lanes.axpy(y, yOff, a, x, xOff, n);
+        if (d < n) super.axpy(y, yOff + d, a, x, xOff + d, n - d);
+    }
+
+    @Override protected void scaleRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float s) {
+        long d = lanes.scale(out, outOff, x, xOff, n, s);
+        if (d < n) super.scaleRange(out, outOff + d, x, xOff + d, n - d, s);
+    }
+
+    @Override protected void zeroRange(MemorySegment out, long outOff, long n) {
+        long d = lanes.zero(out, outOff, n);
+        if (d < n) super.zeroRange(out, outOff + d, n - d);
+    }
+
+    @Override protected void addRange(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, long n) {
+        long d = lanes.add(out, outOff, a, aOff, b, bOff, n);
+        if (d < n) super.addRange(out, outOff + d, a, aOff + d, b, bOff + d, n - d);
+    }
+
+    @Override protected void reluGateRange(MemorySegment out, long outOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
+        long d = lanes.reluGate(out, outOff, gate, gOff, up, uOff, n);
+        if (d < n) super.reluGateRange(out, outOff + d, gate, gOff + d, up, uOff + d, n - d);
+    }
+
+    @Override protected void reluGateBackwardRange(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout, long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
+        long d = lanes.reluGateBackward(dgate, dgOff, dup, duOff, dout, doOff, gate, gOff, up, uOff, n);
+        if (d < n) super.reluGateBackwardRange(dgate, dgOff + d, dup, duOff + d, dout, doOff + d, gate, gOff + d, up, uOff + d, n - d);
+    }
+
+    @Override protected void adamwRange(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff, MemorySegment v, long vOff, long n, float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
+        long d = lanes.adamw(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, b1, b2, c1, c2, eps, wd);
+        if (d < n) super.adamwRange(p, pOff + d, g, gOff + d, m, mOff + d, v, vOff + d, n - d, lr, b1, b2, c1, c2, eps, wd);
+    }
+
+    @Override protected void rmsnormRow(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, int c, float rs) {
+        int d = lanes.rmsnormRow(out, outOff, x, xOff, gain, gOff, c, rs);
+        if (d < c) super.rmsnormRow(out, outOff + d, x, xOff + d, gain, gOff + d, c - d, rs);
+    }
+
+    @Override protected void rmsnormBackwardRow(MemorySegment dx, long dxOff, MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, float rs, float c2) {
+        int d = lanes.rmsnormBackwardRow(dx, dxOff, dout, doOff, gain, gOff, x, xOff, c, rs, c2);
+        if (d < c) super.rmsnormBackwardRow(dx, dxOff + d, dout, doOff + d, gain, gOff + d, x, xOff + d, c - d, rs, c2);
+    }
+
+    @Override protected void rmsnormGainRow(MemorySegment dgain, long dgOff, MemorySegment dout, long doOff, MemorySegment x, long xOff, int n, float rs) {
+        int d = lanes.rmsnormGainRow(dgain, dgOff, dout, doOff, x, xOff, n, rs);
+        if (d < n) super.rmsnormGainRow(dgain, dgOff + d, dout, doOff + d, x, xOff + d, n - d, rs);
+    }
+
+    @Override protected void softmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, int n, float rowDot) {
+        int d = lanes.softmaxBackwardRow(ds, dsOff, p, pOff, n, rowDot);
+        if (d < n) super.softmaxBackwardRow(ds, dsOff + d, p, pOff + d, n - d, rowDot);
+    }
+
+    @Override protected void softmaxGradRow(MemorySegment dl, long dOff, MemorySegment l, long lOff, int n, float lse, float f, float scale) {
+        int d = lanes.softmaxGradRow(dl, dOff, l, lOff, n, lse, f, scale);
+        if (d < n) super.softmaxGradRow(dl, dOff + d, l, lOff + d, n - d, lse, f, scale);
+    }
+
+    @Override protected void addSqEpsRange(MemorySegment acc, long accOff, MemorySegment g, long gOff, int n, float eps1) {
+        int d = lanes.addSqEps(acc, accOff, g, gOff, n, eps1);
+        if (d < n) super.addSqEpsRange(acc, accOff + d, g, gOff + d, n - d, eps1);
+    }
+
+    @Override protected void adafactorColFactors(MemorySegment vc, long vcOff, MemorySegment col, long colOff, int cols, float beta2, float omb, int rows) {
+        int d = lanes.adafactorColFactors(vc, vcOff, col, colOff, cols, beta2, omb, rows);
+        if (d < cols) super.adafactorColFactors(vc, vcOff + d, col, colOff + d, cols - d, beta2, omb, rows);
+    }
+
+    @Override protected void adafactorFactoredRow(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment colFactor, long cfOff, int cols, float rowFactor) {
+        int d = lanes.adafactorFactoredRow(u, uOff, g, gOff, colFactor, cfOff, cols, rowFactor);
+        if (d < cols) super.adafactorFactoredRow(u, uOff + d, g, gOff + d, colFactor, cfOff + d, cols - d, rowFactor);
+    }
+
+    @Override protected void adafactorUnfactoredRange(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment v, long vOff, long n, float beta2, float omb, float eps1) {
+        long d = lanes.adafactorUnfactored(u, uOff, g, gOff, v, vOff, n, beta2, omb, eps1);
+        if (d < n) super.adafactorUnfactoredRange(u, uOff + d, g, gOff + d, v, vOff + d, n - d, beta2, omb, eps1);
+    }
+
+    @Override protected void adafactorUpdateRange(MemorySegment p, long pOff, MemorySegment u, long uOff, long n, float denom, float step) {
+        long d = lanes.adafactorUpdate(p, pOff, u, uOff, n, denom, step);
+        if (d < n) super.adafactorUpdateRange(p, pOff + d, u, uOff + d, n - d, denom, step);
     }
 }
