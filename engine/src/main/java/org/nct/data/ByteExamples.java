@@ -58,11 +58,6 @@ public final class ByteExamples implements ExampleSource {
         return n;
     }
 
-    /** Total bytes of the underlying stream. */
-    public long totalBytes() {
-        return stream.length;
-    }
-
     @Override
     public String describe() {
         return describe;

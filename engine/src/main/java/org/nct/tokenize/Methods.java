@@ -1,11 +1,18 @@
 package org.nct.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.nct.cli.UserException;
+import org.nct.coding.IntegerCdf;
+import org.nct.coding.StaticUnigramModel;
+import org.nct.coding.WindowRule;
+import org.nct.inference.CodingModel;
+import org.nct.kernels.Backends;
 
 /** The tokenization methods by name: creation from CLI options, and re-creation from shard metadata. */
 public final class Methods {
@@ -14,21 +21,23 @@ public final class Methods {
     /** Every method name the CLI accepts. */
     public static final List<String> NAMES = List.of("bytes", "spm", "gzip", "static-ac", "ac", "eqinfo-ac");
 
-    /** Options that select and parameterize a method. */
-    public record Options(String method, Integer vocab, Integer bits, String rule, Path m1, Path spmModel) { }
-
     /**
-     * The tokenizer for {@code o}. {@code trainingDocuments} supplies the text spm trains on when
-     * no {@code .model} is given.
+     * Options that select and parameterize a method: vocabulary (256/65,536, or the spm size),
+     * Equal-Info window bits, window rule, M1 checkpoint, spm .model, CDF precision (16 or the
+     * paper's 14), kernel threads for M1 (null: the default).
      */
-    public static Tokenizer create(Options o, Supplier<List<byte[]>> trainingDocuments) {
+    public record Options(String method, Integer vocab, Integer bits, String rule, Path m1, Path spmModel, Integer precision, Integer threads) { }
+
+    /** The tokenizer for {@code o}. {@code trainingText} is the training split (spm and static-ac learn from it). */
+    public static Tokenizer create(Options o, Supplier<byte[]> trainingText) {
         String m = o.method().toLowerCase(Locale.ROOT);
+        int precision = o.precision() == null ? IntegerCdf.DEFAULT_PRECISION : o.precision();
         return switch (m) {
             case "bytes" -> {
                 if (o.vocab() != null && o.vocab() != 256) throw new UserException("bytes has vocabulary 256, not " + o.vocab());
                 yield new BytesTokenizer();
             }
-            case "gzip" -> new GzipTokenizer(TokenPacking.bitsOfVocab(o.vocab() == null ? 256 : o.vocab()));
+            case "gzip" -> new GzipTokenizer(bitsOf(o));
             case "spm" -> {
                 if (o.spmModel() != null) {
                     SentencePieceModel model = SentencePieceModel.read(o.spmModel());
@@ -39,23 +48,78 @@ public final class Methods {
                     yield new SentencePieceTokenizer(model);
                 }
                 UnigramTrainer trainer = new UnigramTrainer().vocabSize(o.vocab() == null ? 32000 : o.vocab());
-                yield new SentencePieceTokenizer(trainer.train(trainingDocuments.get()));
+                yield new SentencePieceTokenizer(trainer.train(List.of(trainingText.get())));
             }
-            case "static-ac", "ac", "eqinfo-ac" -> throw new UserException("method " + m
-                    + " needs the arithmetic coders (branch coding), which are not merged into this build yet");
+            case "static-ac" -> {
+                byte[] text = trainingText.get();
+                yield new ArithmeticTokenizer("static-ac", bitsOf(o), CodingModels.staticUnigram(StaticUnigramModel.count(text, 0, text.length), precision));
+            }
+            case "ac" -> new ArithmeticTokenizer("ac", bitsOf(o), m1(o.m1(), precision, o.threads()));
+            case "eqinfo-ac" -> {
+                if (o.bits() == null) throw new UserException("eqinfo-ac needs --bits B (window bits: 16, 24, 32, 64 or 128)");
+                yield new EqualInfoTokenizer(o.bits(), bitsOf(o), rule(o.rule()), m1(o.m1(), precision, o.threads()));
+            }
             default -> throw new UserException("unknown method '" + o.method() + "' (one of " + String.join(", ", NAMES) + ")");
         };
     }
 
-    /** The tokenizer that decodes the shard {@code r}. */
-    public static Tokenizer forShard(Shard.Reader r) {
+    private static int bitsOf(Options o) {
+        return TokenPacking.bitsOfVocab(o.vocab() == null ? 256 : o.vocab());
+    }
+
+    static WindowRule rule(String r) {
+        try {
+            return r == null ? WindowRule.G : WindowRule.parse(r);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    static CodingModels m1(Path path, int precision, Integer threads) {
+        if (path == null) throw new UserException("this method needs M1: pass -m FILE (a checkpoint written by nct train)");
+        if (!Files.isRegularFile(path)) throw new UserException("M1 model not found: " + path);
+        try {
+            return CodingModels.m1(CodingModel.load(path, threads == null ? Backends.create() : Backends.create(threads), precision), path.toString());
+        } catch (IOException e) {
+            throw new UserException("cannot load M1 " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** The tokenizer that decodes the shard {@code r}; {@code m1} overrides the M1 path recorded in it; {@code threads} for M1's kernels. */
+    public static Tokenizer forShard(Shard.Reader r, Path m1, Integer threads) {
         JsonNode p = r.metadata().path("parameters");
         String m = p.path("method").asText("");
+        int bits = p.path("bits").asInt(8);
+        int precision = p.path("precision").asInt(IntegerCdf.DEFAULT_PRECISION);
         return switch (m) {
             case "bytes" -> new BytesTokenizer();
-            case "gzip" -> new GzipTokenizer(p.path("bits").asInt());
+            case "gzip" -> new GzipTokenizer(bits);
             case "spm" -> new SentencePieceTokenizer(SentencePieceModel.read(r.dir().resolve(Shard.SPM_MODEL)));
+            case "static-ac", "ac", "eqinfo-ac" -> {
+                CodingModels models = modelsOf(r, p, m1, precision, threads);
+                yield m.equals("eqinfo-ac") ? new EqualInfoTokenizer(p.path("b").asInt(), bits, rule(p.path("rule").asText("g")), models)
+                        : new ArithmeticTokenizer(m, bits, models);
+            }
             default -> throw new UserException(r.dir() + ": cannot decode method '" + m + "' in this build");
         };
+    }
+
+    /** The byte model recorded in shard parameters: the static unigram counts, or M1 (checked by its id). */
+    private static CodingModels modelsOf(Shard.Reader r, JsonNode p, Path m1, int precision, Integer threads) {
+        String kind = p.path("model").asText("");
+        if (kind.equals("static-unigram")) {
+            JsonNode c = p.path("counts");
+            if (!c.isArray() || c.size() != 256) throw new UserException(r.dir() + ": metadata lacks the 256 static byte counts");
+            long[] counts = new long[256];
+            for (int i = 0; i < 256; i++) counts[i] = c.get(i).asLong();
+            return CodingModels.staticUnigram(counts, precision);
+        }
+        if (!kind.equals("m1")) throw new UserException(r.dir() + ": unknown byte model '" + kind + "' in metadata");
+        Path path = m1 != null ? m1 : Path.of(p.path("m1_path").asText(""));
+        CodingModels models = m1(path, precision, threads);
+        String want = p.path("m1_model_id").asText("");
+        Object have = models.parameters().get("m1_model_id");
+        if (!want.equals(have)) throw new UserException(path + " is not the M1 this shard was built with (model id " + have + ", shard needs " + want + ")");
+        return models;
     }
 }

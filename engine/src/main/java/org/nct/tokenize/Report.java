@@ -23,11 +23,10 @@ public final class Report {
         long t0 = System.nanoTime();
         long[] counts = new long[tok.vocabSize()];
         long bytes = 0, tokens = 0;
-        for (byte[] ex : examples) {
-            int[] t = tok.encode(ex);
-            for (int x : t) counts[x]++;
-            bytes += ex.length;
-            tokens += t.length;
+        for (Tokenizer.Prefix p : tok.encodePrefixes(examples, Integer.MAX_VALUE)) {
+            for (int x : p.tokens()) counts[x]++;
+            bytes += p.bytes();
+            tokens += p.tokens().length;
         }
         double h = 0;
         for (long c : counts) {

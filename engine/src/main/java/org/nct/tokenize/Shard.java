@@ -57,7 +57,7 @@ public final class Shard {
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** What a build is: the tokenizer and how examples are cut and fitted. */
-    public record Spec(Tokenizer tokenizer, int exampleBytes, int seq, String m1Id, String source, int threads) {
+    public record Spec(Tokenizer tokenizer, int exampleBytes, int seq, String source, int threads) {
         /** Tokens stored per example at most: seq + 1 (inputs and the last target), or unlimited when seq is 0. */
         public int capacity() {
             return seq > 0 ? seq + 1 : Integer.MAX_VALUE;
@@ -112,7 +112,7 @@ public final class Shard {
         CRC32C tokCrc = new CRC32C(), exCrc = new CRC32C();
         long tokens = 0, bytes = 0, source = 0, padding = 0;
         int maxTokens = 0;
-        int threads = Math.max(1, spec.threads());
+        int threads = tok.parallel() ? Math.max(1, spec.threads()) : 1;
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "tokenize");
             t.setDaemon(true);
@@ -121,15 +121,19 @@ public final class Shard {
         try (OutputStream tokOut = new BufferedOutputStream(Files.newOutputStream(dir.resolve(TOKENS)), 1 << 16);
              OutputStream exOut = new BufferedOutputStream(Files.newOutputStream(dir.resolve(EXAMPLES)), 1 << 16);
              Progress progress = new Progress("tokenize " + tok.name(), n, "examples")) {
-            int chunk = Math.max(16, threads * 8);
+            int chunk = tok.parallel() ? Math.max(16, threads * 8) : 64;
             for (int start = 0; start < n; start += chunk) {
-                List<Future<Tokenizer.Prefix>> futures = new ArrayList<>();
-                for (int i = start; i < Math.min(n, start + chunk); i++) {
-                    byte[] ex = examples.get(i);
-                    futures.add(pool.submit(() -> tok.encodePrefix(ex, cap)));
+                List<byte[]> part = examples.subList(start, Math.min(n, start + chunk));
+                List<Tokenizer.Prefix> prefixes = new ArrayList<>(part.size());
+                if (tok.parallel()) {
+                    List<Future<Tokenizer.Prefix>> futures = new ArrayList<>();
+                    for (byte[] ex : part) futures.add(pool.submit(() -> tok.encodePrefix(ex, cap)));
+                    for (Future<Tokenizer.Prefix> f : futures) prefixes.add(get(f));
+                } else {
+                    prefixes.addAll(tok.encodePrefixes(part, cap)); // one batch (M1)
                 }
-                for (int k = 0; k < futures.size(); k++) {
-                    Tokenizer.Prefix p = get(futures.get(k));
+                for (int k = 0; k < part.size(); k++) {
+                    Tokenizer.Prefix p = prefixes.get(k);
                     byte[] ex = examples.get(start + k);
                     byte[] tb = new byte[p.tokens().length * 2];
                     for (int j = 0; j < p.tokens().length; j++) {
@@ -153,7 +157,7 @@ public final class Shard {
                     maxTokens = Math.max(maxTokens, p.tokens().length);
                     if (spec.seq() > 0) padding += cap - p.tokens().length;
                 }
-                progress.advance(futures.size());
+                progress.advance(part.size());
             }
         } finally {
             pool.shutdownNow();
@@ -167,7 +171,7 @@ public final class Shard {
         meta.put("method", tok.name());
         meta.put("parameters", tok.parameters());
         meta.put("vocab_size", tok.vocabSize());
-        meta.put("m1_model_id", spec.m1Id());
+        meta.put("m1_model_id", tok.parameters().get("m1_model_id"));
         meta.put("example_bytes", spec.exampleBytes());
         meta.put("seq", spec.seq());
         meta.put("example_tokens", spec.seq() > 0 ? cap : maxTokens);

@@ -2,6 +2,8 @@ package org.nct.tokenize;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 import org.nct.util.Progress;
 
@@ -19,24 +21,36 @@ public final class ShardDecoder {
      */
     public static Result decode(Shard.Reader shard, Tokenizer tok, OutputStream out) throws IOException {
         long bytes = 0;
+        int chunk = tok.parallel() ? 1 : 64;
         try (Progress progress = new Progress("decode " + tok.name(), shard.size(), "examples")) {
-            for (long i = 0; i < shard.size(); i++) {
-                int[] t = shard.tokens(i);
-                byte[] b;
+            for (long start = 0; start < shard.size(); start += chunk) {
+                int m = (int) Math.min(chunk, shard.size() - start);
+                List<int[]> tokens = new ArrayList<>(m);
+                int[] lengths = new int[m];
+                for (int k = 0; k < m; k++) {
+                    tokens.add(shard.tokens(start + k));
+                    lengths[k] = shard.byteCount(start + k);
+                }
+                List<byte[]> decoded;
                 try {
-                    b = tok.decode(t);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException(shard.dir() + ": example " + i + " does not decode: " + e.getMessage());
+                    decoded = tok.decodeAll(tokens, lengths);
+                } catch (IllegalArgumentException | org.nct.coding.CorruptInputException e) {
+                    throw new IllegalStateException(shard.dir() + ": example" + (m == 1 ? " " + start : "s " + start + ".." + (start + m - 1))
+                            + " do" + (m == 1 ? "es" : "") + " not decode: " + e.getMessage());
                 }
-                CRC32C c = new CRC32C();
-                c.update(b);
-                if (b.length != shard.byteCount(i) || (int) c.getValue() != shard.byteCrc(i)) {
-                    throw new IllegalStateException(shard.dir() + ": example " + i + " decodes to " + b.length
-                            + " bytes that differ from the original " + shard.byteCount(i) + " bytes (length or CRC-32C)");
+                for (int k = 0; k < m; k++) {
+                    long i = start + k;
+                    byte[] b = decoded.get(k);
+                    CRC32C c = new CRC32C();
+                    c.update(b);
+                    if (b.length != shard.byteCount(i) || (int) c.getValue() != shard.byteCrc(i)) {
+                        throw new IllegalStateException(shard.dir() + ": example " + i + " decodes to " + b.length
+                                + " bytes that differ from the original " + shard.byteCount(i) + " bytes (length or CRC-32C)");
+                    }
+                    out.write(b);
+                    bytes += b.length;
                 }
-                out.write(b);
-                bytes += b.length;
-                progress.advance(1);
+                progress.advance(m);
             }
         }
         return new Result(shard.size(), bytes);

@@ -28,13 +28,13 @@ final class SuffixArray {
         int classes = cnt[max + 1];
         int[] sa2 = new int[n];
         for (int i = 0; i < n; i++) sa2[i] = i;
-        countingSort(sa2, sa, rank, classes, 0);
+        countingSort(sa2, sa, rank, classes);
         for (int k = 1; ; k <<= 1) {
             // sort by (rank[i], rank[i+k]) : order by second key is derived from sa
             int p = 0;
             for (int i = n - k; i < n; i++) sa2[p++] = i;          // empty second key first
             for (int i = 0; i < n; i++) if (sa[i] >= k) sa2[p++] = sa[i] - k;
-            countingSort(sa2, sa, rank, classes, 0);
+            countingSort(sa2, sa, rank, classes);
             tmp[sa[0]] = 0;
             int c = 0;
             for (int i = 1; i < n; i++) {
@@ -51,7 +51,7 @@ final class SuffixArray {
     }
 
     /** Stable counting sort of {@code in} by {@code key[x]} into {@code out}. */
-    private static void countingSort(int[] in, int[] out, int[] key, int classes, int unused) {
+    private static void countingSort(int[] in, int[] out, int[] key, int classes) {
         int[] cnt = new int[classes + 1];
         for (int x : in) cnt[key[x] + 1]++;
         for (int i = 1; i <= classes; i++) cnt[i] += cnt[i - 1];

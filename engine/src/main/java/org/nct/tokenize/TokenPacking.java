@@ -47,12 +47,6 @@ public final class TokenPacking {
         if (bits != 8 && bits != 16) throw new IllegalArgumentException("token bits must be 8 or 16, got " + bits);
     }
 
-    /** Vocabulary size 256 or 65,536 for 8 or 16 bits. */
-    public static int vocab(int bits) {
-        checkBits(bits);
-        return 1 << bits;
-    }
-
     /** Bits per token of a vocabulary of 256 or 65,536. */
     public static int bitsOfVocab(int v) {
         if (v == 256) return 8;

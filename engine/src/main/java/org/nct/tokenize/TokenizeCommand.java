@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nct.cli.UserException;
-import org.nct.data.Documents;
 import org.nct.data.JoinedText;
 import org.nct.data.Split;
 import org.nct.util.AtomicFiles;
@@ -44,6 +43,9 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--spm-model", paramLabel = "FILE", description = "apply this SentencePiece .model instead of training one (spm)")
     Path spmModel;
 
+    @Option(names = "--precision", paramLabel = "P", description = "CDF precision bits of the AC methods: 16 (default) or the paper's 14")
+    Integer precision;
+
     @Option(names = "--data", arity = "1..*", paramLabel = "PATH", description = "C4 .json/.json.gz files, text files or directories")
     List<Path> data;
 
@@ -56,7 +58,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--report", description = "compression ratio of every method on the validation split, beside the paper's")
     boolean report;
 
-    @Option(names = "--methods", split = ",", paramLabel = "LIST", description = "report only these (e.g. bytes,spm,gzip:256,gzip:65536)")
+    @Option(names = "--methods", split = ",", paramLabel = "LIST", description = "report only these, NAME[:V[:B]] (e.g. bytes,spm,gzip:65536,static-ac:256,eqinfo-ac:65536:16)")
     List<String> methods;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the report as JSON")
@@ -77,7 +79,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--seq", defaultValue = "512", paramLabel = "T", description = "M2 sequence length: examples keep the longest prefix whose tokens fit T+1, padded; 0 keeps whole examples (default ${DEFAULT-VALUE})")
     int seq;
 
-    @Option(names = "--threads", paramLabel = "N", description = "encoding threads (default: all processors)")
+    @Option(names = "--threads", paramLabel = "N", description = "encoding threads; for the M1 methods, M1's kernel threads (default: all processors)")
     Integer threads;
 
     @Option(names = "--force", description = "replace an existing shard directory")
@@ -99,25 +101,20 @@ public final class TokenizeCommand implements Callable<Integer> {
         return JoinedText.unescape(separator);
     }
 
-    private List<byte[]> trainingDocuments() {
-        List<byte[]> docs = new ArrayList<>();
-        Documents.forEach(data, d -> {
-            if (Split.TRAIN.contains(d, validationFraction)) docs.add(d);
-        });
-        if (docs.isEmpty()) throw new UserException("no training documents in " + data + " to train spm on");
-        return docs;
+    private byte[] trainingText() {
+        return JoinedText.read(data, Split.TRAIN, validationFraction, sep()).bytes();
     }
 
     private int build() throws Exception {
         if (out == null) throw new UserException("--out DIR is required");
         Split s = Split.parse(split);
         JoinedText text = JoinedText.read(data, s, validationFraction, sep());
-        Tokenizer tok = Methods.create(new Methods.Options(method, vocab, bits, rule, m1, spmModel), this::trainingDocuments);
+        Tokenizer tok = Methods.create(new Methods.Options(method, vocab, bits, rule, m1, spmModel, precision, threads), this::trainingText);
         Map<String, byte[]> extra = new LinkedHashMap<>();
         if (tok instanceof SentencePieceTokenizer spm) extra.put(Shard.SPM_MODEL, spm.model().serialize());
         List<byte[]> examples = Shard.cut(text.bytes(), exampleBytes);
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Shard.Spec spec = new Shard.Spec(tok, exampleBytes, seq, null, text.describe(), n);
+        Shard.Spec spec = new Shard.Spec(tok, exampleBytes, seq, text.describe(), n);
         long t0 = System.nanoTime();
         Shard.Totals t = Shard.build(examples, spec, out, force, extra);
         System.out.printf(Locale.ROOT, "%s: %d examples, %d tokens (+%d padding), %d of %d bytes, compression ratio %.4f bytes/token, %.1f s -> %s%n",
@@ -128,7 +125,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     private int decode() throws Exception {
         if (out == null) throw new UserException("--out FILE is required with --decode");
         try (Shard.Reader r = new Shard.Reader(decode)) {
-            Tokenizer tok = Methods.forShard(r);
+            Tokenizer tok = Methods.forShard(r, m1, threads);
             ShardDecoder.Result[] res = new ShardDecoder.Result[1];
             AtomicFiles.write(out, o -> {
                 BufferedOutputStream buffered = new BufferedOutputStream(o, 1 << 16);
@@ -141,19 +138,32 @@ public final class TokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Every method; the M1 ones only when -m is given. */
+    private List<String> defaultReportMethods() {
+        List<String> l = new ArrayList<>(List.of("bytes", "spm", "gzip:256", "gzip:65536", "static-ac:256", "static-ac:65536"));
+        if (m1 != null) {
+            l.addAll(List.of("ac:256", "ac:65536"));
+            for (int b : new int[] {16, 24, 32, 64, 128}) {
+                l.add("eqinfo-ac:256:" + b);
+                l.add("eqinfo-ac:65536:" + b);
+            }
+        }
+        return l;
+    }
+
     private int report() throws Exception {
         JoinedText held = JoinedText.read(data, Split.VALIDATION, validationFraction, sep());
         List<byte[]> examples = Shard.cut(held.bytes(), exampleBytes);
-        List<String> list = methods != null ? methods : List.of("bytes", "spm", "gzip:256", "gzip:65536");
+        List<String> list = methods != null ? methods : defaultReportMethods();
         List<Report.Row> rows = new ArrayList<>();
-        List<byte[]>[] train = new List[1];
+        byte[][] train = new byte[1][];
         for (String spec : list) {
             String[] parts = spec.split(":");
             Integer v = parts.length > 1 ? Integer.valueOf(parts[1]) : (parts[0].equals("spm") ? vocab : null);
             Integer b = parts.length > 2 ? Integer.valueOf(parts[2]) : bits;
             long t0 = System.nanoTime();
-            Tokenizer tok = Methods.create(new Methods.Options(parts[0], v, b, rule, m1, spmModel), () -> {
-                if (train[0] == null) train[0] = trainingDocuments();
+            Tokenizer tok = Methods.create(new Methods.Options(parts[0], v, b, rule, m1, spmModel, precision, threads), () -> {
+                if (train[0] == null) train[0] = trainingText();
                 return train[0];
             });
             if (tok instanceof SentencePieceTokenizer && spmModel == null) {

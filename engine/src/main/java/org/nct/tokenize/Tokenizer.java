@@ -28,6 +28,39 @@ public interface Tokenizer {
         return decode(tokens, tokens.length);
     }
 
+    /**
+     * Decodes when the number of bytes is known (shards record it). The arithmetic-coding methods
+     * need it: their code has no end-of-input symbol, as in the paper. Others ignore it.
+     */
+    default byte[] decode(int[] tokens, int n, int length) {
+        return decode(tokens, n);
+    }
+
+    /**
+     * {@link #encodePrefix} of many examples; methods driven by M1 override it to run the examples
+     * as one batch. The result is the same as encoding them one by one.
+     */
+    default java.util.List<Prefix> encodePrefixes(java.util.List<byte[]> examples, int maxTokens) {
+        java.util.List<Prefix> out = new java.util.ArrayList<>(examples.size());
+        for (byte[] x : examples) out.add(encodePrefix(x, maxTokens));
+        return out;
+    }
+
+    /**
+     * Decodes many examples, each with its byte count; methods driven by M1 override it to run
+     * them as one batch. Throws like {@link #decode(int[], int, int)}.
+     */
+    default java.util.List<byte[]> decodeAll(java.util.List<int[]> tokens, int[] lengths) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>(tokens.size());
+        for (int i = 0; i < tokens.size(); i++) out.add(decode(tokens.get(i), tokens.get(i).length, lengths[i]));
+        return out;
+    }
+
+    /** Whether several threads may encode at once (false for methods that share one M1). */
+    default boolean parallel() {
+        return true;
+    }
+
     /** Tokens of a prefix of an example, and how many bytes of it they stand for. */
     record Prefix(int[] tokens, int bytes) { }
 

@@ -42,7 +42,7 @@ class ShardTest {
         for (Tokenizer tok : methods()) {
             for (int seq : new int[] {0, 63}) {
                 Path out = dir.resolve(tok.name().replaceAll("\\W", "_") + "_" + seq);
-                Shard.Totals t = Shard.build(examples, new Shard.Spec(tok, 700, seq, null, "test", 2), out, false, Map.of());
+                Shard.Totals t = Shard.build(examples, new Shard.Spec(tok, 700, seq, "test", 2), out, false, Map.of());
                 try (Shard.Reader r = new Shard.Reader(out)) {
                     assertEquals(examples.size(), r.size());
                     assertEquals(tok.vocabSize(), r.vocabSize());
@@ -92,8 +92,8 @@ class ShardTest {
         List<byte[]> examples = Shard.cut(stream(), 500);
         Tokenizer tok = methods().get(3);
         Path a = dir.resolve("a"), b = dir.resolve("b");
-        Shard.build(examples, new Shard.Spec(tok, 500, 40, null, "test", 1), a, false, Map.of());
-        Shard.build(examples, new Shard.Spec(tok, 500, 40, null, "test", 3), b, false, Map.of());
+        Shard.build(examples, new Shard.Spec(tok, 500, 40, "test", 1), a, false, Map.of());
+        Shard.build(examples, new Shard.Spec(tok, 500, 40, "test", 3), b, false, Map.of());
         for (String f : List.of(Shard.TOKENS, Shard.EXAMPLES, Shard.METADATA)) {
             assertArrayEquals(Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f)), f);
         }
@@ -117,7 +117,7 @@ class ShardTest {
         List<byte[]> examples = Shard.cut(stream(), 100);
         Path out = dir.resolve("shard");
         assertThrows(IllegalStateException.class,
-                () -> Shard.build(examples, new Shard.Spec(new Failing(), 100, 0, null, "t", 2), out, false, Map.of()));
+                () -> Shard.build(examples, new Shard.Spec(new Failing(), 100, 0, "t", 2), out, false, Map.of()));
         assertFalse(Files.exists(out));
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(0, s.count(), "temporary directory removed");
@@ -135,7 +135,7 @@ class ShardTest {
         List<byte[]> examples = Shard.cut(s, 800);
         Path out = dir.resolve("g");
         GzipTokenizer g = new GzipTokenizer(16);
-        Shard.build(examples, new Shard.Spec(g, 800, 0, null, "t", 1), out, false, Map.of());
+        Shard.build(examples, new Shard.Spec(g, 800, 0, "t", 1), out, false, Map.of());
         Path tokens = out.resolve(Shard.TOKENS);
         byte[] orig = Files.readAllBytes(tokens);
         byte[] bad = orig.clone();
@@ -147,7 +147,7 @@ class ShardTest {
         Files.write(tokens, Arrays.copyOf(orig, orig.length - 2));
         UserException e = assertThrows(UserException.class, () -> new Shard.Reader(out));
         assertTrue(e.getMessage().contains("metadata says"), e.getMessage());
-        assertThrows(UserException.class, () -> Shard.build(examples, new Shard.Spec(g, 800, 0, null, "t", 1), out, false, Map.of()));
+        assertThrows(UserException.class, () -> Shard.build(examples, new Shard.Spec(g, 800, 0, "t", 1), out, false, Map.of()));
     }
 
     @Test
