@@ -20,6 +20,9 @@ public final class Main implements Runnable {
             org.nct.train.TrainCommand.class,
             org.nct.train.EvalCommand.class,
             org.nct.tokenize.TokenizeCommand.class,
+            org.nct.container.CodecCommands.Compress.class,
+            org.nct.container.CodecCommands.Decompress.class,
+            org.nct.container.CodecCommands.Verify.class,
             org.nct.experiment.ExperimentCommand.class,
             org.nct.experiment.GenerateCommand.class
     );

@@ -45,17 +45,37 @@ public final class StreamDecoder {
 
     /** Decodes {@code n} bytes with a model (reset first). */
     public static byte[] decode(byte[] code, int off, int len, int n, ByteModel model) {
-        StreamDecoder dec = new StreamDecoder(code, off, len);
-        int[] cum = new int[IntegerCdf.SYMBOLS + 1];
-        int p = model.precision();
         byte[] out = new byte[n];
-        model.reset();
-        for (int i = 0; i < n; i++) {
-            model.cdf(cum);
-            int s = dec.decode(cum, p);
-            out[i] = (byte) s;
-            model.accept(s);
-        }
+        CodingTask.run(new Task(code, off, len, out, 0, n, model.precision()), model);
         return out;
+    }
+
+    /** Decoding of n bytes into out[outOff..) as a {@link CodingTask} (one model step per byte). */
+    public static final class Task implements CodingTask {
+        private final StreamDecoder dec;
+        private final byte[] out;
+        private final int end;
+        private final int precision;
+        private int pos;
+
+        public Task(byte[] code, int off, int len, byte[] out, int outOff, int n, int precision) {
+            this.dec = new StreamDecoder(code, off, len);
+            this.out = out;
+            this.pos = outOff;
+            this.end = outOff + n;
+            this.precision = precision;
+        }
+
+        @Override
+        public int next() {
+            return pos < end ? CDF : DONE;
+        }
+
+        @Override
+        public int step(int[] cum) {
+            int s = dec.decode(cum, precision);
+            out[pos++] = (byte) s;
+            return s;
+        }
     }
 }

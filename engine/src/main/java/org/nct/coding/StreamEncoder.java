@@ -91,16 +91,44 @@ public final class StreamEncoder {
 
     /** Encodes all of {@code data} with a model (reset first). */
     public static byte[] encode(byte[] data, ByteModel model) {
-        StreamEncoder enc = new StreamEncoder();
-        int[] cum = new int[IntegerCdf.SYMBOLS + 1];
-        int p = model.precision();
-        model.reset();
-        for (byte d : data) {
-            int s = d & 0xFF;
-            model.cdf(cum);
-            enc.encode(cum, s, p);
-            model.accept(s);
+        Task t = new Task(data, 0, data.length, model.precision());
+        CodingTask.run(t, model);
+        return t.code();
+    }
+
+    /** Encoding of data[off..off+len) as a {@link CodingTask} (one model step per byte). */
+    public static final class Task implements CodingTask {
+        private final StreamEncoder enc = new StreamEncoder();
+        private final byte[] data;
+        private final int end;
+        private final int precision;
+        private int pos;
+        private byte[] code;
+
+        public Task(byte[] data, int off, int len, int precision) {
+            this.data = data;
+            this.pos = off;
+            this.end = off + len;
+            this.precision = precision;
         }
-        return enc.finish();
+
+        @Override
+        public int next() {
+            return pos < end ? CDF : DONE;
+        }
+
+        @Override
+        public int step(int[] cum) {
+            int s = data[pos++] & 0xFF;
+            enc.encode(cum, s, precision);
+            return s;
+        }
+
+        /** The finished code (after the task is done). */
+        public byte[] code() {
+            if (pos < end) throw new IllegalStateException("encoding not finished");
+            if (code == null) code = enc.finish();
+            return code;
+        }
     }
 }

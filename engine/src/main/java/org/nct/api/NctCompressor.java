@@ -1,0 +1,165 @@
+package org.nct.api;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.nct.coding.IntegerCdf;
+import org.nct.coding.WindowRule;
+import org.nct.container.NctCodec;
+import org.nct.container.NctFormatException;
+import org.nct.inference.CodingModel;
+import org.nct.kernels.Backends;
+import org.nct.kernels.Kernels;
+import org.nct.model.Checkpoint;
+import org.nct.model.Weights;
+
+/**
+ * The embeddable nct compressor: M1 from a checkpoint, compressing to and from the .nct format.
+ * Thread-safe: calls may come from any thread (they share M1's kernels and run one batch at a time,
+ * each batch using all of the kernels' threads).
+ *
+ * <pre>{@code
+ * try (NctCompressor nct = NctCompressor.open(Path.of("m1.safetensors"))) {
+ *     byte[] packed = nct.compress(text);
+ *     byte[] back = nct.decompress(packed);
+ * }
+ * }</pre>
+ */
+public final class NctCompressor implements AutoCloseable {
+    private final Weights weights;
+    private final Kernels kernels;
+    private final boolean ownsKernels;
+    private final NctCodec.Settings settings;
+    private final int precision;
+    private final Map<Integer, CodingModel> models = new HashMap<>();
+
+    private NctCompressor(Weights weights, Kernels kernels, boolean ownsKernels, NctCodec.Settings settings, int precision) {
+        this.weights = weights;
+        this.kernels = kernels;
+        this.ownsKernels = ownsKernels;
+        this.settings = settings;
+        this.precision = IntegerCdf.checkPrecision(precision);
+    }
+
+    /** Opens a checkpoint with the default settings: EqualInfoAC windows of 16 bits, rule G, 2^16 CDFs. */
+    public static NctCompressor open(Path checkpoint) throws IOException {
+        return open(checkpoint, NctCodec.Settings.defaults(16, WindowRule.G), IntegerCdf.DEFAULT_PRECISION);
+    }
+
+    /** Opens a checkpoint with the given settings and CDF precision, on the default kernel backend. */
+    public static NctCompressor open(Path checkpoint, NctCodec.Settings settings, int precision) throws IOException {
+        return new NctCompressor(Checkpoint.loadWeights(checkpoint), Backends.create(), true, settings, precision);
+    }
+
+    /** Uses weights and kernels the caller owns (closing this compressor closes neither). */
+    public static NctCompressor of(Weights weights, Kernels kernels, NctCodec.Settings settings, int precision) {
+        return new NctCompressor(weights, kernels, false, settings, precision);
+    }
+
+    private synchronized CodingModel model(int p) {
+        return models.computeIfAbsent(p, q -> new CodingModel(weights, kernels, q));
+    }
+
+    /** The id of M1 at this compressor's precision, as recorded in .nct headers (hex). */
+    public String modelId() {
+        return model(precision).idHex();
+    }
+
+    public byte[] compress(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 64);
+        try {
+            NctCodec.compress(model(precision), settings, data, data.length, out, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** @throws NctFormatException when the data is not an .nct file of this model, or is damaged */
+    public byte[] decompress(byte[] nct) throws NctFormatException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            NctCodec.decompress(this::model, new ByteArrayInputStream(nct), out, settings.streams(), null);
+        } catch (NctFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Decompresses an .nct stream to {@code out}; returns the number of bytes written. */
+    public long decompress(InputStream in, OutputStream out) throws IOException {
+        return NctCodec.decompress(this::model, in, out, settings.streams(), null);
+    }
+
+    /**
+     * A stream that compresses everything written to it into {@code out} when closed (the block
+     * table precedes the payload, so the data are held until then). Closing closes {@code out}.
+     */
+    public OutputStream compressingStream(OutputStream out) {
+        return new FilterOutputStream(new ByteArrayOutputStream()) {
+            private boolean closed;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                this.out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (closed) return;
+                closed = true;
+                byte[] data = ((ByteArrayOutputStream) this.out).toByteArray();
+                NctCodec.compress(model(precision), settings, data, data.length, out, null);
+                out.close();
+            }
+        };
+    }
+
+    /** A stream of the original bytes of the .nct stream {@code in} (decoded on first read, checked against the CRCs). */
+    public InputStream decompressingStream(InputStream in) {
+        return new InputStream() {
+            private InputStream decoded;
+
+            private InputStream decoded() throws IOException {
+                if (decoded == null) {
+                    ByteArrayOutputStream o = new ByteArrayOutputStream();
+                    NctCodec.decompress(NctCompressor.this::model, in, o, settings.streams(), null);
+                    decoded = new ByteArrayInputStream(o.toByteArray());
+                }
+                return decoded;
+            }
+
+            @Override
+            public int read() throws IOException {
+                return decoded().read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return decoded().read(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                in.close();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        if (ownsKernels) {
+            kernels.close();
+            weights.close();
+        }
+    }
+}
