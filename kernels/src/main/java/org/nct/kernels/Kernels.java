@@ -71,7 +71,12 @@ public interface Kernels extends AutoCloseable {
                         MemorySegment gain, long gOff,    // (C)
                         int rows, int c, float eps);
 
-    /** dx += ∂L/∂x, dgain += ∂L/∂gain (dgain summed over rows r = 0..R-1 in order). */
+    /**
+     * dx += ∂L/∂x, dgain += ∂L/∂gain. Per row: s = the 16-partial sum of
+     * {@code fma(dout[i]·gain[i], x[i], p)}, c2 = (s·(rstd·rstd))/C,
+     * {@code dx[i] = dx[i] + rstd·fma(−x[i], c2, dout[i]·gain[i])}. dgain[i] is the chain over rows
+     * r = 0..R-1 in order of {@code fma(x[r,i]·rstd[r], dout[r,i], acc)} from the existing value.
+     */
     void rmsnormBackward(MemorySegment dx, long dxOff,      // (R,C) accumulated
                          MemorySegment dgain, long dgOff,   // (C) accumulated
                          MemorySegment dout, long doutOff,  // (R,C)
@@ -86,9 +91,10 @@ public interface Kernels extends AutoCloseable {
      * Causal multi-head attention for a batch of B sequences of length T with a learned relative
      * position bias. qkv holds, per token, q (H·D), then k (H·D), then v (H·D). For query t of head
      * h: score[s] = dot16(q_t, k_s)·scale + relBias[h, bucket(t−s)] for s = 0..t; p = softmax
-     * (max, then exp(score−max) with {@link NctMath#exp}, canonical 16-partial sum, times 1/sum);
-     * out_t = the sequential chain over s of {@code fma(p[s], v_s, acc)}. Probabilities are saved
-     * in att for the backward pass. Buckets: {@link RelativePosition#bucket}.
+     * (max, then e[s] = exp(score−max) with {@link NctMath#exp}, canonical 16-partial sum of e,
+     * p[s] = e[s]·(1/sum)); out_t = the sequential chain over s = 0..t of {@code fma(p[s], v_s, acc)}
+     * from 0. Probabilities are saved in att for the backward pass; att entries above the diagonal
+     * (s &gt; t) are written as +0. Buckets: {@link RelativePosition#bucket}.
      */
     void attentionForward(MemorySegment out, long outOff,   // (B,T,H·D)
                           MemorySegment att, long attOff,   // (B,H,T,T) out: probabilities (s ≤ t)
@@ -96,7 +102,16 @@ public interface Kernels extends AutoCloseable {
                           MemorySegment relBias, long rbOff,// (H,numBuckets)
                           int b, int t, int h, int d, int numBuckets, int maxDistance, float scale);
 
-    /** Backward of {@link #attentionForward}: dqkv += …, dRelBias += … (fixed order). */
+    /**
+     * Backward of {@link #attentionForward}, for each (sequence, head), rows t in order:
+     * dP[s] = dot16(dout_t, v_s); r = dot16(p_t, dP) over s = 0..t; dS[t,s] = p[s]·(dP[s] − r);
+     * a per-(sequence, head) dRelBias partial (from 0) adds dS[t,s] at bucket(t−s), s in order;
+     * then dS[t,s] = dS[t,s]·scale. dq_t = chain over s = 0..t of {@code fma(dS[t,s], k_s, acc)};
+     * dk_s = chain over t = s..T-1 of {@code fma(dS[t,s], q_t, acc)}; dv_s = chain over
+     * t = s..T-1 of {@code fma(p[t,s], dout_t, acc)}; every chain starts from the existing dqkv
+     * value. Finally dRelBias[h,j] = dRelBias[h,j] + partial(seq 0) + partial(seq 1) + …, left to
+     * right. Thread-count invariant (threads split (sequence, head) pairs).
+     */
     void attentionBackward(MemorySegment dqkv, long dqkvOff,    // (B,T,3·H·D) accumulated
                            MemorySegment dRelBias, long drbOff, // (H,numBuckets) accumulated
                            MemorySegment dout, long doutOff,    // (B,T,H·D)
@@ -109,7 +124,8 @@ public interface Kernels extends AutoCloseable {
      * {@link #attentionForward}, bit for bit, for incremental decoding. Keys and values of
      * positions 0..pos are read from kCache/vCache rows of stride {@code kvStride} floats
      * (row s of head h at {@code kOff + s·kvStride + h·D}); q and out are (H·D).
-     * scratch needs at least pos+1 floats.
+     * scratch needs at least pos+1 floats (it holds the last head's probabilities afterwards).
+     * Runs on the calling thread.
      */
     void attentionRow(MemorySegment out, long outOff,     // (H·D)
                       MemorySegment q, long qOff,         // (H·D)
@@ -122,13 +138,13 @@ public interface Kernels extends AutoCloseable {
 
     // ---------------------------------------------------------------- gated ReLU MLP
 
-    /** out[i] = max(gate[i], 0)·up[i]. gate and up are separate (N) regions. */
+    /** out[i] = max(gate[i], 0)·up[i] ({@code Math.max}: NaN propagates, max(−0, 0) = +0). gate and up are separate (N) regions. */
     void reluGateForward(MemorySegment out, long outOff,   // (N)
                          MemorySegment gate, long gOff,    // (N)
                          MemorySegment up, long uOff,      // (N)
                          long n);
 
-    /** dgate += (gate > 0 ? dout·up : 0); dup += max(gate,0)·dout. */
+    /** dgate[i] = dgate[i] + dout·up where gate &gt; 0 (else left unchanged, bit for bit); dup[i] = dup[i] + max(gate,0)·dout. */
     void reluGateBackward(MemorySegment dgate, long dgOff,  // (N) accumulated
                           MemorySegment dup, long duOff,    // (N) accumulated
                           MemorySegment dout, long doOff,   // (N)
@@ -146,13 +162,16 @@ public interface Kernels extends AutoCloseable {
 
     // ---------------------------------------------------------------- embedding
 
-    /** out[r,:] = table[tokens[r], :]. tokens are int32. */
+    /** out[r,:] = table[tokens[r], :]. tokens are int32; one outside the table throws IllegalArgumentException. */
     void embeddingForward(MemorySegment out, long outOff,       // (R,C)
                           MemorySegment table, long tOff,       // (V,C)
                           MemorySegment tokens, long tokOff,    // (R) int32
                           int rows, int c);
 
-    /** dtable[tokens[r], :] += dout[r, :], rows added in order r = 0..R-1 (no atomics). */
+    /**
+     * dtable[tokens[r], i] = dtable[tokens[r], i] + dout[r, i], rows added in order r = 0..R-1 (no
+     * atomics; threads split columns). A token outside [0, vocab) throws IllegalArgumentException.
+     */
     void embeddingBackward(MemorySegment dtable, long dtOff,    // (V,C) accumulated
                            MemorySegment dout, long doOff,      // (R,C)
                            MemorySegment tokens, long tokOff,   // (R) int32
@@ -161,9 +180,10 @@ public interface Kernels extends AutoCloseable {
     // ---------------------------------------------------------------- loss
 
     /**
-     * Softmax cross-entropy with z-loss per row: lse = max + log(sum16(exp(l − max)));
-     * loss[r] = lse − l[target] + zLoss·lse². Rows with target &lt; 0 are padding: loss[r] = 0.
-     * lse[r] is saved for the backward pass.
+     * Softmax cross-entropy with z-loss per row: lse = max + log(sum16(exp(l − max)))
+     * ({@link NctMath#exp}, {@link NctMath#log}); loss[r] = (lse − l[target]) + (zLoss·lse)·lse.
+     * Rows with target &lt; 0 are padding: loss[r] = +0 (lse is still computed). lse[r] is saved for
+     * the backward pass. A target ≥ vocab throws IllegalArgumentException.
      */
     void crossEntropyForward(MemorySegment loss, long lossOff,      // (R) out
                              MemorySegment lse, long lseOff,        // (R) out
@@ -173,7 +193,8 @@ public interface Kernels extends AutoCloseable {
 
     /**
      * dlogits[r,i] = scale·(softmax_i·(1 + 2·zLoss·lse) − [i == target]); 0 for padding rows.
-     * Overwrites dlogits (it may alias logits).
+     * Exactly: f = (2·zLoss)·lse + 1; dlogits[i] = (exp(l[i] − lse)·f)·scale, at the target
+     * ((exp(l[t] − lse)·f) − 1)·scale. Overwrites dlogits (it may alias logits).
      */
     void crossEntropyBackward(MemorySegment dlogits, long dlOff,    // (R,V) out
                               MemorySegment logits, long lOff,      // (R,V)
@@ -186,7 +207,8 @@ public interface Kernels extends AutoCloseable {
     /**
      * AdamW over a flat range: m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g²;
      * p -= lr·(m/(1−b1^t) / (sqrt(v/(1−b2^t)) + eps) + wd·p). bias corrections are passed in
-     * (c1 = 1−b1^t, c2 = 1−b2^t) so the kernel needs no pow.
+     * (c1 = 1−b1^t, c2 = 1−b2^t) so the kernel needs no pow. Exactly: m = fma(b1, m, (1−b1)·g);
+     * v = fma(b2, v, ((1−b2)·g)·g); u = fma(wd, p, (m/c1)/(sqrt(v/c2) + eps)); p = fma(−lr, u, p).
      */
     void adamw(MemorySegment p, long pOff, MemorySegment g, long gOff,
                MemorySegment m, long mOff, MemorySegment v, long vOff, long n,
@@ -198,7 +220,11 @@ public interface Kernels extends AutoCloseable {
      * When factored, vr (rows) and vc (cols) hold the row/column means of g²+eps1 as running
      * averages with decay beta2; otherwise v (rows·cols) holds the full average.
      * u = g / sqrt(v̂); u /= max(1, rms(u)/clip); p -= lr·max(eps2, rms(p))·u.
-     * All sums are canonical (16-partial, fixed order) and single-threaded per tensor.
+     * Factored, v̂[i,j] = vr[i]·vc[j]/mean(vr) enters as T5X computes it:
+     * u = (g·(1/sqrt(vr[i]/mean(vr))))·(1/sqrt(vc[j])). Row sums and whole-tensor sums are
+     * canonical 16-partial sums; the column sums of g²+eps1 are sequential chains over rows in
+     * order. rms(p) is taken before the update. Single-threaded per tensor; the exact steps are in
+     * docs/kernels-ops.md. vr and vc are unused (may be null) when not factored, v when factored.
      * scratch: at least rows·cols floats (holds u).
      */
     void adafactor(MemorySegment p, long pOff, MemorySegment g, long gOff,

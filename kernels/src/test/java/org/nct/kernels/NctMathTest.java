@@ -10,13 +10,14 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The sweep visits every STRIDE-th bit pattern (default 61: about 37 million exp and 35 million
  * log arguments, subnormals included). {@code -Dnct.ulp.stride=1} makes it exhaustive; measured
- * that way (docs/kernels-ops.md): exp max 1.010 ulp, log max 0.995 ulp. Asserted bounds:
- * exp ≤ 1.02 ulp, log ≤ 1.0 ulp.
+ * that way (docs/kernels-ops.md): exp max 1.0103 ulp at -0x1.782f42p2 over all 2,239,849,423
+ * arguments in [EXP_LO, EXP_HI]; log max 0.8265 ulp at 0x1.69e472p0 over all 2,139,095,039
+ * positive finite floats. Asserted bounds: exp ≤ 1.02 ulp, log ≤ 0.85 ulp.
  */
 class NctMathTest {
 
     static final int STRIDE = Integer.getInteger("nct.ulp.stride", 61);
-    static final double MAX_ULP_EXP = 1.02, MAX_ULP_LOG = 1.0;
+    static final double MAX_ULP_EXP = 1.02, MAX_ULP_LOG = 0.85;
 
     /** |got − exact| in units of the float ulp at exact (the smaller binade's ulp just below a power of two). */
     static double ulpError(float got, double exact) {

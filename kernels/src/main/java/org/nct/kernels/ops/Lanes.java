@@ -303,11 +303,36 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
 
     // ------------------------------------------------------------------ elementwise (return elements done)
 
-    final long axpy(MemorySegment y, long yOff, float a, MemorySegment x, long xOff, long n) {
+    /**
+     * out[i] = chain over s of fma(w[s·wStride], rows[s·rStride + i], acc) from out[i] or 0, for
+     * the whole vectors of i in [0, d); accumulators stay in registers (4 vectors at a time).
+     */
+    final int weightedRowSum(MemorySegment out, long outOff, boolean accumulate, MemorySegment w, long wOff, long wStride,
+                             int n, MemorySegment rows, long rOff, long rStride, int d) {
         VectorSpecies<Float> s = species();
-        long full = n - n % s.length();
-        for (long i = 0; i < full; i += s.length()) {
-            st(fma(ld(s, x, xOff + i), a, ld(s, y, yOff + i)), y, yOff + i);
+        int l = s.length(), full = d - d % l, i = 0;
+        FloatVector z = FloatVector.zero(s);
+        for (; i + 4 * l <= full; i += 4 * l) {
+            long o = outOff + i;
+            FloatVector a0 = accumulate ? ld(s, out, o) : z, a1 = accumulate ? ld(s, out, o + l) : z;
+            FloatVector a2 = accumulate ? ld(s, out, o + 2 * l) : z, a3 = accumulate ? ld(s, out, o + 3 * l) : z;
+            for (int k = 0; k < n; k++) {
+                FloatVector wv = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, wOff + k * wStride));
+                long r = rOff + k * rStride + i;
+                a0 = ld(s, rows, r).fma(wv, a0);
+                a1 = ld(s, rows, r + l).fma(wv, a1);
+                a2 = ld(s, rows, r + 2 * l).fma(wv, a2);
+                a3 = ld(s, rows, r + 3 * l).fma(wv, a3);
+            }
+            st(a0, out, o); st(a1, out, o + l); st(a2, out, o + 2 * l); st(a3, out, o + 3 * l);
+        }
+        for (; i < full; i += l) {
+            long o = outOff + i;
+            FloatVector a0 = accumulate ? ld(s, out, o) : z;
+            for (int k = 0; k < n; k++) {
+                a0 = ld(s, rows, rOff + k * rStride + i).fma(FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, wOff + k * wStride)), a0);
+            }
+            st(a0, out, o);
         }
         return full;
     }

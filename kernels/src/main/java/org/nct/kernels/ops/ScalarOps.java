@@ -28,7 +28,7 @@ public class ScalarOps {
     protected final Parallel pool;
     /** Per-worker scratch of 16 partials (scalar primitives). */
     private final float[][] partials;
-    /** Per-worker float scratch (attention backward: one row of dP), grown on demand. */
+    /** Per-worker float scratch (attention backward: dP, then dS, of one (sequence, head): T×T), grown on demand. */
     private final MemorySegment[] rowScratch;
     /** Attention backward: per-(sequence, head) dRelBias partials, grown on demand. */
     private MemorySegment biasPartials = MemorySegment.NULL;
@@ -181,10 +181,7 @@ public class ScalarOps {
         float max = max(p, pOff, n);
         float sum = expSum16(p, pOff, p, pOff, n, max, w);
         scaleRange(p, pOff, p, pOff, n, 1f / sum);
-        zeroRange(out, outOff, d);
-        for (int s = 0; s < n; s++) {
-            axpy(out, outOff, p.getAtIndex(F, pOff + s), v, vOff + s * vStride, d);
-        }
+        weightedRowSum(out, outOff, false, p, pOff, 1, n, v, vOff, vStride, d);
     }
 
     public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
@@ -193,8 +190,8 @@ public class ScalarOps {
             biasPartials = Arena.ofAuto().allocate(nPartials * Float.BYTES, 64);
         }
         for (int w = 0; w < rowScratch.length; w++) {
-            if (rowScratch[w].byteSize() < (long) t * Float.BYTES) {
-                rowScratch[w] = Arena.ofAuto().allocate((long) t * Float.BYTES, 64);
+            if (rowScratch[w].byteSize() < (long) t * t * Float.BYTES) {
+                rowScratch[w] = Arena.ofAuto().allocate((long) t * t * Float.BYTES, 64);
             }
         }
         AttnBackward k = attnBackward;
@@ -235,26 +232,27 @@ public class ScalarOps {
                 zeroRange(biasPartials, part, numBuckets);
                 for (int tq = 0; tq < t; tq++) {
                     int n = tq + 1;
-                    long pRow = attOff + ((long) bh * t + tq) * t;
+                    long pRow = attOff + ((long) bh * t + tq) * t, dsRow = (long) tq * t;
                     long doRow = do0 + tq * hd;
                     for (int s = 0; s < n; s++) {
-                        ds.setAtIndex(F, s, dot16(dout, doRow, qkv, v0 + s * stride, d, w));
+                        ds.setAtIndex(F, dsRow + s, dot16(dout, doRow, qkv, v0 + s * stride, d, w));
                     }
-                    float rowDot = dot16(att, pRow, ds, 0, n, w);
+                    float rowDot = dot16(att, pRow, ds, dsRow, n, w);
                     // ds = p·(dP − rowDot); dRelBias partial += ds (s in order); ds *= scale
-                    softmaxBackwardRow(ds, 0, att, pRow, n, rowDot);
+                    softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);
                     for (int s = 0; s < n; s++) {
                         long bo = part + bucket[tq - s];
-                        biasPartials.setAtIndex(F, bo, biasPartials.getAtIndex(F, bo) + ds.getAtIndex(F, s));
+                        biasPartials.setAtIndex(F, bo, biasPartials.getAtIndex(F, bo) + ds.getAtIndex(F, dsRow + s));
                     }
-                    scaleRange(ds, 0, ds, 0, n, scale);
-                    long dqRow = dq0 + tq * stride, qRow = q0 + tq * stride;
-                    for (int s = 0; s < n; s++) {
-                        float g = ds.getAtIndex(F, s);
-                        axpy(dqkv, dqRow, g, qkv, k0 + s * stride, d);
-                        axpy(dqkv, dk0 + s * stride, g, qkv, qRow, d);
-                        axpy(dqkv, dv0 + s * stride, att.getAtIndex(F, pRow + s), dout, doRow, d);
-                    }
+                    scaleRange(ds, dsRow, ds, dsRow, n, scale);
+                    // dq_t: chain over s = 0..t from the existing value
+                    weightedRowSum(dqkv, dq0 + tq * stride, true, ds, dsRow, 1, n, qkv, k0, stride, d);
+                }
+                for (int s = 0; s < t; s++) {
+                    // dk_s, dv_s: chains over t = s..T-1 from the existing value
+                    weightedRowSum(dqkv, dk0 + s * stride, true, ds, (long) s * t + s, t, t - s, qkv, q0 + s * stride, stride, d);
+                    weightedRowSum(dqkv, dv0 + s * stride, true, att, attOff + ((long) bh * t + s) * t + s, t, t - s,
+                            dout, do0 + s * hd, hd, d);
                 }
             }
         }
@@ -560,10 +558,18 @@ public class ScalarOps {
         return m;
     }
 
-    /** y[i] = fma(a, x[i], y[i]). */
-    protected void axpy(MemorySegment y, long yOff, float a, MemorySegment x, long xOff, long n) {
-        for (long i = 0; i < n; i++) {
-            y.setAtIndex(F, yOff + i, Math.fma(a, x.getAtIndex(F, xOff + i), y.getAtIndex(F, yOff + i)));
+    /**
+     * out[i] = chain over s = 0..n-1 of acc = fma(w[s·wStride], rows[s·rStride + i], acc), acc
+     * starting at out[i] when accumulate, else at 0 (i = 0..d-1).
+     */
+    protected void weightedRowSum(MemorySegment out, long outOff, boolean accumulate, MemorySegment w, long wOff, long wStride,
+                                  int n, MemorySegment rows, long rOff, long rStride, int d) {
+        for (int i = 0; i < d; i++) {
+            float acc = accumulate ? out.getAtIndex(F, outOff + i) : 0f;
+            for (int s = 0; s < n; s++) {
+                acc = Math.fma(w.getAtIndex(F, wOff + s * wStride), rows.getAtIndex(F, rOff + s * rStride + i), acc);
+            }
+            out.setAtIndex(F, outOff + i, acc);
         }
     }
 

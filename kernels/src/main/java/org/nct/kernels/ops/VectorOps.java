@@ -43,9 +43,10 @@ public final class VectorOps extends ScalarOps {
         return lanes.rmsnormGradDot(dout, doOff, gain, gOff, x, xOff, c);
     }
 
-    @Override protected void axpy(MemorySegment y, long yOff, float a, MemorySegment x, long xOff, long n) {
-        long d = lanes.axpy(y, yOff, a, x, xOff, n);
-        if (d < n) super.axpy(y, yOff + d, a, x, xOff + d, n - d);
+    @Override protected void weightedRowSum(MemorySegment out, long outOff, boolean accumulate, MemorySegment w, long wOff, long wStride,
+                                            int n, MemorySegment rows, long rOff, long rStride, int d) {
+        int done = lanes.weightedRowSum(out, outOff, accumulate, w, wOff, wStride, n, rows, rOff, rStride, d);
+        if (done < d) super.weightedRowSum(out, outOff + done, accumulate, w, wOff, wStride, n, rows, rOff + done, rStride, d - done);
     }
 
     @Override protected void scaleRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float s) {

@@ -1,0 +1,188 @@
+package org.nct.bench.ops;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.nct.kernels.Backends;
+import org.nct.kernels.Buffers;
+import org.nct.kernels.Kernels;
+import org.nct.kernels.ScalarKernels;
+import org.nct.kernels.VectorKernels;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * JMH benchmarks of the hot non-GEMM kernels, scalar reference and Vector API backend in the same
+ * run (parameter {@code backend}). Threads: {@code -Dnct.threads} (default: all cores); vector
+ * width: {@code -Dnct.vector.bits} (default: the preferred species). The work per call of each
+ * benchmark (bytes or flops) is {@link #work}; {@link OpsBenchCommand} turns times into GB/s or
+ * GFLOP/s.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class OpsBenchmark {
+
+    /** Shapes (also used by OpsBenchCommand to compute the work per call). */
+    static final int RMS_ROWS = 4096, RMS_C = 512;
+    static final int ATT_H = 8, ATT_D = 64, ATT_NB = 32, ATT_MD = 128;
+    static final int CE_ELEMENTS = 1 << 22;
+    static final int ADA_ROWS = 2048, ADA_COLS = 512;
+
+    static Kernels open(String backend) {
+        int threads = Backends.defaultThreads();
+        return switch (backend) {
+            case "scalar" -> new ScalarKernels(threads);
+            case "vector" -> new VectorKernels(Backends.species(Integer.getInteger("nct.vector.bits", 0)), threads);
+            default -> throw new IllegalArgumentException("backend " + backend);
+        };
+    }
+
+    static MemorySegment random(Arena arena, long n, double scale, long seed) {
+        MemorySegment s = Buffers.floats(arena, n);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (scale * (2 * r.nextDouble() - 1)));
+        return s;
+    }
+
+    /**
+     * Work per call: bytes moved (reads + writes of the float buffers) for memory-bound ops, or
+     * floating-point operations for attention. Returns {value, 1 if flops else 0}.
+     */
+    static double[] work(String benchmark, int t, int vocab) {
+        double attFlopsFwd = 2.0 * t * (t + 1) * ATT_D * ATT_H;  // QKᵀ and PV over the causal triangle (2 flops per fma)
+        return switch (benchmark) {
+            case "rmsnormForward" -> new double[] {4.0 * (2L * RMS_ROWS * RMS_C + RMS_C + RMS_ROWS), 0};
+            case "rmsnormBackward" -> new double[] {4.0 * (5L * RMS_ROWS * RMS_C + 3 * RMS_C + RMS_ROWS), 0};
+            case "attentionForward" -> new double[] {attFlopsFwd, 1};
+            case "attentionBackward" -> new double[] {2 * attFlopsFwd, 1};   // dP, dQ, dK, dV: four triangles
+            case "crossEntropyForward" -> new double[] {4.0 * CE_ELEMENTS, 0};
+            case "crossEntropyBackward" -> new double[] {8.0 * CE_ELEMENTS, 0};
+            case "adafactor" -> new double[] {4.0 * 8L * ADA_ROWS * ADA_COLS, 0};  // g ×2, u ×3, p ×3 (see docs)
+            default -> throw new IllegalArgumentException(benchmark);
+        };
+    }
+
+    @State(Scope.Benchmark)
+    public static class Rms {
+        @Param({"scalar", "vector"}) public String backend;
+        Kernels k;
+        Arena arena;
+        MemorySegment x, out, rstd, gain, dx, dgain, dout;
+
+        @Setup(Level.Trial) public void setup() {
+            k = open(backend);
+            arena = Arena.ofShared();
+            long n = (long) RMS_ROWS * RMS_C;
+            x = random(arena, n, 1, 1); dout = random(arena, n, 1, 2); gain = random(arena, RMS_C, 1, 3);
+            out = Buffers.floats(arena, n); dx = Buffers.floats(arena, n); dgain = Buffers.floats(arena, RMS_C);
+            rstd = Buffers.floats(arena, RMS_ROWS);
+            k.rmsnormForward(out, 0, rstd, 0, x, 0, gain, 0, RMS_ROWS, RMS_C, 1e-6f);
+        }
+
+        @TearDown(Level.Trial) public void tearDown() { k.close(); arena.close(); }
+    }
+
+    @Benchmark public void rmsnormForward(Rms s) {
+        s.k.rmsnormForward(s.out, 0, s.rstd, 0, s.x, 0, s.gain, 0, RMS_ROWS, RMS_C, 1e-6f);
+    }
+
+    @Benchmark public void rmsnormBackward(Rms s) {
+        s.k.rmsnormBackward(s.dx, 0, s.dgain, 0, s.dout, 0, s.x, 0, s.gain, 0, s.rstd, 0, RMS_ROWS, RMS_C);
+    }
+
+    @State(Scope.Benchmark)
+    public static class Attention {
+        @Param({"scalar", "vector"}) public String backend;
+        @Param({"256", "512"}) public int t;
+        Kernels k;
+        Arena arena;
+        MemorySegment qkv, rb, out, att, dqkv, drb, dout;
+
+        @Setup(Level.Trial) public void setup() {
+            k = open(backend);
+            arena = Arena.ofShared();
+            int hd = ATT_H * ATT_D;
+            qkv = random(arena, (long) t * 3 * hd, 0.3, 4); rb = random(arena, ATT_H * ATT_NB, 1, 5);
+            dout = random(arena, (long) t * hd, 1, 6);
+            out = Buffers.floats(arena, (long) t * hd); att = Buffers.floats(arena, (long) ATT_H * t * t);
+            dqkv = Buffers.floats(arena, (long) t * 3 * hd); drb = Buffers.floats(arena, ATT_H * ATT_NB);
+            k.attentionForward(out, 0, att, 0, qkv, 0, rb, 0, 1, t, ATT_H, ATT_D, ATT_NB, ATT_MD, 1f);
+        }
+
+        @TearDown(Level.Trial) public void tearDown() { k.close(); arena.close(); }
+    }
+
+    @Benchmark public void attentionForward(Attention s) {
+        s.k.attentionForward(s.out, 0, s.att, 0, s.qkv, 0, s.rb, 0, 1, s.t, ATT_H, ATT_D, ATT_NB, ATT_MD, 1f);
+    }
+
+    @Benchmark public void attentionBackward(Attention s) {
+        s.k.attentionBackward(s.dqkv, 0, s.drb, 0, s.dout, 0, s.qkv, 0, s.att, 0, 1, s.t, ATT_H, ATT_D, ATT_NB, ATT_MD, 1f);
+    }
+
+    @State(Scope.Benchmark)
+    public static class CrossEntropy {
+        @Param({"scalar", "vector"}) public String backend;
+        @Param({"256", "65536"}) public int vocab;
+        Kernels k;
+        Arena arena;
+        int rows;
+        MemorySegment logits, dlogits, loss, lse, targets;
+
+        @Setup(Level.Trial) public void setup() {
+            k = open(backend);
+            arena = Arena.ofShared();
+            rows = CE_ELEMENTS / vocab;
+            logits = random(arena, (long) rows * vocab, 4, 7);
+            dlogits = Buffers.floats(arena, (long) rows * vocab);
+            loss = Buffers.floats(arena, rows); lse = Buffers.floats(arena, rows);
+            targets = Buffers.ints(arena, rows);
+            for (int r = 0; r < rows; r++) targets.setAtIndex(ValueLayout.JAVA_INT, r, (r * 7919) % vocab);
+            k.crossEntropyForward(loss, 0, lse, 0, logits, 0, targets, 0, rows, vocab, 1e-4f);
+        }
+
+        @TearDown(Level.Trial) public void tearDown() { k.close(); arena.close(); }
+    }
+
+    @Benchmark public void crossEntropyForward(CrossEntropy s) {
+        s.k.crossEntropyForward(s.loss, 0, s.lse, 0, s.logits, 0, s.targets, 0, s.rows, s.vocab, 1e-4f);
+    }
+
+    @Benchmark public void crossEntropyBackward(CrossEntropy s) {
+        s.k.crossEntropyBackward(s.dlogits, 0, s.logits, 0, s.lse, 0, s.targets, 0, s.rows, s.vocab, 1e-4f, 1f);
+    }
+
+    @State(Scope.Benchmark)
+    public static class Adafactor {
+        @Param({"scalar", "vector"}) public String backend;
+        Kernels k;
+        Arena arena;
+        MemorySegment p, g, vr, vc, u;
+
+        @Setup(Level.Trial) public void setup() {
+            k = open(backend);
+            arena = Arena.ofShared();
+            long n = (long) ADA_ROWS * ADA_COLS;
+            p = random(arena, n, 1, 8); g = random(arena, n, 0.01, 9); u = Buffers.floats(arena, n);
+            vr = Buffers.floats(arena, ADA_ROWS); vc = Buffers.floats(arena, ADA_COLS);
+        }
+
+        @TearDown(Level.Trial) public void tearDown() { k.close(); arena.close(); }
+    }
+
+    /** One factored update of a 2048×512 matrix (p changes every call; the work does not). */
+    @Benchmark public void adafactor(Adafactor s) {
+        s.k.adafactor(s.p, 0, s.g, 0, s.vr, 0, s.vc, 0, null, 0, s.u, 0, ADA_ROWS, ADA_COLS, true,
+                1e-3f, 0.999f, 1e-30f, 1e-3f, 1f);
+    }
+}
