@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.nct.kernels.NctMath;
+import org.nct.kernels.NumericsProfile;
 import org.nct.kernels.Parallel;
 import org.nct.kernels.RelativePosition;
 
@@ -449,7 +450,7 @@ public class ScalarOps {
                 float l = lse.getAtIndex(F, lseOff + r);
                 float f = 2f * zLoss * l + 1f;
                 float atTarget = (NctMath.exp(logits.getAtIndex(F, lRow + tgt) - l) * f - 1f) * scale;
-                softmaxGradRow(dlogits, dRow, logits, lRow, vocab, l, f, scale);
+                expRange(dlogits, dRow, logits, lRow, vocab, l, f, scale);
                 dlogits.setAtIndex(F, dRow + tgt, atTarget);
             }
         }
@@ -510,21 +511,14 @@ public class ScalarOps {
     // Scalar definitions; VectorOps overrides each with the same bits. w is the worker index
     // (selects per-worker scratch).
 
-    /** Canonical 16-partial dot: p[i mod 16] = fma(a[i], b[i], p[i mod 16]), then the tree. */
+    /** Canonical 16-partial dot ({@link NumericsProfile#dot16}). */
     protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, int w) {
-        float[] p = zeroedPartials(w);
-        for (long i = 0; i < n; i++) {
-            int j = (int) (i & 15);
-            p[j] = Math.fma(a.getAtIndex(F, aOff + i), b.getAtIndex(F, bOff + i), p[j]);
-        }
-        return tree16(p);
+        return NumericsProfile.dot16(a, aOff, b, bOff, n, partials[w]);
     }
 
-    /** Canonical 16-partial sum: p[i mod 16] += x[i], then the tree. */
+    /** Canonical 16-partial sum ({@link NumericsProfile#sum16}). */
     protected float sum16(MemorySegment x, long xOff, long n, int w) {
-        float[] p = zeroedPartials(w);
-        for (long i = 0; i < n; i++) p[(int) (i & 15)] += x.getAtIndex(F, xOff + i);
-        return tree16(p);
+        return NumericsProfile.sum16(x, xOff, n, partials[w]);
     }
 
     /** 16-partial sum of fma(g, g, eps1). */
@@ -534,7 +528,7 @@ public class ScalarOps {
             float x = g.getAtIndex(F, gOff + i);
             p[(int) (i & 15)] += Math.fma(x, x, eps1);
         }
-        return tree16(p);
+        return NumericsProfile.tree16(p);
     }
 
     /**
@@ -548,7 +542,7 @@ public class ScalarOps {
             if (out != null) out.setAtIndex(F, outOff + i, e);
             p[(int) (i & 15)] += e;
         }
-        return tree16(p);
+        return NumericsProfile.tree16(p);
     }
 
     /** max over x[0..n) (Math.max; order-free). n ≥ 1. */
@@ -637,7 +631,7 @@ public class ScalarOps {
             int j = i & 15;
             p[j] = Math.fma(dout.getAtIndex(F, doOff + i) * gain.getAtIndex(F, gOff + i), x.getAtIndex(F, xOff + i), p[j]);
         }
-        return tree16(p);
+        return NumericsProfile.tree16(p);
     }
 
     /** dx[i] = dx[i] + rs·fma(−x[i], c2, dout[i]·gain[i]). */
@@ -663,10 +657,10 @@ public class ScalarOps {
         }
     }
 
-    /** d[i] = (exp(l[i] − lse)·f)·scale (d may alias l). */
-    protected void softmaxGradRow(MemorySegment d, long dOff, MemorySegment l, long lOff, int n, float lse, float f, float scale) {
-        for (int i = 0; i < n; i++) {
-            d.setAtIndex(F, dOff + i, NctMath.exp(l.getAtIndex(F, lOff + i) - lse) * f * scale);
+    /** out[i] = exp(x[i] − shift)·mul1·mul2 (out may alias x; multiplying by 1 is exact). */
+    protected void expRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float shift, float mul1, float mul2) {
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(F, outOff + i, NctMath.exp(x.getAtIndex(F, xOff + i) - shift) * mul1 * mul2);
         }
     }
 
@@ -711,17 +705,14 @@ public class ScalarOps {
         }
     }
 
+    /** Worker w's scratch of 16 partials. */
+    protected final float[] partials(int w) {
+        return partials[w];
+    }
+
     private float[] zeroedPartials(int w) {
         float[] p = partials[w];
         java.util.Arrays.fill(p, 0f);
         return p;
-    }
-
-    /** The fixed pairwise tree over 16 partials: for w in 8,4,2,1: p[j] += p[j+w] (j &lt; w). */
-    static float tree16(float[] p) {
-        for (int w = 8; w >= 1; w >>= 1) {
-            for (int j = 0; j < w; j++) p[j] = p[j] + p[j + w];
-        }
-        return p[0];
     }
 }

@@ -1,5 +1,6 @@
 package org.nct.kernels.ops;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
 import org.nct.kernels.Parallel;
@@ -13,34 +14,50 @@ import org.nct.kernels.Parallel;
 public final class VectorOps extends ScalarOps {
 
     private final Lanes lanes;
+    /** Per-worker scratch for exp values that are summed but not kept (cross-entropy), grown on demand. */
+    private final MemorySegment[] expScratch;
 
     public VectorOps(VectorSpecies<Float> species, Parallel pool) {
         super(pool);
         this.lanes = Lanes.of(species);
+        this.expScratch = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(expScratch, MemorySegment.NULL);
     }
 
     @Override protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, int w) {
-        return lanes.dot16(a, aOff, b, bOff, n);
+        return lanes.reduce16(Lanes.DOT, a, aOff, b, bOff, null, 0, n, 0f, partials(w));
     }
 
     @Override protected float sum16(MemorySegment x, long xOff, long n, int w) {
-        return lanes.sum16(x, xOff, n, false, 0f);
+        return lanes.reduce16(Lanes.SUM, x, xOff, null, 0, null, 0, n, 0f, partials(w));
     }
 
     @Override protected float sumSqEps16(MemorySegment g, long gOff, long n, float eps1, int w) {
-        return lanes.sum16(g, gOff, n, true, eps1);
+        return lanes.reduce16(Lanes.SQUARES_EPS, g, gOff, null, 0, null, 0, n, eps1, partials(w));
     }
 
+    @Override protected float rmsnormGradDot(MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, int w) {
+        return lanes.reduce16(Lanes.PRODUCT_DOT, dout, doOff, gain, gOff, x, xOff, c, 0f, partials(w));
+    }
+
+    /** exp pass (into out, or worker scratch when out is null), then the 16-partial sum of what it wrote. */
     @Override protected float expSum16(MemorySegment x, long xOff, MemorySegment out, long outOff, long n, float max, int w) {
-        return lanes.expSum16(x, xOff, out, outOff, n, max);
+        if (out == null) {
+            if (expScratch[w].byteSize() < n * Float.BYTES) expScratch[w] = Arena.ofAuto().allocate(n * Float.BYTES, 64);
+            out = expScratch[w];
+            outOff = 0;
+        }
+        expRange(out, outOff, x, xOff, n, max, 1f, 1f);
+        return lanes.reduce16(Lanes.SUM, out, outOff, null, 0, null, 0, n, 0f, partials(w));
+    }
+
+    @Override protected void expRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float shift, float mul1, float mul2) {
+        long d = lanes.expRange(out, outOff, x, xOff, n, shift, mul1, mul2);
+        if (d < n) super.expRange(out, outOff + d, x, xOff + d, n - d, shift, mul1, mul2);
     }
 
     @Override protected float max(MemorySegment x, long xOff, long n) {
         return lanes.max(x, xOff, n);
-    }
-
-    @Override protected float rmsnormGradDot(MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, int w) {
-        return lanes.rmsnormGradDot(dout, doOff, gain, gOff, x, xOff, c);
     }
 
     @Override protected void weightedRowSum(MemorySegment out, long outOff, boolean accumulate, MemorySegment w, long wOff, long wStride,
@@ -97,11 +114,6 @@ public final class VectorOps extends ScalarOps {
     @Override protected void softmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, int n, float rowDot) {
         int d = lanes.softmaxBackwardRow(ds, dsOff, p, pOff, n, rowDot);
         if (d < n) super.softmaxBackwardRow(ds, dsOff + d, p, pOff + d, n - d, rowDot);
-    }
-
-    @Override protected void softmaxGradRow(MemorySegment dl, long dOff, MemorySegment l, long lOff, int n, float lse, float f, float scale) {
-        int d = lanes.softmaxGradRow(dl, dOff, l, lOff, n, lse, f, scale);
-        if (d < n) super.softmaxGradRow(dl, dOff + d, l, lOff + d, n - d, lse, f, scale);
     }
 
     @Override protected void addSqEpsRange(MemorySegment acc, long accOff, MemorySegment g, long gOff, int n, float eps1) {

@@ -234,7 +234,11 @@ class OpsReferenceTest {
             double[] g8 = Bufs.toDouble(java.util.Arrays.copyOf(gate, 64)), u8 = Bufs.toDouble(java.util.Arrays.copyOf(up, 64));
             double[] d8 = Bufs.toDouble(java.util.Arrays.copyOf(dout, 64));
             double[] fdG = fdGrad(g8, gg -> { double s = 0; for (int i = 0; i < 64; i++) s += d8[i] * Math.max(gg[i], 0) * u8[i]; return s; });
-            for (int i = 0; i < 64; i++) assertEquals(dgRef[i] - dg0[i], fdG[i], 1e-6 * (1 + Math.abs(fdG[i])), "fd dgate " + i);
+            double[] fdU = fdGrad(u8, uu -> { double s = 0; for (int i = 0; i < 64; i++) s += d8[i] * Math.max(g8[i], 0) * uu[i]; return s; });
+            for (int i = 0; i < 64; i++) {
+                assertEquals(dgRef[i] - dg0[i], fdG[i], 1e-6 * (1 + Math.abs(fdG[i])), "fd dgate " + i);
+                assertEquals(duRef[i] - du0[i], fdU[i], 1e-6 * (1 + Math.abs(fdU[i])), "fd dup " + i);
+            }
         }
     }
 
@@ -296,6 +300,13 @@ class OpsReferenceTest {
             double[] dref = Bufs.toDouble(dt0);
             for (int r = 0; r < rows; r++) for (int i = 0; i < c; i++) dref[tok[r] * c + i] += dout[r * c + i];
             within("embedding backward", get(dt), dref);
+            double[] dd = Bufs.toDouble(dout);
+            double[] fd = fdGrad(Bufs.toDouble(table), tb -> {
+                double l = 0;
+                for (int r = 0; r < rows; r++) for (int i = 0; i < c; i++) l += dd[r * c + i] * tb[tok[r] * c + i];
+                return l;
+            });
+            within("embedding backward (FD)", get(dt), plus(dt0, fd));
 
             MemorySegment bad = Bufs.ints(arena, new int[] {0, vocab});
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
