@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks against peers measured in the same run (see subcommands).",
         subcommands = {
+                org.nct.bench.gemm.GemmCommand.class,
                 org.nct.bench.ops.OpsBenchCommand.class,
                 org.nct.bench.train.BenchTrainCommand.class,
                 org.nct.bench.compress.CompressBench.class,

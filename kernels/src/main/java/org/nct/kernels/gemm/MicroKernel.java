@@ -16,9 +16,14 @@ import jdk.incubator.vector.VectorSpecies;
  * in increasing p: vectorised across output columns, never across the reduction.
  *
  * <p>A is read in place through two byte strides (row, step), which covers X and dY rows as well
- * as dY read transposed. The species is a {@code static final} constant of each subclass so that
- * the JIT compiles the Vector API calls to machine vectors; a process that uses one width gets one
- * monomorphic kernel.
+ * as dY read transposed. The accumulators start from and end in a small row-major tile array
+ * ({@code MR × tileCols()} floats, L1-resident); {@link #loadTile}, {@link #storeTile} and
+ * {@link #biasTile} move tiles between it and the output. Keeping the output's memory-segment
+ * accesses out of {@link #tile} keeps that method small enough for the JIT to compile every
+ * Vector API call in it to machine vectors.
+ *
+ * <p>The species is a {@code static final} constant of each subclass so that the JIT compiles the
+ * Vector API calls to machine vectors; a process that uses one width gets one monomorphic kernel.
  */
 abstract sealed class MicroKernel permits MicroKernel.W128, MicroKernel.W256, MicroKernel.W512 {
 
@@ -26,9 +31,6 @@ abstract sealed class MicroKernel permits MicroKernel.W128, MicroKernel.W256, Mi
     static final int MR = 6;
     /** Vectors of columns per tile. */
     static final int NR = 4;
-
-    /** How a tile's accumulators start. */
-    static final int START_LOAD = 0, START_ZERO = 1, START_BIAS = 2;
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
@@ -49,38 +51,26 @@ abstract sealed class MicroKernel permits MicroKernel.W128, MicroKernel.W256, Mi
     }
 
     /**
-     * Advances one full tile over {@code kc} steps. A[r,p] is the float at byte offset
-     * {@code ao + r·ars + p·aps} of a; the tile's B columns at step p start at float index
-     * {@code bi + p·tileCols()} of b. The tile is read from / written to c at byte offset co with a
-     * row pitch of ldc bytes; start says whether the accumulators are loaded from c, zero, or the
-     * bias vectors at byte offset bo.
+     * Advances the tile in t (row r, column c at {@code r·tileCols() + c}) over {@code kc} steps,
+     * starting from zero instead of t's values when {@code zero}. A[r,p] is the float at byte
+     * offset {@code ao + r·ars + p·aps} of a; the tile's B columns at step p start at float index
+     * {@code bi + p·tileCols()} of b.
      */
-    final void tile(MemorySegment a, long ao, long ars, long aps, float[] b, int bi, int kc,
-                    MemorySegment c, long co, long ldc, int start, MemorySegment bias, long bo) {
+    final void tile(MemorySegment a, long ao, long ars, long aps, float[] b, int bi, int kc, float[] t, boolean zero) {
         final VectorSpecies<Float> s = species();
         final int vl = s.length();
-        final long vb = s.vectorByteSize();
         final int w = NR * vl;
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
-        if (start == START_LOAD) {
-            long o = co;
-            c00 = ld(s, c, o); c01 = ld(s, c, o + vb); c02 = ld(s, c, o + 2 * vb); c03 = ld(s, c, o + 3 * vb); o += ldc;
-            c10 = ld(s, c, o); c11 = ld(s, c, o + vb); c12 = ld(s, c, o + 2 * vb); c13 = ld(s, c, o + 3 * vb); o += ldc;
-            c20 = ld(s, c, o); c21 = ld(s, c, o + vb); c22 = ld(s, c, o + 2 * vb); c23 = ld(s, c, o + 3 * vb); o += ldc;
-            c30 = ld(s, c, o); c31 = ld(s, c, o + vb); c32 = ld(s, c, o + 2 * vb); c33 = ld(s, c, o + 3 * vb); o += ldc;
-            c40 = ld(s, c, o); c41 = ld(s, c, o + vb); c42 = ld(s, c, o + 2 * vb); c43 = ld(s, c, o + 3 * vb); o += ldc;
-            c50 = ld(s, c, o); c51 = ld(s, c, o + vb); c52 = ld(s, c, o + 2 * vb); c53 = ld(s, c, o + 3 * vb);
+        if (zero) {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = FloatVector.zero(s);
+            c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = FloatVector.zero(s);
         } else {
-            FloatVector v0, v1, v2, v3;
-            if (start == START_BIAS) {
-                v0 = ld(s, bias, bo); v1 = ld(s, bias, bo + vb); v2 = ld(s, bias, bo + 2 * vb); v3 = ld(s, bias, bo + 3 * vb);
-            } else {
-                v0 = v1 = v2 = v3 = FloatVector.zero(s);
-            }
-            c00 = c10 = c20 = c30 = c40 = c50 = v0;
-            c01 = c11 = c21 = c31 = c41 = c51 = v1;
-            c02 = c12 = c22 = c32 = c42 = c52 = v2;
-            c03 = c13 = c23 = c33 = c43 = c53 = v3;
+            c00 = FloatVector.fromArray(s, t, 0 * vl); c01 = FloatVector.fromArray(s, t, 1 * vl); c02 = FloatVector.fromArray(s, t, 2 * vl); c03 = FloatVector.fromArray(s, t, 3 * vl);
+            c10 = FloatVector.fromArray(s, t, 4 * vl); c11 = FloatVector.fromArray(s, t, 5 * vl); c12 = FloatVector.fromArray(s, t, 6 * vl); c13 = FloatVector.fromArray(s, t, 7 * vl);
+            c20 = FloatVector.fromArray(s, t, 8 * vl); c21 = FloatVector.fromArray(s, t, 9 * vl); c22 = FloatVector.fromArray(s, t, 10 * vl); c23 = FloatVector.fromArray(s, t, 11 * vl);
+            c30 = FloatVector.fromArray(s, t, 12 * vl); c31 = FloatVector.fromArray(s, t, 13 * vl); c32 = FloatVector.fromArray(s, t, 14 * vl); c33 = FloatVector.fromArray(s, t, 15 * vl);
+            c40 = FloatVector.fromArray(s, t, 16 * vl); c41 = FloatVector.fromArray(s, t, 17 * vl); c42 = FloatVector.fromArray(s, t, 18 * vl); c43 = FloatVector.fromArray(s, t, 19 * vl);
+            c50 = FloatVector.fromArray(s, t, 20 * vl); c51 = FloatVector.fromArray(s, t, 21 * vl); c52 = FloatVector.fromArray(s, t, 22 * vl); c53 = FloatVector.fromArray(s, t, 23 * vl);
         }
         for (int p = 0; p < kc; p++) {
             final long ap = ao + p * aps;
@@ -97,21 +87,47 @@ abstract sealed class MicroKernel permits MicroKernel.W128, MicroKernel.W256, Mi
             x = FloatVector.broadcast(s, a.get(JAVA_FLOAT, ap + 4 * ars)); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
             x = FloatVector.broadcast(s, a.get(JAVA_FLOAT, ap + 5 * ars)); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
         }
-        long o = co;
-        st(c00, c, o); st(c01, c, o + vb); st(c02, c, o + 2 * vb); st(c03, c, o + 3 * vb); o += ldc;
-        st(c10, c, o); st(c11, c, o + vb); st(c12, c, o + 2 * vb); st(c13, c, o + 3 * vb); o += ldc;
-        st(c20, c, o); st(c21, c, o + vb); st(c22, c, o + 2 * vb); st(c23, c, o + 3 * vb); o += ldc;
-        st(c30, c, o); st(c31, c, o + vb); st(c32, c, o + 2 * vb); st(c33, c, o + 3 * vb); o += ldc;
-        st(c40, c, o); st(c41, c, o + vb); st(c42, c, o + 2 * vb); st(c43, c, o + 3 * vb); o += ldc;
-        st(c50, c, o); st(c51, c, o + vb); st(c52, c, o + 2 * vb); st(c53, c, o + 3 * vb);
+        c00.intoArray(t, 0 * vl); c01.intoArray(t, 1 * vl); c02.intoArray(t, 2 * vl); c03.intoArray(t, 3 * vl);
+        c10.intoArray(t, 4 * vl); c11.intoArray(t, 5 * vl); c12.intoArray(t, 6 * vl); c13.intoArray(t, 7 * vl);
+        c20.intoArray(t, 8 * vl); c21.intoArray(t, 9 * vl); c22.intoArray(t, 10 * vl); c23.intoArray(t, 11 * vl);
+        c30.intoArray(t, 12 * vl); c31.intoArray(t, 13 * vl); c32.intoArray(t, 14 * vl); c33.intoArray(t, 15 * vl);
+        c40.intoArray(t, 16 * vl); c41.intoArray(t, 17 * vl); c42.intoArray(t, 18 * vl); c43.intoArray(t, 19 * vl);
+        c50.intoArray(t, 20 * vl); c51.intoArray(t, 21 * vl); c52.intoArray(t, 22 * vl); c53.intoArray(t, 23 * vl);
     }
 
-    private static FloatVector ld(VectorSpecies<Float> s, MemorySegment seg, long byteOff) {
-        return FloatVector.fromMemorySegment(s, seg, byteOff, NATIVE);
+    /** t ← the full tile of c at byte offset co, row pitch ldc bytes. */
+    final void loadTile(MemorySegment c, long co, long ldc, float[] t) {
+        final VectorSpecies<Float> s = species();
+        final int vl = s.length();
+        final long vb = s.vectorByteSize();
+        for (int r = 0; r < MR; r++) {
+            long o = co + r * ldc;
+            int i = r * NR * vl;
+            for (int v = 0; v < NR; v++) FloatVector.fromMemorySegment(s, c, o + v * vb, NATIVE).intoArray(t, i + v * vl);
+        }
     }
 
-    private static void st(FloatVector v, MemorySegment seg, long byteOff) {
-        v.intoMemorySegment(seg, byteOff, NATIVE);
+    /** The full tile of c at byte offset co, row pitch ldc bytes ← t. */
+    final void storeTile(float[] t, MemorySegment c, long co, long ldc) {
+        final VectorSpecies<Float> s = species();
+        final int vl = s.length();
+        final long vb = s.vectorByteSize();
+        for (int r = 0; r < MR; r++) {
+            long o = co + r * ldc;
+            int i = r * NR * vl;
+            for (int v = 0; v < NR; v++) FloatVector.fromArray(s, t, i + v * vl).intoMemorySegment(c, o + v * vb, NATIVE);
+        }
+    }
+
+    /** Every row of t ← the tileCols() bias values at byte offset bo. */
+    final void biasTile(MemorySegment bias, long bo, float[] t) {
+        final VectorSpecies<Float> s = species();
+        final int vl = s.length();
+        final long vb = s.vectorByteSize();
+        for (int v = 0; v < NR; v++) {
+            FloatVector x = FloatVector.fromMemorySegment(s, bias, bo + v * vb, NATIVE);
+            for (int r = 0; r < MR; r++) x.intoArray(t, (r * NR + v) * vl);
+        }
     }
 
     static final class W128 extends MicroKernel {

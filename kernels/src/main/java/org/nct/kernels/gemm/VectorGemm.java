@@ -19,24 +19,27 @@ import org.nct.kernels.Parallel;
  *   dW = dYᵀ·X           dW (N×K)    dY[p,r]       X[p,c]       M
  * </pre>
  * B is packed once per call (in parallel) into K-major panels of {@link MicroKernel#tileCols()}
- * columns; each worker packs blocks of A into MR-row micro-panels and runs the one
- * {@link MicroKernel} over its output tiles. The reduction is cut into blocks of {@link #KC} steps
- * that run in order on the same output tile (partials are stored and reloaded as fp32, which is
- * exact), so every output is still one sequential chain. Threads split output tiles only: row
- * blocks, or column panels when there are fewer row blocks than threads. Tiles at the edges run on
- * a zero-padded scratch tile and copy back only their valid elements.
+ * columns (zero-padded at the right edge); A is read in place through its two strides, so the
+ * three forms differ only in packing and strides and share the one {@link MicroKernel}. The
+ * reduction is cut into blocks of {@link #KC} steps that run in order on the same output tile
+ * (partials are stored and reloaded as fp32, which is exact), so every output is still one
+ * sequential chain. Threads split output tiles only: row blocks, or column panels when there are
+ * fewer row blocks than threads. Tiles at the bottom and right edges copy only their valid
+ * elements in and out of the tile array; missing rows of A are zero-padded in a small block.
  *
  * <p>Packing buffers belong to the instance and grow on first use; steady-state calls allocate
  * nothing. One instance serves one caller at a time.
  */
 public final class VectorGemm {
 
-    /** Reduction steps per block (the packed B micro-panel of one block stays in L1). */
-    static final int KC = Integer.getInteger("nct.gemm.kc", 128);
+    /** Reduction steps per block: one block's B panel (KC × tileCols floats, 128 KiB at 512 bits) stays in L2. */
+    static final int KC = 512;
     /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
-    static final int MC = Integer.getInteger("nct.gemm.mc", 192) / MicroKernel.MR * MicroKernel.MR;
+    static final int MC = 32 * MicroKernel.MR;
 
     private static final int MR = MicroKernel.MR;
+    /** How a tile's chains start in the first reduction block. */
+    private static final int START_LOAD = 0, START_ZERO = 1, START_BIAS = 2;
 
     private final MicroKernel kernel;
     private final int tileCols;
@@ -44,8 +47,8 @@ public final class VectorGemm {
     private final Problem problem = new Problem();
     private final PackB packB = new PackB();
     private final Compute compute = new Compute();
+    private final float[][] tile;
     private final MemorySegment[] edgeA;
-    private final MemorySegment[] edgeC;
     private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
@@ -53,13 +56,10 @@ public final class VectorGemm {
         this.tileCols = kernel.tileCols();
         this.pool = pool;
         int t = pool.threads();
+        this.tile = new float[t][MR * tileCols];
         this.edgeA = new MemorySegment[t];
-        this.edgeC = new MemorySegment[t];
         Arena arena = Arena.ofAuto();
-        for (int i = 0; i < t; i++) {
-            edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
-            edgeC[i] = arena.allocate((long) MR * tileCols * Float.BYTES, 64);
-        }
+        for (int i = 0; i < t; i++) edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
     }
 
     /** Y = X·Wᵀ (+ bias); see {@link org.nct.kernels.Kernels#matmul}. */
@@ -132,7 +132,7 @@ public final class VectorGemm {
 
         /** How the chains start in the first reduction block. */
         int firstStart() {
-            return accumulate ? MicroKernel.START_LOAD : bias != null ? MicroKernel.START_BIAS : MicroKernel.START_ZERO;
+            return accumulate ? START_LOAD : bias != null ? START_BIAS : START_ZERO;
         }
     }
 
@@ -177,13 +177,13 @@ public final class VectorGemm {
             } else {
                 r0 = 0; r1 = pr.rows; j0 = from; j1 = to;
             }
-            float[] b = packedB;
+            float[] b = packedB, t = tile[worker];
             int w = tileCols;
             long ldc = (long) pr.cols * Float.BYTES;
             long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
             for (int pc = 0; pc == 0 || pc < pr.steps; pc += KC) {
                 int kc = Math.min(KC, pr.steps - pc);
-                int start = pc == 0 ? pr.firstStart() : MicroKernel.START_LOAD;
+                int start = pc == 0 ? pr.firstStart() : START_LOAD;
                 for (int ic = r0; ic < r1; ic += MC) {
                     int ie = Math.min(ic + MC, r1);
                     for (int j = j0; j < j1; j++) {
@@ -194,7 +194,10 @@ public final class VectorGemm {
                             if (fullCols && r + MR <= ie) {
                                 long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
                                 long co = (pr.outOff + (long) r * pr.cols + c0) * Float.BYTES;
-                                kernel.tile(pr.a, ao, ars, aps, b, bi, kc, pr.out, co, ldc, start, pr.bias, (pr.biasOff + c0) * Float.BYTES);
+                                if (start == START_LOAD) kernel.loadTile(pr.out, co, ldc, t);
+                                else if (start == START_BIAS) kernel.biasTile(pr.bias, (pr.biasOff + c0) * Float.BYTES, t);
+                                kernel.tile(pr.a, ao, ars, aps, b, bi, kc, t, start == START_ZERO);
+                                kernel.storeTile(t, pr.out, co, ldc);
                             } else {
                                 edge(worker, r, Math.min(MR, ie - r), j, pc, kc, start);
                             }
@@ -205,32 +208,36 @@ public final class VectorGemm {
         }
 
         /**
-         * A tile with fewer than MR rows or tileCols columns: its rows of A are copied into a
-         * zero-padded block and its outputs into a zero-padded scratch tile; the kernel runs there
-         * and only the valid elements are copied back.
+         * A tile with fewer than MR rows or tileCols columns: only its valid elements are copied
+         * into and out of the tile array (the lanes outside are computed and dropped), and when
+         * rows are missing its rows of A are first copied into a zero-padded block.
          */
         private void edge(int worker, int r, int rows, int j, int pc, int kc, int start) {
             Problem pr = problem;
-            MemorySegment ta = edgeA[worker], tc = edgeC[worker];
+            float[] t = tile[worker];
             int w = tileCols, c0 = j * w, cols = Math.min(w, pr.cols - c0);
-            for (int p = 0; p < kc; p++) {
-                for (int rr = 0; rr < MR; rr++) {
-                    float v = rr < rows ? pr.a.getAtIndex(JAVA_FLOAT, pr.aOff + (r + rr) * pr.aRowStride + (pc + p) * pr.aStepStride) : 0f;
-                    ta.setAtIndex(JAVA_FLOAT, (long) p * MR + rr, v);
+            MemorySegment a = pr.a;
+            long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
+            long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
+            if (rows < MR) {
+                MemorySegment ea = edgeA[worker];
+                for (int p = 0; p < kc; p++) {
+                    for (int rr = 0; rr < MR; rr++) {
+                        float v = rr < rows ? pr.a.getAtIndex(JAVA_FLOAT, pr.aOff + (r + rr) * pr.aRowStride + (pc + p) * pr.aStepStride) : 0f;
+                        ea.setAtIndex(JAVA_FLOAT, (long) p * MR + rr, v);
+                    }
                 }
+                a = ea; ao = 0; ars = Float.BYTES; aps = (long) MR * Float.BYTES;
             }
-            tc.fill((byte) 0);
-            long tileBytes = (long) cols * Float.BYTES;
             for (int rr = 0; rr < rows; rr++) {
                 long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
-                if (start == MicroKernel.START_LOAD) MemorySegment.copy(pr.out, o, tc, (long) rr * w * Float.BYTES, tileBytes);
-                else if (start == MicroKernel.START_BIAS) MemorySegment.copy(pr.bias, (pr.biasOff + c0) * Float.BYTES, tc, (long) rr * w * Float.BYTES, tileBytes);
+                if (start == START_LOAD) MemorySegment.copy(pr.out, JAVA_FLOAT, o, t, rr * w, cols);
+                else if (start == START_BIAS) MemorySegment.copy(pr.bias, JAVA_FLOAT, (pr.biasOff + c0) * Float.BYTES, t, rr * w, cols);
             }
-            kernel.tile(ta, 0, Float.BYTES, (long) MR * Float.BYTES, packedB, (j * pr.steps + pc) * w, kc,
-                    tc, 0, (long) w * Float.BYTES, MicroKernel.START_LOAD, null, 0);
+            kernel.tile(a, ao, ars, aps, packedB, (j * pr.steps + pc) * w, kc, t, start == START_ZERO);
             for (int rr = 0; rr < rows; rr++) {
                 long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
-                MemorySegment.copy(tc, (long) rr * w * Float.BYTES, pr.out, o, tileBytes);
+                MemorySegment.copy(t, rr * w, pr.out, JAVA_FLOAT, o, cols);
             }
         }
     }

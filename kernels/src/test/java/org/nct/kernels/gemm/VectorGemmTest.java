@@ -23,10 +23,13 @@ class VectorGemmTest {
         return new VectorSpecies[] {FloatVector.SPECIES_128, FloatVector.SPECIES_256, FloatVector.SPECIES_512};
     }
 
-    /** (m, k, n): odd sizes around tile, vector and reduction-block boundaries. */
+    /**
+     * (m, k, n): odd sizes around tile, vector and reduction-block boundaries; each form's
+     * reduction (K, N or M) exceeds two blocks of VectorGemm.KC in one of the last three.
+     */
     static final int[][] SHAPES = {
         {1, 1, 1}, {3, 17, 5}, {17, 63, 65}, {9, 129, 33}, {65, 3, 49}, {63, 1, 17}, {2, 65, 129}, {8, 257, 48},
-        {0, 5, 3}, {4, 0, 7}, {33, 300, 1}
+        {0, 5, 3}, {4, 0, 7}, {33, 300, 1}, {7, 1100, 19}, {13, 9, 1100}, {1100, 11, 5}
     };
 
     @Test
