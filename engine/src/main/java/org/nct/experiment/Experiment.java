@@ -32,6 +32,7 @@ import org.nct.train.Evaluation;
 import org.nct.train.MetricsLog;
 import org.nct.train.TrainConfig;
 import org.nct.train.Trainer;
+import org.nct.tokenize.Shard;
 import org.nct.util.AtomicFiles;
 
 /**
@@ -93,7 +94,7 @@ public final class Experiment {
                 sj.get("train_documents").asLong(), sj.get("train_bytes").asLong(), sj.get("valid_documents").asLong(), sj.get("valid_bytes").asLong());
         Stages.Record m1 = trainM1(split);
         Map<Method, Stages.Record> datasets = new LinkedHashMap<>();
-        for (Method m : p.methods()) datasets.put(m, dataset(m, split, m1, datasets));
+        for (Method m : p.methods()) datasets.put(m, dataset(m, split, m1));
         List<Results.Model> models = new ArrayList<>();
         for (Method m : p.methods()) {
             for (String size : p.m2Sizes()) {
@@ -195,19 +196,14 @@ public final class Experiment {
 
     // ---- datasets --------------------------------------------------------------------------------
 
-    private Stages.Record dataset(Method m, Stages.Record split, Stages.Record m1, Map<Method, Stages.Record> built) throws IOException {
+    private Stages.Record dataset(Method m, Stages.Record split, Stages.Record m1) throws IOException {
         ObjectNode in = JSON.createObjectNode();
         in.put("split", split.outputHash()).put("method", m.id()).put("example_bytes", p.exampleBytes()).put("seq", p.m2Seq())
                 .put("train_bytes", p.trainBytes()).put("valid_bytes", p.validBytes()).put("window_rule", p.windowRule())
                 .put("version", Datasets.VERSION);
         if (m.needsM1ForData()) in.put("m1", m1.outputHash());
-        Method twin = m.vocab() == 65536 && Datasets.packsBytes(m) ? new Method(m.kind(), m.bits(), 256) : null;
-        Stages.Record twinRecord = twin == null ? null : built.get(twin);
-        if (twinRecord != null) in.put("twin", twinRecord.outputHash());
-        return stages.run("datasets/" + m.id(), in, (dir, resume) -> {
-            Datasets.build(m, text(TRAIN_TEXT, p.trainBytes()), text(VALID_TEXT, p.validBytes()),
-                    stages.dir("m1").resolve(MODEL), twinRecord == null ? null : stages.dir("datasets/" + twin.id()), p, dir, log);
-        });
+        return stages.run("datasets/" + m.id(), in, (dir, resume) -> Datasets.build(m, text(TRAIN_TEXT, p.trainBytes()),
+                text(VALID_TEXT, p.validBytes()), stages.dir("m1").resolve(MODEL), p, dir, log));
     }
 
     private Results.Dataset readDataset(Method m) throws IOException {
@@ -222,11 +218,11 @@ public final class Experiment {
                 .put("batch", p.m2Batch()).put("seq", p.m2Seq()).put("lr", p.learningRate()).put("warmup", p.warmupSteps())
                 .put("seed", p.seed()).put("numerics", NumericsProfile.ID);
         return stages.run("m2/" + m.id() + "/" + size, in, (dir, resume) -> {
-            Path ds = stages.dir("datasets/" + m.id());
-            ExampleSource train = Datasets.open(ds, Datasets.TRAIN, p.m2Seq());
             ModelConfig cfg = ModelConfig.preset(size, m.vocab());
-            log.accept("M2 " + m.paperName() + " " + size + ": " + cfg.describe() + "; " + train.size() + " training examples");
-            train(dir, resume, cfg, train, null, p.m2Steps(), p.m2Batch(), p.m2Seq(), 1, false);
+            try (Shard.Reader train = Datasets.open(stages.dir("datasets/" + m.id()), Datasets.TRAIN)) {
+                log.accept("M2 " + m.paperName() + " " + size + ": " + cfg.describe() + "; " + train.size() + " training examples");
+                train(dir, resume, cfg, train, null, p.m2Steps(), p.m2Batch(), p.m2Seq(), 1, false);
+            }
         });
     }
 
@@ -238,12 +234,12 @@ public final class Experiment {
                 .put("numerics", NumericsProfile.ID);
         String name = "eval/" + m.id() + "/" + size;
         stages.run(name, in, (dir, resume) -> {
-            ExampleSource valid = Datasets.open(stages.dir("datasets/" + m.id()), Datasets.VALID, p.m2Seq());
             long examples = Math.max(1, Math.ceilDiv(p.evalTokens(), p.m2Seq()));
             Evaluation e;
             try (Kernels k = Backends.create();
                  Weights w = Checkpoint.loadWeights(stages.dir("m2/" + m.id() + "/" + size).resolve(MODEL));
-                 Transformer t = new Transformer(w, k)) {
+                 Transformer t = new Transformer(w, k);
+                 Shard.Reader valid = Datasets.open(stages.dir("datasets/" + m.id()), Datasets.VALID)) {
                 t.reserve(p.m2Batch(), p.m2Seq());
                 e = Evaluation.run(t, valid, p.m2Batch(), examples);
             }

@@ -80,12 +80,12 @@ public record Preset(String name, String m1Preset, int m1Steps, int m1Batch, int
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "smoke" -> new Preset("smoke", "tiny", 30, 4, 64,
                     List.of("tiny"), 8, 4, 32,
-                    256, methods(512, false, false), 512, "g",
+                    128, methods(512, false, false), 512, "g",
                     24_000, 6_000, 1_024, DEFAULT_VALID_FRACTION, 1.0, 100, 1);
             case "cpu" -> new Preset("cpu", "3m", 200, 16, 256,
                     List.of("cpu-m"), 150, 16, 128,
-                    1024, cpuMethods(), 4096, "g",
-                    240_000, 60_000, 32_768, DEFAULT_VALID_FRACTION, 1.0, 1000, 1);
+                    512, cpuMethods(), 4096, "g",
+                    480_000, 120_000, 32_768, DEFAULT_VALID_FRACTION, 1.0, 1000, 1);
             case "paper" -> new Preset("paper", "3m", 2_500_000, 128, 1024,
                     List.of("25m", "113m", "403m", "2b"), 200_000, 256, 512,
                     10_240, methods(32_000, true, true), 32_000, "g",

@@ -28,22 +28,25 @@ import org.nct.testing.TestData;
  */
 class ExperimentSmokeTest {
 
-    /** English-like generated documents: Zipf-distributed words from a fixed list, seeded. */
+    /** Generated documents: Zipf-distributed pseudo-words built from syllables, in sentences; seeded. */
     static void writeGeneratedCorpus(Path file, int docs) throws IOException {
-        String[] words = ("the of and to a in is that for it as was with be by on not he this are or his from at which but "
-                + "have an they you were her she there been one all we their has would when if so no will can more said "
-                + "time people year new first state government day work world life part house system market number")
-                .split(" ");
+        String[] syllables = "ka to ri an el mo su ne th er in on re at ha se li ve ra de co ma pe lo".split(" ");
         SplittableRandom rnd = new SplittableRandom(7);
+        String[] words = new String[600];
+        for (int i = 0; i < words.length; i++) {
+            StringBuilder w = new StringBuilder();
+            for (int k = 1 + rnd.nextInt(3); k > 0; k--) w.append(syllables[rnd.nextInt(syllables.length)]);
+            words[i] = w.toString();
+        }
         StringBuilder sb = new StringBuilder();
         for (int d = 0; d < docs; d++) {
             int sentences = 3 + rnd.nextInt(6);
             for (int s = 0; s < sentences; s++) {
                 int n = 4 + rnd.nextInt(10);
                 for (int w = 0; w < n; w++) {
-                    String word = words[(int) Math.min(words.length - 1, Math.floor(Math.pow(rnd.nextDouble(), 2.5) * words.length))];
+                    String word = words[(int) Math.floor(Math.pow(rnd.nextDouble(), 2.5) * words.length)];
                     if (w == 0) word = Character.toUpperCase(word.charAt(0)) + word.substring(1);
-                    sb.append(word).append(w == n - 1 ? ". " : " ");
+                    sb.append(word).append(w == n - 1 ? ". " : rnd.nextInt(12) == 0 ? ", " : " ");
                 }
             }
             sb.append("\n\n");
