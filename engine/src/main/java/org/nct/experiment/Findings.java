@@ -78,7 +78,9 @@ public final class Findings {
             if (!ours.isEmpty()) ours.append("; ");
             ours.append(m.paperName()).append(" ").append(size).append(": M2 ").append(f(mod.bitsPerByte()))
                     .append(" bits/byte vs uniform ").append(f(d.uniformBitsPerByte()))
-                    .append(flat ? " (less than 2% below)" : " (more than 2% below: it learned)");
+                    .append(mod.bitsPerByte() >= d.uniformBitsPerByte() ? " (not below it)"
+                            : String.format(Locale.ROOT, " (%.1f%% below%s)", 100 * (1 - mod.bitsPerByte() / d.uniformBitsPerByte()),
+                            flat ? "" : ": it learned"));
         }
         if (!any) return notTested(claim, paper, label + " datasets/models");
         if (label.equals("AC") && r.m1() != null) ours.append("; M1 itself: ").append(f(r.m1().validBitsPerByte())).append(" bits/byte");
