@@ -152,8 +152,8 @@ public final class Stages {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
                 String rel = dir.relativize(p).toString().replace('\\', '/');
-                String base = p.getFileName().toString();
-                if (rel.equals(MANIFEST) || rel.equals(INPUTS) || rel.equals("inputs.json") || base.contains(".tmp-")) continue;
+                // temporary files and directories of an interrupted atomic write are not outputs
+                if (rel.equals(MANIFEST) || rel.equals(INPUTS) || rel.equals("inputs.json") || rel.contains(".tmp-")) continue;
                 files.put(rel, Files.size(p));
             }
         }
