@@ -115,7 +115,7 @@ public final class CodecCommands {
         @picocli.CommandLine.Mixin ModelOptions mo = new ModelOptions();
         @Option(names = "--window", defaultValue = "0", description = "Equal-Info window bits (16, 24, 32, 64, 128); 0: plain AC per block (default)") int window;
         @Option(names = "--rule", defaultValue = "g", description = "window rule: g (lossless, default), delay, greedy (refused unless it round-trips)") String rule;
-        @Option(names = "--block-size", description = "bytes per independent block (default: 4096 with windows, 2048 for AC)") Integer blockSize;
+        @Option(names = "--block-size", description = "bytes per independent block (default: 1024 with windows, 2048 for AC)") Integer blockSize;
         @Option(names = "--precision", defaultValue = "16", description = "log2 of the CDF total: 16 (default) or 14 (the paper's)") int precision;
         @Parameters(index = "0", paramLabel = "IN") String in;
         @Parameters(index = "1", paramLabel = "OUT") String out;

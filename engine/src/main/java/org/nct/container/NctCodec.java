@@ -39,11 +39,11 @@ public final class NctCodec {
         }
 
         /**
-         * Defaults: 4 KiB blocks and 64 streams with windows (the context restarts every window, so
+         * Defaults: 1 KiB blocks and 64 streams with windows (the context restarts every window, so
          * the block size only sets the parallelism), 2 KiB blocks and 32 streams for AC.
          */
         public static Settings defaults(int windowBits, WindowRule rule) {
-            return windowBits == 0 ? new Settings(0, rule, 2048, 32) : new Settings(windowBits, rule, 4096, 64);
+            return windowBits == 0 ? new Settings(0, rule, 2048, 32) : new Settings(windowBits, rule, 1024, 64);
         }
     }
 

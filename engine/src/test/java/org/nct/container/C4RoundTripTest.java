@@ -23,12 +23,12 @@ class C4RoundTripTest {
     @Test
     void c4RoundTrips() throws Exception {
         byte[] all = JoinedText.read(List.of(TestData.c4Dir()), Split.ALL, 0.05).bytes();
-        byte[] text = Arrays.copyOf(all, Math.min(all.length, 48 << 10));
+        byte[] text = Arrays.copyOf(all, Math.min(all.length, 16 << 10));
         try (Weights w = Weights.init(ModelConfig.preset("tiny", 256), 3);
-             Kernels k = new VectorKernels(Backends.species(256), 2)) {
+             Kernels k = new VectorKernels(Backends.species(256), 1)) {
             CodingModel m = new CodingModel(w, k, 16);
             for (NctCodec.Settings s : new NctCodec.Settings[] {NctCodec.Settings.defaults(16, WindowRule.G),
-                    new NctCodec.Settings(0, WindowRule.G, 2048, 32)}) {
+                    new NctCodec.Settings(0, WindowRule.G, 512, 32)}) {
                 byte[] nct = NctCodec.compress(m, s, text);
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 NctCodec.decompress(p -> m, new ByteArrayInputStream(nct), out, 64, null);

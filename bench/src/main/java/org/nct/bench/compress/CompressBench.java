@@ -39,6 +39,7 @@ public final class CompressBench implements Runnable {
     @Option(names = "--validation-fraction", defaultValue = "0.05", description = "held-out fraction, as in training (default ${DEFAULT-VALUE})") double validationFraction;
     @Option(names = "--bytes", defaultValue = "65536", description = "bytes of held-out text to compress (default ${DEFAULT-VALUE})") int bytes;
     @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})") int threads;
+    @Option(names = "--ac-block", defaultValue = "512", description = "bytes per AC block (M1 context) (default ${DEFAULT-VALUE})") int acBlock;
     @Option(names = "--overhead-bytes", defaultValue = "8192", description = "bytes used for the integer-CDF overhead (default ${DEFAULT-VALUE})") int overheadBytes;
 
     @Override
@@ -57,12 +58,12 @@ public final class CompressBench implements Runnable {
                 external(tool, text);
             }
             CodingModel cm = new CodingModel(w, k, IntegerCdf.DEFAULT_PRECISION);
-            nctRow("nct AC (2 KiB blocks)", cm, NctCodec.Settings.defaults(0, WindowRule.G), text);
+            nctRow("nct AC (" + acBlock + " B blocks)", cm, new NctCodec.Settings(0, WindowRule.G, acBlock, 32), text);
             for (int win : new int[] {16, 32}) {
                 nctRow("nct EqualInfoAC[b=" + win + "] G", cm, NctCodec.Settings.defaults(win, WindowRule.G), text);
                 greedyRow("EqualInfoAC[b=" + win + "] greedy", cm, win, text);
             }
-            overhead(w, k, cm, java.util.Arrays.copyOf(text, Math.min(overheadBytes, text.length)));
+            overhead(w, k, cm, java.util.Arrays.copyOf(text, Math.min(overheadBytes, text.length)), acBlock);
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
         }
@@ -113,7 +114,7 @@ public final class CompressBench implements Runnable {
 
     /** The paper's greedy rule: payload size and the share of windows its look-ahead decoder gets wrong. */
     static void greedyRow(String name, CodingModel cm, int win, byte[] text) {
-        int block = 4096;
+        int block = 1024;
         List<WindowEncoder> enc = new ArrayList<>();
         for (int off = 0; off < text.length; off += block) {
             WindowEncoder e = new WindowEncoder(win, WindowRule.GREEDY, cm.precision());
@@ -154,12 +155,11 @@ public final class CompressBench implements Runnable {
     }
 
     /** Coded bits of AC vs the model's own −log2 p (double softmax of the same logits) on one block. */
-    static void overhead(Weights w, Kernels k, CodingModel cm, byte[] text) {
+    static void overhead(Weights w, Kernels k, CodingModel cm, byte[] text, int block) {
         double ideal = 0, quantized = 0;
         float[] logits = new float[256];
         int[] cum = new int[257];
         int total = 1 << cm.precision();
-        int block = 2048;
         long coded = 0;
         try (IncrementalM1 m1 = new IncrementalM1(w, k, 1)) {
             for (int off = 0; off < text.length; off += block) {
@@ -179,7 +179,7 @@ public final class CompressBench implements Runnable {
                 coded += 8L * org.nct.coding.StreamEncoder.encode(java.util.Arrays.copyOfRange(text, off, off + len), cm.newByteModel()).length;
             }
         }
-        System.out.printf(Locale.ROOT, "%nInteger CDF overhead on %d bytes (AC, 2 KiB blocks, P=%d):%n", text.length, cm.precision());
+        System.out.printf(Locale.ROOT, "%nInteger CDF overhead on %d bytes (AC, %d B blocks, P=%d):%n", text.length, block, cm.precision());
         System.out.printf(Locale.ROOT, "  model -log2 p        %.1f bits (%.4f bits/byte)%n", ideal, ideal / text.length);
         System.out.printf(Locale.ROOT, "  integer CDF -log2 q  %.1f bits (+%.3f%%)%n", quantized, 100 * (quantized - ideal) / ideal);
         System.out.printf(Locale.ROOT, "  coded (range coder)  %d bits (+%.3f%% over the model, incl. termination)%n", coded, 100 * (coded - ideal) / ideal);
