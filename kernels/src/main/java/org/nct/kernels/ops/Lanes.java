@@ -136,6 +136,50 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return NumericsProfile.tree16(part);
     }
 
+    /**
+     * out[s] = dot16(q, key s) for the whole vectors of keys s in [0, n), keys transposed (element i
+     * of key s at kt[ktOff + i·ktStride + s]): lanes are keys, the 16 partials are 16 vectors
+     * (partial j gets i ≡ j mod 16 in increasing i), then the fixed tree as whole-vector adds.
+     * d must be a multiple of 16 (the caller uses the scalar primitive otherwise).
+     */
+    final int scoresTransposed(MemorySegment out, long outOff, MemorySegment q, long qOff,
+                               MemorySegment kt, long ktOff, long ktStride, int n, int d) {
+        VectorSpecies<Float> s = species();
+        int l = s.length(), full = n - n % l;
+        long rs = ktStride * 4;
+        for (int k = 0; k < full; k += l) {
+            FloatVector z = FloatVector.zero(s);
+            FloatVector p0 = z, p1 = z, p2 = z, p3 = z, p4 = z, p5 = z, p6 = z, p7 = z,
+                    p8 = z, p9 = z, p10 = z, p11 = z, p12 = z, p13 = z, p14 = z, p15 = z;
+            long base = (ktOff + k) * 4;
+            for (int i = 0; i < d; i += 16) {
+                long o = base + i * rs;
+                    p0 = FloatVector.fromMemorySegment(s, kt, o + 0 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 0)), p0);
+                    p1 = FloatVector.fromMemorySegment(s, kt, o + 1 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 1)), p1);
+                    p2 = FloatVector.fromMemorySegment(s, kt, o + 2 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 2)), p2);
+                    p3 = FloatVector.fromMemorySegment(s, kt, o + 3 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 3)), p3);
+                    p4 = FloatVector.fromMemorySegment(s, kt, o + 4 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 4)), p4);
+                    p5 = FloatVector.fromMemorySegment(s, kt, o + 5 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 5)), p5);
+                    p6 = FloatVector.fromMemorySegment(s, kt, o + 6 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 6)), p6);
+                    p7 = FloatVector.fromMemorySegment(s, kt, o + 7 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 7)), p7);
+                    p8 = FloatVector.fromMemorySegment(s, kt, o + 8 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 8)), p8);
+                    p9 = FloatVector.fromMemorySegment(s, kt, o + 9 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 9)), p9);
+                    p10 = FloatVector.fromMemorySegment(s, kt, o + 10 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 10)), p10);
+                    p11 = FloatVector.fromMemorySegment(s, kt, o + 11 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 11)), p11);
+                    p12 = FloatVector.fromMemorySegment(s, kt, o + 12 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 12)), p12);
+                    p13 = FloatVector.fromMemorySegment(s, kt, o + 13 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 13)), p13);
+                    p14 = FloatVector.fromMemorySegment(s, kt, o + 14 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 14)), p14);
+                    p15 = FloatVector.fromMemorySegment(s, kt, o + 15 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 15)), p15);
+            }
+            p0 = p0.add(p8); p1 = p1.add(p9); p2 = p2.add(p10); p3 = p3.add(p11);
+            p4 = p4.add(p12); p5 = p5.add(p13); p6 = p6.add(p14); p7 = p7.add(p15);
+            p0 = p0.add(p4); p1 = p1.add(p5); p2 = p2.add(p6); p3 = p3.add(p7);
+            p0 = p0.add(p2); p1 = p1.add(p3);
+            p0.add(p1).intoMemorySegment(out, (outOff + k) * 4L, NATIVE);
+        }
+        return full;
+    }
+
     /** max over x[0..n); MAX is order-free (Math.max semantics). */
     final float max(MemorySegment x, long xOff, long n) {
         VectorSpecies<Float> s = species();

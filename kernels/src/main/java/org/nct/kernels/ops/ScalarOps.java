@@ -31,6 +31,10 @@ public class ScalarOps {
     private final float[][] partials;
     /** Per-worker float scratch (attention backward: dP, then dS, of one (sequence, head): T×T), grown on demand. */
     private final MemorySegment[] rowScratch;
+    /** Per-worker copy of one (sequence, head)'s values transposed to (D, T) (attention backward), grown on demand. */
+    private final MemorySegment[] valuesT;
+    /** Attention forward: the keys of every (sequence, head) transposed to (D, T), grown on demand. */
+    private MemorySegment keysT = MemorySegment.NULL;
     /** Attention backward: per-(sequence, head) dRelBias partials, grown on demand. */
     private MemorySegment biasPartials = MemorySegment.NULL;
     /** Adafactor: column sums, then column factors, grown on demand. */
@@ -43,6 +47,7 @@ public class ScalarOps {
     private final RmsBackwardRows rmsBackwardRows = new RmsBackwardRows();
     private final RmsBackwardGain rmsBackwardGain = new RmsBackwardGain();
     private final AttnForward attnForward = new AttnForward();
+    private final KeyTranspose keyTranspose = new KeyTranspose();
     private final AttnBackward attnBackward = new AttnBackward();
     private final Elementwise elementwise = new Elementwise();
     private final EmbedForward embedForward = new EmbedForward();
@@ -55,6 +60,8 @@ public class ScalarOps {
         this.partials = new float[pool.threads()][16];
         this.rowScratch = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(rowScratch, MemorySegment.NULL);
+        this.valuesT = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(valuesT, MemorySegment.NULL);
     }
 
     // =========================================================================== RMSNorm
@@ -131,7 +138,32 @@ public class ScalarOps {
         k.out = out; k.outOff = outOff; k.att = att; k.attOff = attOff; k.qkv = qkv; k.qkvOff = qkvOff;
         k.relBias = relBias; k.rbOff = rbOff; k.t = t; k.h = h; k.d = d; k.numBuckets = numBuckets;
         k.scale = scale; k.bucket = buckets(t, numBuckets, maxDistance);
+        long nKeys = (long) b * h * d * t;
+        if (keysT.byteSize() < nKeys * Float.BYTES) keysT = Arena.ofAuto().allocate(nKeys * Float.BYTES, 64);
+        KeyTranspose kt = keyTranspose;
+        kt.qkv = qkv; kt.qkvOff = qkvOff; kt.t = t; kt.h = h; kt.d = d;
+        pool.forRange(b * h, kt);
         pool.forRange(b * h * t, k);
+    }
+
+    /** keysT[((b·H + h)·D + i)·T + s] = k_s[i] of head h of sequence b (a copy; no arithmetic). */
+    private final class KeyTranspose implements Parallel.Range {
+        MemorySegment qkv;
+        long qkvOff;
+        int t, h, d;
+
+        @Override public void run(int from, int to, int w) {
+            long hd = (long) h * d, stride = 3 * hd;
+            for (int bh = from; bh < to; bh++) {
+                int head = bh % h, seq = bh / h;
+                long k0 = qkvOff + (long) seq * t * stride + hd + (long) head * d, dst = (long) bh * d * t;
+                for (int s = 0; s < t; s++) {
+                    for (int i = 0; i < d; i++) {
+                        keysT.setAtIndex(F, dst + (long) i * t + s, qkv.getAtIndex(F, k0 + s * stride + i));
+                    }
+                }
+            }
+        }
     }
 
     private final class AttnForward implements Parallel.Range {
@@ -147,10 +179,9 @@ public class ScalarOps {
                 int tq = row % t, bh = row / t, head = bh % h, seq = bh / h;
                 long tok0 = qkvOff + (long) seq * t * stride + (long) head * d;
                 long attRow = attOff + ((long) bh * t + tq) * t;
+                scoresTransposed(att, attRow, qkv, tok0 + tq * stride, keysT, (long) bh * d * t, t, tq + 1, d, w);
                 attendRow(out, outOff + ((long) seq * t + tq) * hd + (long) head * d,
-                        qkv, tok0 + tq * stride,
-                        qkv, tok0 + hd, stride, qkv, tok0 + 2 * hd, stride,
-                        relBias, rbOff + (long) head * numBuckets, bucket,
+                        qkv, tok0 + 2 * hd, stride, relBias, rbOff + (long) head * numBuckets, bucket,
                         att, attRow, tq, d, scale, w);
                 zeroRange(att, attRow + tq + 1, t - tq - 1);
             }
@@ -161,22 +192,25 @@ public class ScalarOps {
         int[] bucket = buckets(pos + 1, numBuckets, maxDistance);
         for (int head = 0; head < h; head++) {
             long ho = (long) head * d;
-            attendRow(out, outOff + ho, q, qOff + ho, kCache, kOff + ho, kvStride, vCache, vOff + ho, kvStride,
+            for (int s = 0; s <= pos; s++) {
+                scratch.setAtIndex(F, sOff + s, dot16(q, qOff + ho, kCache, kOff + ho + s * kvStride, d, 0));
+            }
+            attendRow(out, outOff + ho, vCache, vOff + ho, kvStride,
                     relBias, rbOff + (long) head * numBuckets, bucket, scratch, sOff, pos, d, scale, 0);
         }
     }
 
     /**
-     * One query row of one head: p[s] = softmax_s(dot16(q, k_s)·scale + bias[bucket(pos − s)]) for
-     * s = 0..pos, written to p; out = Σ_s p[s]·v_s as sequential FMA chains over s from 0.
+     * One query row of one head, p[s] holding dot16(q, k_s) for s = 0..pos on entry:
+     * p[s] = softmax_s(p[s]·scale + bias[bucket(pos − s)]); out = Σ_s p[s]·v_s as sequential FMA
+     * chains over s from 0.
      */
-    private void attendRow(MemorySegment out, long outOff, MemorySegment q, long qOff,
-                           MemorySegment k, long kOff, long kStride, MemorySegment v, long vOff, long vStride,
+    private void attendRow(MemorySegment out, long outOff, MemorySegment v, long vOff, long vStride,
                            MemorySegment bias, long biasOff, int[] bucket,
                            MemorySegment p, long pOff, int pos, int d, float scale, int w) {
         int n = pos + 1;
         for (int s = 0; s < n; s++) {
-            float sc = dot16(q, qOff, k, kOff + s * kStride, d, w) * scale;
+            float sc = p.getAtIndex(F, pOff + s) * scale;
             p.setAtIndex(F, pOff + s, sc + bias.getAtIndex(F, biasOff + bucket[pos - s]));
         }
         float max = max(p, pOff, n);
@@ -193,6 +227,9 @@ public class ScalarOps {
         for (int w = 0; w < rowScratch.length; w++) {
             if (rowScratch[w].byteSize() < (long) t * t * Float.BYTES) {
                 rowScratch[w] = Arena.ofAuto().allocate((long) t * t * Float.BYTES, 64);
+            }
+            if (valuesT[w].byteSize() < (long) d * t * Float.BYTES) {
+                valuesT[w] = Arena.ofAuto().allocate((long) d * t * Float.BYTES, 64);
             }
         }
         AttnBackward k = attnBackward;
@@ -222,7 +259,7 @@ public class ScalarOps {
 
         @Override public void run(int from, int to, int w) {
             long hd = (long) h * d, stride = 3 * hd;
-            MemorySegment ds = rowScratch[w];
+            MemorySegment ds = rowScratch[w], vT = valuesT[w];
             for (int bh = from; bh < to; bh++) {
                 int head = bh % h, seq = bh / h;
                 long tok0 = (long) seq * t * stride + (long) head * d;  // q of token 0 of this head
@@ -231,13 +268,14 @@ public class ScalarOps {
                 long do0 = doutOff + (long) seq * t * hd + (long) head * d;
                 long part = (long) bh * numBuckets;
                 zeroRange(biasPartials, part, numBuckets);
+                for (int s = 0; s < t; s++) {       // vT[i·T + s] = v_s[i] (a copy)
+                    for (int i = 0; i < d; i++) vT.setAtIndex(F, (long) i * t + s, qkv.getAtIndex(F, v0 + s * stride + i));
+                }
                 for (int tq = 0; tq < t; tq++) {
                     int n = tq + 1;
                     long pRow = attOff + ((long) bh * t + tq) * t, dsRow = (long) tq * t;
                     long doRow = do0 + tq * hd;
-                    for (int s = 0; s < n; s++) {
-                        ds.setAtIndex(F, dsRow + s, dot16(dout, doRow, qkv, v0 + s * stride, d, w));
-                    }
+                    scoresTransposed(ds, dsRow, dout, doRow, vT, 0, t, n, d, w);   // dP[s] = dot16(dout_t, v_s)
                     float rowDot = dot16(att, pRow, ds, dsRow, n, w);
                     // ds = p·(dP − rowDot); dRelBias partial += ds (s in order); ds *= scale
                     softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);
@@ -514,6 +552,21 @@ public class ScalarOps {
     /** Canonical 16-partial dot ({@link NumericsProfile#dot16}). */
     protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, int w) {
         return NumericsProfile.dot16(a, aOff, b, bOff, n, partials[w]);
+    }
+
+    /**
+     * out[s] = dot16(q, key s) for s = 0..n-1 with the keys transposed: element i of key s at
+     * kt[ktOff + i·ktStride + s] (the same 16 partials and tree as dot16).
+     */
+    protected void scoresTransposed(MemorySegment out, long outOff, MemorySegment q, long qOff,
+                                    MemorySegment kt, long ktOff, long ktStride, int n, int d, int w) {
+        for (int s = 0; s < n; s++) {
+            float[] p = zeroedPartials(w);
+            for (int i = 0; i < d; i++) {
+                p[i & 15] = Math.fma(q.getAtIndex(F, qOff + i), kt.getAtIndex(F, ktOff + i * ktStride + s), p[i & 15]);
+            }
+            out.setAtIndex(F, outOff + s, NumericsProfile.tree16(p));
+        }
     }
 
     /** Canonical 16-partial sum ({@link NumericsProfile#sum16}). */

@@ -56,6 +56,12 @@ public final class VectorOps extends ScalarOps {
         if (d < n) super.expRange(out, outOff + d, x, xOff + d, n - d, shift, mul1, mul2);
     }
 
+    @Override protected void scoresTransposed(MemorySegment out, long outOff, MemorySegment q, long qOff,
+                                              MemorySegment kt, long ktOff, long ktStride, int n, int d, int w) {
+        int done = d % 16 == 0 ? lanes.scoresTransposed(out, outOff, q, qOff, kt, ktOff, ktStride, n, d) : 0;
+        if (done < n) super.scoresTransposed(out, outOff + done, q, qOff, kt, ktOff + done, ktStride, n - done, d, w);
+    }
+
     @Override protected float max(MemorySegment x, long xOff, long n) {
         return lanes.max(x, xOff, n);
     }

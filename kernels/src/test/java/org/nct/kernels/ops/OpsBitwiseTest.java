@@ -58,6 +58,18 @@ class OpsBitwiseTest {
         out.put("attention.dqkv", get(dqkv));
         out.put("attention.drelbias", get(drb));
 
+        // head dimension a multiple of 16 (the vector path of the transposed scores)
+        int d2 = 32, hd2 = H * d2;
+        MemorySegment qkv2 = of(arena, Bufs.normal(rng, B * T * 3 * hd2, 0.5)), ao2 = poisoned(arena, B * T * hd2);
+        MemorySegment att2 = poisoned(arena, (long) B * H * T * T);
+        k.attentionForward(ao2, 0, att2, 0, qkv2, 0, rbS, 0, B, T, H, d2, NB, MD, 1f);
+        out.put("attention.d32.out", get(ao2));
+        out.put("attention.d32.att", get(att2));
+        MemorySegment dqkv2 = of(arena, Bufs.normal(rng, B * T * 3 * hd2, 0.1)), drb2 = of(arena, Bufs.normal(rng, H * NB, 0.1));
+        k.attentionBackward(dqkv2, 0, drb2, 0, of(arena, Bufs.normal(rng, B * T * hd2, 1)), 0, qkv2, 0, att2, 0, B, T, H, d2, NB, MD, 1f);
+        out.put("attention.d32.dqkv", get(dqkv2));
+        out.put("attention.d32.drelbias", get(drb2));
+
         float[] gate = Bufs.uniform(rng, N, -1, 1), up = Bufs.normal(rng, N, 1);
         MemorySegment gateS = of(arena, gate), upS = of(arena, up), r = poisoned(arena, N);
         k.reluGateForward(r, 0, gateS, 0, upS, 0, N);
@@ -180,7 +192,7 @@ class OpsBitwiseTest {
     @Test
     void attentionRowIsOneRowOfTheForward() {
         SplittableRandom rng = new SplittableRandom(8);
-        int t = 150, h = 2, d = 37, hd = h * d;  // distances cover every T5 bucket (32/128)
+        int t = 150, h = 2, d = 48, hd = h * d;  // distances cover every T5 bucket (32/128); d: the vector scores path
         float[] qkv = Bufs.normal(rng, t * 3 * hd, 0.5), rb = Bufs.normal(rng, h * NB, 1);
         for (Backend backend : Backend.values()) {
             try (Kernels k = backend.open(2)) {
