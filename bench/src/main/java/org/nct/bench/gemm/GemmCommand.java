@@ -86,7 +86,7 @@ public final class GemmCommand implements Callable<Integer> {
                 .include(GemmBenchmark.class.getName() + ".gemm")
                 .param("shape", shapes.toArray(String[]::new))
                 .param("form", forms.toArray(String[]::new))
-                .param("impl", "nct", "openblas")
+                .param("variant", "nct", "openblas")
                 .param("threads", String.valueOf(threads))
                 .warmupIterations(warmup).warmupTime(TimeValue.seconds(seconds))
                 .measurementIterations(iterations).measurementTime(TimeValue.seconds(seconds))
@@ -96,7 +96,9 @@ public final class GemmCommand implements Callable<Integer> {
         try {
             results = new Runner(opts.build()).run();
         } catch (RunnerException e) {
-            throw new IllegalStateException("JMH run failed: " + e.getMessage(), e);
+            String hint = String.valueOf(e.getMessage()).contains("jmh.lock")
+                    ? " (to run anyway: NCT_JAVA_OPTS=-Djmh.ignoreLock=true ./nct bench gemm)" : "";
+            throw new IllegalStateException("JMH run failed: " + e.getMessage() + hint, e);
         }
         printTable(results);
         System.out.println("load average after: " + loadAverage());
@@ -111,7 +113,7 @@ public final class GemmCommand implements Callable<Integer> {
             int[] mkn = GemmBenchmark.parseShape(s);
             double gflops = r.getPrimaryResult().getScore() * 2.0 * mkn[0] * mkn[1] * mkn[2] / 1e9;
             double[] row = byCase.get(s + " " + f);
-            if (row != null) row[r.getParams().getParam("impl").equals("nct") ? 0 : 1] = gflops;
+            if (row != null) row[r.getParams().getParam("variant").equals("nct") ? 0 : 1] = gflops;
         }
         System.out.println();
         System.out.printf("%-15s %-16s %12s %16s %7s%n", "M x K x N", "form", "nct GFLOP/s", "OpenBLAS GFLOP/s", "ratio");

@@ -19,12 +19,14 @@ import org.nct.kernels.Parallel;
  *   dW = dYᵀ·X           dW (N×K)    dY[p,r]       X[p,c]       M
  * </pre>
  * B is packed once per call (in parallel) into K-major panels of {@link MicroKernel#tileCols()}
- * columns (zero-padded at the right edge); A is read in place through its two strides, so the
- * three forms differ only in packing and strides and share the one {@link MicroKernel}. The
+ * columns (zero-padded at the right edge); A is read in place through its two strides (for dW,
+ * whose A = dYᵀ is read column-wise, each MC × KC block is first copied into a compact buffer), so
+ * the three forms differ only in packing and strides and share the one {@link MicroKernel}. The
  * reduction is cut into blocks of {@link #KC} steps that run in order on the same output tile
  * (partials are stored and reloaded as fp32, which is exact), so every output is still one
  * sequential chain. Threads split output tiles only: row blocks, or column panels when there are
- * fewer row blocks than threads. Tiles at the bottom and right edges copy only their valid
+ * fewer row blocks than threads; problems under {@link #SERIAL_WORK} multiply-adds run on the
+ * caller alone. Tiles at the bottom and right edges copy only their valid
  * elements in and out of the tile array; missing rows of A are zero-padded in a small block.
  *
  * <p>Packing buffers belong to the instance and grow on first use; steady-state calls allocate
@@ -37,10 +39,14 @@ public final class VectorGemm {
     /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
     static final int MC = 32 * MicroKernel.MR;
 
+    /** Problems with fewer multiply-adds than this run on the calling thread alone (by default). */
+    static final long SERIAL_WORK = 1L << 20;
+
     private static final int MR = MicroKernel.MR;
     /** How a tile's chains start in the first reduction block. */
     private static final int START_LOAD = 0, START_ZERO = 1, START_BIAS = 2;
 
+    private final long serialWork;
     private final MicroKernel kernel;
     private final int tileCols;
     private final Parallel pool;
@@ -49,17 +55,28 @@ public final class VectorGemm {
     private final Compute compute = new Compute();
     private final float[][] tile;
     private final MemorySegment[] edgeA;
+    private final MemorySegment[] blockA;
     private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
+        this(species, pool, SERIAL_WORK);
+    }
+
+    /** With a chosen serial threshold (tests use 0 to run even tiny problems on all threads). */
+    VectorGemm(VectorSpecies<Float> species, Parallel pool, long serialWork) {
+        this.serialWork = serialWork;
         this.kernel = MicroKernel.of(species);
         this.tileCols = kernel.tileCols();
         this.pool = pool;
         int t = pool.threads();
         this.tile = new float[t][MR * tileCols];
         this.edgeA = new MemorySegment[t];
+        this.blockA = new MemorySegment[t];
         Arena arena = Arena.ofAuto();
-        for (int i = 0; i < t; i++) edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
+        for (int i = 0; i < t; i++) {
+            edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
+            blockA[i] = arena.allocate((long) MC * KC * Float.BYTES, 64);
+        }
     }
 
     /** Y = X·Wᵀ (+ bias); see {@link org.nct.kernels.Kernels#matmul}. */
@@ -95,8 +112,15 @@ public final class VectorGemm {
             if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
             if (packedB.length < need) packedB = new float[(int) need];
             pr.panels = panels;
-            if (pr.steps > 0) pool.forRange(panels, packB);
             int rowBlocks = (pr.rows + MR - 1) / MR;
+            if ((long) pr.rows * pr.cols * pr.steps < serialWork) {
+                // too small to pay for waking the workers: everything on the caller
+                pr.splitRows = true;
+                packB.run(0, pr.steps > 0 ? panels : 0, 0);
+                compute.run(0, rowBlocks, 0);
+                return;
+            }
+            if (pr.steps > 0) pool.forRange(panels, packB);
             pr.splitRows = rowBlocks >= pool.threads() || panels < rowBlocks;
             pool.forRange(pr.splitRows ? rowBlocks : panels, compute);
         } finally {
@@ -180,23 +204,36 @@ public final class VectorGemm {
             float[] b = packedB, t = tile[worker];
             int w = tileCols;
             long ldc = (long) pr.cols * Float.BYTES;
-            long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
+            boolean packA = pr.aRowStride == 1; // A = dYᵀ: gather its block into a compact copy
+            MemorySegment a = packA ? blockA[worker] : pr.a;
+            long ars = packA ? Float.BYTES : pr.aRowStride * Float.BYTES;
+            long aps = packA ? (long) MC * Float.BYTES : pr.aStepStride * Float.BYTES;
             for (int pc = 0; pc == 0 || pc < pr.steps; pc += KC) {
                 int kc = Math.min(KC, pr.steps - pc);
                 int start = pc == 0 ? pr.firstStart() : START_LOAD;
                 for (int ic = r0; ic < r1; ic += MC) {
                     int ie = Math.min(ic + MC, r1);
+                    long aBase;
+                    if (packA) {
+                        for (int p = 0; p < kc; p++) {
+                            MemorySegment.copy(pr.a, (pr.aOff + (pc + p) * pr.aStepStride + ic) * Float.BYTES,
+                                    a, p * aps, (long) (ie - ic) * Float.BYTES);
+                        }
+                        aBase = 0;
+                    } else {
+                        aBase = (pr.aOff + ic * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
+                    }
                     for (int j = j0; j < j1; j++) {
                         int c0 = j * w;
                         int bi = (j * pr.steps + pc) * w;
                         boolean fullCols = c0 + w <= pr.cols;
                         for (int r = ic; r < ie; r += MR) {
                             if (fullCols && r + MR <= ie) {
-                                long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
+                                long ao = aBase + (r - ic) * ars;
                                 long co = (pr.outOff + (long) r * pr.cols + c0) * Float.BYTES;
                                 if (start == START_LOAD) kernel.loadTile(pr.out, co, ldc, t);
                                 else if (start == START_BIAS) kernel.biasTile(pr.bias, (pr.biasOff + c0) * Float.BYTES, t);
-                                kernel.tile(pr.a, ao, ars, aps, b, bi, kc, t, start == START_ZERO);
+                                kernel.tile(a, ao, ars, aps, b, bi, kc, t, start == START_ZERO);
                                 kernel.storeTile(t, pr.out, co, ldc);
                             } else {
                                 edge(worker, r, Math.min(MR, ie - r), j, pc, kc, start);

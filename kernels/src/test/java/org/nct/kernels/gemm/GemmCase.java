@@ -41,7 +41,7 @@ final class GemmCase {
         biasSeg = bias ? random(arena, rnd, n) : null;
         initial = random(arena, rnd, (long) outRows * outCols);
         out = arena.allocate((PAD + (long) outRows * outCols + PAD) * Float.BYTES, 64);
-        resetOutput();
+        poison();
     }
 
     private static MemorySegment random(Arena arena, SplittableRandom rnd, long len) {
@@ -51,13 +51,9 @@ final class GemmCase {
     }
 
     /** The output holds NaN everywhere (the call must write every element), or the initial values when accumulating. */
-    void resetOutput() {
+    void poison() {
         for (long i = 0; i < PAD + (long) outRows * outCols + PAD; i++) out.setAtIndex(JAVA_FLOAT, i, Float.NaN);
         if (accumulate) MemorySegment.copy(initial, PAD * Float.BYTES, out, PAD * Float.BYTES, (long) outRows * outCols * Float.BYTES);
-    }
-
-    void poison() {
-        resetOutput();
     }
 
     void run(ScalarGemm g) {

@@ -47,7 +47,7 @@ class ScalarGemmTest {
                 int[] ref = null;
                 for (int threads : new int[] {1, 2, 4}) {
                     try (Parallel pool = new Parallel(threads)) {
-                        c.resetOutput();
+                        c.poison();
                         c.run(new ScalarGemm(pool));
                         int[] bits = c.outputBits();
                         if (ref == null) ref = bits;

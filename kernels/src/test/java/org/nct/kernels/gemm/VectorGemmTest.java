@@ -29,7 +29,7 @@ class VectorGemmTest {
      */
     static final int[][] SHAPES = {
         {1, 1, 1}, {3, 17, 5}, {17, 63, 65}, {9, 129, 33}, {65, 3, 49}, {63, 1, 17}, {2, 65, 129}, {8, 257, 48},
-        {0, 5, 3}, {4, 0, 7}, {33, 300, 1}, {7, 1100, 19}, {13, 9, 1100}, {1100, 11, 5}
+        {0, 5, 3}, {4, 0, 7}, {33, 300, 1}, {7, 1100, 19}, {13, 9, 1100}, {1100, 11, 5}, {1030, 7, 12}
     };
 
     @Test
@@ -49,11 +49,12 @@ class VectorGemmTest {
                         for (VectorSpecies<Float> sp : WIDTHS) {
                             for (int threads : new int[] {1, 2, 4}) {
                                 try (Parallel pool = new Parallel(threads)) {
-                                    VectorGemm g = new VectorGemm(sp, pool);
-                                    for (int rep = 0; rep < 2; rep++) { // second call reuses the packing buffers
+                                    VectorGemm parallel = new VectorGemm(sp, pool, 0); // all threads even for tiny problems
+                                    VectorGemm standard = new VectorGemm(sp, pool);    // tiny problems on the caller
+                                    for (int rep = 0; rep < 3; rep++) { // rep 1 reuses the packing buffers
                                         String what = shape + " bits=" + sp.vectorBitSize() + " threads=" + threads + " rep=" + rep;
                                         c.poison();
-                                        c.run(g);
+                                        c.run(rep < 2 ? parallel : standard);
                                         assertArrayEquals(want, c.outputBits(), what);
                                         c.assertPaddingUntouched(what);
                                     }
