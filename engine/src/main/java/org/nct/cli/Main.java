@@ -22,7 +22,9 @@ public final class Main implements Runnable {
             org.nct.tokenize.TokenizeCommand.class,
             org.nct.container.CodecCommands.Compress.class,
             org.nct.container.CodecCommands.Decompress.class,
-            org.nct.container.CodecCommands.Verify.class
+            org.nct.container.CodecCommands.Verify.class,
+            org.nct.experiment.ExperimentCommand.class,
+            org.nct.experiment.GenerateCommand.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */

