@@ -56,6 +56,8 @@ public final class VectorGemm {
     private final float[][] tile;
     private final MemorySegment[] edgeA;
     private final MemorySegment[] blockA;
+    /** KC zeros: the missing rows of an edge block. */
+    private final MemorySegment zerosKC;
     private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
@@ -73,6 +75,7 @@ public final class VectorGemm {
         this.edgeA = new MemorySegment[t];
         this.blockA = new MemorySegment[t];
         Arena arena = Arena.ofAuto();
+        this.zerosKC = arena.allocate((long) KC * Float.BYTES, 64);
         for (int i = 0; i < t; i++) {
             edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
             blockA[i] = arena.allocate((long) MC * KC * Float.BYTES, 64);
@@ -310,14 +313,16 @@ public final class VectorGemm {
             long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
             long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
             if (rows < MR) {
+                // the block's rows of A, row-major with pitch KC (a bulk copy when A's steps are contiguous), zeros below
                 MemorySegment ea = edgeA[worker];
-                for (int p = 0; p < kc; p++) {
-                    for (int rr = 0; rr < MR; rr++) {
-                        float v = rr < rows ? pr.a.getAtIndex(JAVA_FLOAT, pr.aOff + (r + rr) * pr.aRowStride + (pc + p) * pr.aStepStride) : 0f;
-                        ea.setAtIndex(JAVA_FLOAT, (long) p * MR + rr, v);
-                    }
+                long pitch = (long) KC * Float.BYTES, len = (long) kc * Float.BYTES;
+                for (int rr = 0; rr < MR; rr++) {
+                    long src = pr.aOff + (r + rr) * pr.aRowStride + pc * pr.aStepStride;
+                    if (rr >= rows) MemorySegment.copy(zerosKC, 0, ea, rr * pitch, len);
+                    else if (pr.aStepStride == 1) MemorySegment.copy(pr.a, src * Float.BYTES, ea, rr * pitch, len);
+                    else for (int p = 0; p < kc; p++) ea.setAtIndex(JAVA_FLOAT, rr * (long) KC + p, pr.a.getAtIndex(JAVA_FLOAT, src + p * pr.aStepStride));
                 }
-                a = ea; ao = 0; ars = Float.BYTES; aps = (long) MR * Float.BYTES;
+                a = ea; ao = 0; ars = pitch; aps = Float.BYTES;
             }
             for (int rr = 0; rr < rows; rr++) {
                 long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
