@@ -23,6 +23,13 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to, int worker);
     }
 
+    /**
+     * Busy-wait iterations before a waiting thread parks: enough to bridge the gaps between the
+     * kernels of one model step (tens of µs), short enough that idle workers do not take the CPU
+     * from the caller on a loaded machine.
+     */
+    private static final int SPINS = 2_000;
+
     private final int threads;
     private final Thread[] workers;
     /** (generation &lt;&lt; 32) | next unclaimed chunk of that generation's call. */
@@ -76,7 +83,7 @@ public final class Parallel implements AutoCloseable {
         runChunks(gen);
         int spins = 0;
         while (pending.get() != 0) {
-            if (++spins < 20_000) Thread.onSpinWait(); else LockSupport.parkNanos(50_000);
+            if (++spins < SPINS) Thread.onSpinWait(); else LockSupport.parkNanos(50_000);
         }
         this.body = null;
         Throwable f = failure;
@@ -112,7 +119,7 @@ public final class Parallel implements AutoCloseable {
         while (true) {
             int spins = 0;
             while (generation == seen && !closed) {
-                if (++spins < 20_000) Thread.onSpinWait(); else LockSupport.park(this);
+                if (++spins < SPINS) Thread.onSpinWait(); else LockSupport.park(this);
             }
             if (closed) return;
             seen = generation;
