@@ -113,7 +113,7 @@ public final class IncrementalM1 implements AutoCloseable {
         for (int l = 0; l < L; l++) {
             ParameterLayout.Layer w = layout.layer(l);
             k.rmsnormForward(ln, 0, rstd, 0, x, 0, p, w.attnNorm(), n, C, eps);
-            k.matmul(qkv, 0, ln, 0, p, w.qkv(), null, 0, n, C, 3 * A, false);
+            k.matmulFixedWeights(qkv, 0, ln, 0, p, w.qkv(), null, 0, n, C, 3 * A, false);
             for (int r = 0; r < n; r++) {
                 int s = slotOf[r], pos = positions[r];
                 MemorySegment c = cache[s];
@@ -124,15 +124,15 @@ public final class IncrementalM1 implements AutoCloseable {
                 k.attentionRow(atty, (long) r * A, qkv, row, c, ko, c, vo, A, p, w.relBias(), scratch, 0,
                         pos, H, D, cfg.numBuckets(), cfg.maxDistance(), 1f);
             }
-            k.matmul(x, 0, atty, 0, p, w.out(), null, 0, n, A, C, true);
+            k.matmulFixedWeights(x, 0, atty, 0, p, w.out(), null, 0, n, A, C, true);
             k.rmsnormForward(ln, 0, rstd, 0, x, 0, p, w.mlpNorm(), n, C, eps);
-            k.matmul(gate, 0, ln, 0, p, w.gate(), null, 0, n, C, Fm, false);
-            k.matmul(up, 0, ln, 0, p, w.up(), null, 0, n, C, Fm, false);
+            k.matmulFixedWeights(gate, 0, ln, 0, p, w.gate(), null, 0, n, C, Fm, false);
+            k.matmulFixedWeights(up, 0, ln, 0, p, w.up(), null, 0, n, C, Fm, false);
             k.reluGateForward(hid, 0, gate, 0, up, 0, (long) n * Fm);
-            k.matmul(x, 0, hid, 0, p, w.down(), null, 0, n, Fm, C, true);
+            k.matmulFixedWeights(x, 0, hid, 0, p, w.down(), null, 0, n, Fm, C, true);
         }
         k.rmsnormForward(ln, 0, rstd, 0, x, 0, p, layout.finalNorm(), n, C, eps);
-        k.matmul(logits, 0, ln, 0, p, layout.lmHead(), null, 0, n, C, V, false);
+        k.matmulFixedWeights(logits, 0, ln, 0, p, layout.lmHead(), null, 0, n, C, V, false);
         MemorySegment.copy(logits, F, 0, out, 0, n * V);
     }
 

@@ -42,6 +42,17 @@ public interface Kernels extends AutoCloseable {
                 int m, int k, int n, boolean accumulate);
 
     /**
+     * {@link #matmul} with a W that the caller never changes while this instance is in use
+     * (inference weights): a backend may keep W in its own prepared layout across calls (the
+     * vector backend keeps its packed panels, so a call does not repack W). Same result bits as
+     * {@link #matmul}.
+     */
+    default void matmulFixedWeights(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                                    MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
+        matmul(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
+    }
+
+    /**
      * dX (+)= dY·W. Each dX[m,k] is the sequential chain {@code acc = fma(dY[m,j], W[j,k], acc)}
      * for j = 0..N-1.
      */

@@ -1,13 +1,20 @@
 package org.nct.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A persistent pool of worker threads for kernels: {@link #forRange} splits [0, n) into one
- * contiguous chunk per thread (chunk 0 runs on the caller) and returns when all are done. No
- * allocation per call; the body is a preallocated {@link Range} object. Each index must own its
- * outputs, so the split never changes any result bit.
+ * contiguous chunk per thread and returns when all are done. No allocation per call; the body is a
+ * preallocated {@link Range} object. Each index must own its outputs, so the split never changes
+ * any result bit.
+ *
+ * <p>Chunk w is always [{@link #chunkStart}(n, w), chunkStart(n, w+1)) and runs with worker id w
+ * (its scratch), but any thread may run it: the caller and the woken workers claim chunks from a
+ * shared counter, so when a worker is slow to wake (a loaded machine) the caller runs its chunk
+ * instead of waiting for it. Results are the same bits either way: a chunk's range and worker id
+ * do not depend on which thread runs it.
  */
 public final class Parallel implements AutoCloseable {
 
@@ -16,8 +23,18 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to, int worker);
     }
 
+    /**
+     * Busy-wait iterations before a waiting thread parks: enough to bridge the gaps between the
+     * kernels of one model step (tens of µs), short enough that idle workers do not take the CPU
+     * from the caller on a loaded machine.
+     */
+    private static final int SPINS = 2_000;
+
     private final int threads;
     private final Thread[] workers;
+    /** (generation &lt;&lt; 32) | next unclaimed chunk of that generation's call. */
+    private final AtomicLong claim = new AtomicLong();
+    /** Chunks of the current call not yet finished. */
     private final AtomicInteger pending = new AtomicInteger();
     private volatile int generation;
     private volatile boolean closed;
@@ -31,8 +48,7 @@ public final class Parallel implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 1; i < threads; i++) {
-            final int id = i;
-            Thread t = new Thread(() -> workerLoop(id), "nct-kernel-" + i);
+            Thread t = new Thread(this::workerLoop, "nct-kernel-" + i);
             t.setDaemon(true);
             workers[i - 1] = t;
             t.start();
@@ -55,22 +71,19 @@ public final class Parallel implements AutoCloseable {
             body.run(0, n, 0);
             return;
         }
+        int gen = generation + 1;
         this.body = body;
         this.total = n;
         this.failure = null;
         this.caller = Thread.currentThread();
-        pending.set(threads - 1);
-        generation++;                       // publishes body/total (volatile write)
+        pending.set(threads);
+        claim.set((long) gen << 32);
+        generation = gen;                   // publishes body/total/claim (volatile write)
         for (Thread w : workers) LockSupport.unpark(w);
-        int to = chunkStart(n, 1);
-        try {
-            if (to > 0) body.run(0, to, 0);
-        } catch (Throwable t) {
-            failure = t;
-        }
+        runChunks(gen);
         int spins = 0;
         while (pending.get() != 0) {
-            if (++spins < 20_000) Thread.onSpinWait(); else LockSupport.parkNanos(50_000);
+            if (++spins < SPINS) Thread.onSpinWait(); else LockSupport.parkNanos(50_000);
         }
         this.body = null;
         Throwable f = failure;
@@ -79,25 +92,38 @@ public final class Parallel implements AutoCloseable {
         if (f != null) throw new RuntimeException(f);
     }
 
-    private void workerLoop(int id) {
-        int seen = 0;
+    /**
+     * Claims and runs chunks of call {@code gen} until none is left. A claim succeeds only while
+     * that call is in progress (all its chunks unfinished are unclaimed or running), so body and
+     * total read after it are that call's.
+     */
+    private void runChunks(int gen) {
         while (true) {
-            int spins = 0;
-            while (generation == seen && !closed) {
-                if (++spins < 20_000) Thread.onSpinWait(); else LockSupport.park(this);
-            }
-            if (closed) return;
-            seen = generation;
-            Range b = body;
-            int n = total;
+            long c = claim.get();
+            if ((int) (c >>> 32) != gen || (int) c >= threads) return;
+            if (!claim.compareAndSet(c, c + 1)) continue;
+            int w = (int) c;
             try {
-                int from = chunkStart(n, id), to = chunkStart(n, id + 1);
-                if (to > from) b.run(from, to, id);
+                int n = total, from = chunkStart(n, w), to = chunkStart(n, w + 1);
+                if (to > from) body.run(from, to, w);
             } catch (Throwable t) {
                 failure = t;
             } finally {
                 if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
             }
+        }
+    }
+
+    private void workerLoop() {
+        int seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPINS) Thread.onSpinWait(); else LockSupport.park(this);
+            }
+            if (closed) return;
+            seen = generation;
+            runChunks(seen);
         }
     }
 

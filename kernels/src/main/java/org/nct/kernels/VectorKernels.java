@@ -73,6 +73,9 @@ public final class VectorKernels implements Kernels {
     @Override public void matmul(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
         gemm.matmul(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
     }
+    @Override public void matmulFixedWeights(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
+        gemm.matmulFixedWeights(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
+    }
     @Override public void matmulBackwardData(MemorySegment dx, long dxOff, MemorySegment dy, long dyOff, MemorySegment w, long wOff, int m, int k, int n, boolean accumulate) {
         gemm.matmulBackwardData(dx, dxOff, dy, dyOff, w, wOff, m, k, n, accumulate);
     }

@@ -42,6 +42,32 @@ class ParallelTest {
         }
     }
 
+    /** Whichever thread runs it, chunk w is [chunkStart(n, w), chunkStart(n, w+1)) with worker id w. */
+    @Test
+    void everyChunkRunsOnceWithItsOwnRangeAndWorkerId() {
+        for (int threads : new int[] {2, 3}) {
+            try (Parallel p = new Parallel(threads)) {
+                for (int n : new int[] {2, 5, 1001}) {
+                    for (int rep = 0; rep < 200; rep++) {
+                        AtomicIntegerArray from = new AtomicIntegerArray(threads), to = new AtomicIntegerArray(threads), runs = new AtomicIntegerArray(threads);
+                        p.forRange(n, (f, t, w) -> {
+                            from.set(w, f);
+                            to.set(w, t);
+                            runs.incrementAndGet(w);
+                        });
+                        for (int w = 0; w < threads; w++) {
+                            if (p.chunkStart(n, w + 1) == p.chunkStart(n, w)) continue; // empty chunk: not run
+                            String what = "threads=" + threads + " n=" + n + " chunk " + w;
+                            assertEquals(1, runs.get(w), what);
+                            assertEquals(p.chunkStart(n, w), from.get(w), what);
+                            assertEquals(p.chunkStart(n, w + 1), to.get(w), what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void workerFailureIsRethrownOnTheCaller() {
         try (Parallel p = new Parallel(2)) {

@@ -56,6 +56,8 @@ public final class VectorGemm {
     private final float[][] tile;
     private final MemorySegment[] edgeA;
     private final MemorySegment[] blockA;
+    /** KC zeros: the missing rows of an edge block. */
+    private final MemorySegment zerosKC;
     private float[] packedB = new float[0];
 
     public VectorGemm(VectorSpecies<Float> species, Parallel pool) {
@@ -73,6 +75,7 @@ public final class VectorGemm {
         this.edgeA = new MemorySegment[t];
         this.blockA = new MemorySegment[t];
         Arena arena = Arena.ofAuto();
+        this.zerosKC = arena.allocate((long) KC * Float.BYTES, 64);
         for (int i = 0; i < t; i++) {
             edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
             blockA[i] = arena.allocate((long) MC * KC * Float.BYTES, 64);
@@ -85,6 +88,52 @@ public final class VectorGemm {
         GemmArgs.check(m, k, n, bias != null, accumulate);
         problem.set(y, yOff, m, n, k, x, xOff, k, 1, w, wOff, 1, k, accumulate, bias, bOff);
         run();
+    }
+
+    /**
+     * Y = X·Wᵀ (+ bias) for a W that never changes while this instance is used: W's packed panels
+     * are made on the first call for (w, wOff, k, n) and reused by later calls (same bits as
+     * {@link #matmul}; only the packing is skipped). See {@link org.nct.kernels.Kernels#matmulFixedWeights}.
+     */
+    public void matmulFixedWeights(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                                   MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
+        GemmArgs.check(m, k, n, bias != null, accumulate);
+        problem.set(y, yOff, m, n, k, x, xOff, k, 1, w, wOff, 1, k, accumulate, bias, bOff);
+        PackedWeights pw = null;
+        for (int i = 0; i < fixedCount && pw == null; i++) {
+            PackedWeights c = fixed[i];
+            if (c.w == w && c.wOff == wOff && c.k == k && c.n == n) pw = c;
+        }
+        if (pw == null && m > 0 && n > 0) {
+            if (fixedCount == fixed.length) fixed = java.util.Arrays.copyOf(fixed, 2 * fixed.length);
+            pw = new PackedWeights(w, wOff, k, n, pack());
+            fixed[fixedCount++] = pw;
+        }
+        problem.packed = pw == null ? null : pw.panels;
+        run();
+    }
+
+    /** The packed panels of one fixed weight matrix. */
+    private record PackedWeights(MemorySegment w, long wOff, int k, int n, float[] panels) { }
+
+    private PackedWeights[] fixed = new PackedWeights[16];
+    private int fixedCount;
+
+    /** Packs the current problem's B into a new array of its own. */
+    private float[] pack() {
+        Problem pr = problem;
+        int panels = (pr.cols + tileCols - 1) / tileCols;
+        long need = (long) panels * pr.steps * tileCols;
+        if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
+        float[] saved = packedB;
+        float[] dst = new float[(int) need];
+        packedB = dst;
+        try {
+            packB.run(0, pr.steps > 0 ? panels : 0, 0);
+        } finally {
+            packedB = saved;
+        }
+        return dst;
     }
 
     /** dX (+)= dY·W; see {@link org.nct.kernels.Kernels#matmulBackwardData}. */
@@ -110,17 +159,21 @@ public final class VectorGemm {
             int panels = (pr.cols + tileCols - 1) / tileCols;
             long need = (long) panels * pr.steps * tileCols;
             if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
-            if (packedB.length < need) packedB = new float[(int) need];
+            boolean prepacked = pr.packed != null;
+            if (!prepacked) {
+                if (packedB.length < need) packedB = new float[(int) need];
+                pr.packed = packedB;
+            }
             pr.panels = panels;
             int rowBlocks = (pr.rows + MR - 1) / MR;
             if ((long) pr.rows * pr.cols * pr.steps < serialWork) {
                 // too small to pay for waking the workers: everything on the caller
                 pr.splitRows = true;
-                packB.run(0, pr.steps > 0 ? panels : 0, 0);
+                if (!prepacked) packB.run(0, pr.steps > 0 ? panels : 0, 0);
                 compute.run(0, rowBlocks, 0);
                 return;
             }
-            if (pr.steps > 0) pool.forRange(panels, packB);
+            if (pr.steps > 0 && !prepacked) pool.forRange(panels, packB);
             pr.splitRows = rowBlocks >= pool.threads() || panels < rowBlocks;
             pool.forRange(pr.splitRows ? rowBlocks : panels, compute);
         } finally {
@@ -137,6 +190,8 @@ public final class VectorGemm {
         boolean accumulate;
         int panels;
         boolean splitRows;
+        /** B's packed panels that the tiles read: {@code packedB}, or a fixed weight's own panels. */
+        float[] packed;
 
         void set(MemorySegment out, long outOff, int rows, int cols, int steps,
                  MemorySegment a, long aOff, long aRowStride, long aStepStride,
@@ -152,6 +207,7 @@ public final class VectorGemm {
 
         void clear() {
             out = a = b = bias = null;
+            packed = null;
         }
 
         /** How the chains start in the first reduction block. */
@@ -201,7 +257,7 @@ public final class VectorGemm {
             } else {
                 r0 = 0; r1 = pr.rows; j0 = from; j1 = to;
             }
-            float[] b = packedB, t = tile[worker];
+            float[] b = pr.packed, t = tile[worker];
             int w = tileCols;
             long ldc = (long) pr.cols * Float.BYTES;
             boolean packA = pr.aRowStride == 1; // A = dYᵀ: gather its block into a compact copy
@@ -257,21 +313,23 @@ public final class VectorGemm {
             long ao = (pr.aOff + r * pr.aRowStride + pc * pr.aStepStride) * Float.BYTES;
             long ars = pr.aRowStride * Float.BYTES, aps = pr.aStepStride * Float.BYTES;
             if (rows < MR) {
+                // the block's rows of A, row-major with pitch KC (a bulk copy when A's steps are contiguous), zeros below
                 MemorySegment ea = edgeA[worker];
-                for (int p = 0; p < kc; p++) {
-                    for (int rr = 0; rr < MR; rr++) {
-                        float v = rr < rows ? pr.a.getAtIndex(JAVA_FLOAT, pr.aOff + (r + rr) * pr.aRowStride + (pc + p) * pr.aStepStride) : 0f;
-                        ea.setAtIndex(JAVA_FLOAT, (long) p * MR + rr, v);
-                    }
+                long pitch = (long) KC * Float.BYTES, len = (long) kc * Float.BYTES;
+                for (int rr = 0; rr < MR; rr++) {
+                    long src = pr.aOff + (r + rr) * pr.aRowStride + pc * pr.aStepStride;
+                    if (rr >= rows) MemorySegment.copy(zerosKC, 0, ea, rr * pitch, len);
+                    else if (pr.aStepStride == 1) MemorySegment.copy(pr.a, src * Float.BYTES, ea, rr * pitch, len);
+                    else for (int p = 0; p < kc; p++) ea.setAtIndex(JAVA_FLOAT, rr * (long) KC + p, pr.a.getAtIndex(JAVA_FLOAT, src + p * pr.aStepStride));
                 }
-                a = ea; ao = 0; ars = Float.BYTES; aps = (long) MR * Float.BYTES;
+                a = ea; ao = 0; ars = pitch; aps = Float.BYTES;
             }
             for (int rr = 0; rr < rows; rr++) {
                 long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
                 if (start == START_LOAD) MemorySegment.copy(pr.out, JAVA_FLOAT, o, t, rr * w, cols);
                 else if (start == START_BIAS) MemorySegment.copy(pr.bias, JAVA_FLOAT, (pr.biasOff + c0) * Float.BYTES, t, rr * w, cols);
             }
-            kernel.tile(a, ao, ars, aps, packedB, (j * pr.steps + pc) * w, kc, t, start == START_ZERO);
+            kernel.tile(a, ao, ars, aps, pr.packed, (j * pr.steps + pc) * w, kc, t, start == START_ZERO);
             for (int rr = 0; rr < rows; rr++) {
                 long o = (pr.outOff + (long) (r + rr) * pr.cols + c0) * Float.BYTES;
                 MemorySegment.copy(t, rr * w, pr.out, JAVA_FLOAT, o, cols);

@@ -25,6 +25,8 @@ public class ScalarOps {
 
     /** Elements per parallel block of the elementwise kernels. */
     static final int BLOCK = 1 << 14;
+    /** Row kernels (RMSNorm, embedding) over fewer elements than this run on the caller alone. */
+    static final long SERIAL_ROW_ELEMENTS = 1 << 16;
 
     protected final Parallel pool;
     /** Per-worker scratch of 16 partials (scalar primitives). */
@@ -70,7 +72,16 @@ public class ScalarOps {
         RmsForward k = rmsForward;
         k.out = out; k.outOff = outOff; k.rstd = rstd; k.rstdOff = rstdOff; k.x = x; k.xOff = xOff;
         k.gain = gain; k.gOff = gOff; k.c = c; k.eps = eps;
-        pool.forRange(rows, k);
+        forRows(rows, c, k);
+    }
+
+    /** Rows [0, rows) of c elements each: on the caller when small (waking the workers costs more), else on the pool. */
+    private void forRows(int rows, int c, Parallel.Range k) {
+        if ((long) rows * c < SERIAL_ROW_ELEMENTS) {
+            if (rows > 0) k.run(0, rows, 0);
+        } else {
+            pool.forRange(rows, k);
+        }
     }
 
     private final class RmsForward implements Parallel.Range {
@@ -390,7 +401,7 @@ public class ScalarOps {
         for (int r = 0; r < rows; r++) checkToken(tokens.getAtIndex(I, tokOff + r), r, vocab);
         EmbedForward k = embedForward;
         k.out = out; k.outOff = outOff; k.table = table; k.tOff = tOff; k.tokens = tokens; k.tokOff = tokOff; k.c = c;
-        pool.forRange(rows, k);
+        forRows(rows, c, k);
     }
 
     private final class EmbedForward implements Parallel.Range {

@@ -72,6 +72,16 @@ final class GemmCase {
         }
     }
 
+    /** FORWARD through {@link VectorGemm#matmulFixedWeights}. */
+    void runFixedWeights(VectorGemm g) {
+        g.matmulFixedWeights(out, PAD, a, PAD, b, PAD, biasSeg, PAD, m, k, n, accumulate);
+    }
+
+    /** New random values in A (the input rows), the weights B unchanged. */
+    void refillA(SplittableRandom rnd) {
+        for (long i = 0; i < a.byteSize() / Float.BYTES; i++) a.setAtIndex(JAVA_FLOAT, i, (float) (rnd.nextDouble() * 2 - 1));
+    }
+
     float outAt(int r, int c) {
         return out.getAtIndex(JAVA_FLOAT, PAD + (long) r * outCols + c);
     }

@@ -71,6 +71,48 @@ class VectorGemmTest {
         }
     }
 
+    /**
+     * matmulFixedWeights keeps each weight's packed panels: interleaved calls on several weight
+     * matrices, with new inputs every round, give the bits of ScalarGemm (and of plain matmul).
+     */
+    @Test
+    void fixedWeightsBitIdenticalAcrossRepeatedInterleavedCalls() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int[][] shapes = {{1, 1, 1}, {3, 17, 5}, {17, 63, 65}, {64, 256, 768}, {9, 1100, 33}, {0, 5, 3}, {2, 65, 129}};
+        try (Arena arena = Arena.ofShared(); Parallel one = new Parallel(1)) {
+            ScalarGemm scalar = new ScalarGemm(one);
+            for (VectorSpecies<Float> sp : WIDTHS) {
+                for (int threads : new int[] {1, 2}) {
+                    try (Parallel pool = new Parallel(threads)) {
+                        VectorGemm fixed = new VectorGemm(sp, pool);
+                        VectorGemm plain = new VectorGemm(sp, pool);
+                        GemmCase[] cases = new GemmCase[shapes.length];
+                        for (int i = 0; i < shapes.length; i++) {
+                            int[] s = shapes[i];
+                            cases[i] = new GemmCase(arena, rnd, GemmCase.Form.FORWARD, s[0], s[1], s[2], i % 3 == 1, i % 3 == 2);
+                        }
+                        for (int round = 0; round < 3; round++) {
+                            for (GemmCase c : cases) {
+                                String what = c.m + "x" + c.k + "x" + c.n + " bits=" + sp.vectorBitSize() + " threads=" + threads + " round=" + round;
+                                c.refillA(rnd);
+                                c.poison();
+                                c.run(scalar);
+                                int[] want = c.outputBits();
+                                c.poison();
+                                c.run(plain);
+                                assertArrayEquals(want, c.outputBits(), what + " plain");
+                                c.poison();
+                                c.runFixedWeights(fixed);
+                                assertArrayEquals(want, c.outputBits(), what + " fixed weights");
+                                c.assertPaddingUntouched(what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Large enough for several reduction blocks, row blocks and column panels at every width. */
     @Test
     void largerShapesMatchFloat64AndScalar() {
