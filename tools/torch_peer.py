@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch peer of the GPU check: the same decoder (notes/ARCH.md: T5-style, RMSNorm, relative
+"""The PyTorch peer of the GPU check: the same decoder (docs/architecture.md: T5-style, RMSNorm, relative
 position bias, gated ReLU, untied embeddings, z-loss 1e-4, Adafactor) trained on the same shapes as
 GpuCheck's benchmark (V=65536, T=512, batch 8), reporting tokens/s. Two numeric settings: fp32
 (TF32 off, PyTorch's default for matmuls) and tf32 (tensor cores, the counterpart of nct's fast

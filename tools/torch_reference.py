@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""PyTorch reference of the nct Transformer (docs/reference.md, notes ARCH.md).
+"""PyTorch reference of the nct Transformer (docs/reference.md, docs/architecture.md).
 
 Two modes:
 
-  write OUT.bin   builds the architecture of ARCH.md for a tiny config, draws seeded weights and one
+  write OUT.bin   builds the architecture of docs/architecture.md for a tiny config, draws seeded weights and one
                   batch, and writes a little-endian binary with the config, the weights, the batch,
                   the logits, the loss, every parameter's gradient and the losses of 10 AdamW steps.
                   The expected values are computed in float64 from the float32 weights (a
@@ -51,7 +51,7 @@ def relative_buckets(t, num_buckets=NUM_BUCKETS, max_distance=MAX_DISTANCE):
 
 
 def param_shapes(cfg):
-    """Parameter names and shapes in ARCH.md order (the order of the flat parameter buffer)."""
+    """Parameter names and shapes in docs/architecture.md order (the order of the flat parameter buffer)."""
     V, C, H, D, L, F = (cfg[k] for k in ("vocab", "d_model", "heads", "head_dim", "layers", "mlp"))
     shapes = [("embed.weight", (V, C))]
     for i in range(L):
@@ -69,7 +69,7 @@ def param_shapes(cfg):
 
 
 def init_params(cfg, gen, perturb_norms):
-    """T5X init of ARCH.md; rel_bias N(0,1)*0.1. With perturb_norms the norm gains are
+    """T5X init of docs/architecture.md; rel_bias N(0,1)*0.1. With perturb_norms the norm gains are
     1 + 0.1*N(0,1) instead of 1, so that the test exercises them."""
     C, H, D, F = cfg["d_model"], cfg["heads"], cfg["head_dim"], cfg["mlp"]
     params = {}
@@ -100,7 +100,7 @@ def rmsnorm(x, gain):
 
 
 def forward(cfg, p, tokens):
-    """Logits (B,T,V) of ARCH.md's forward pass, in the dtype of the parameters."""
+    """Logits (B,T,V) of docs/architecture.md's forward pass, in the dtype of the parameters."""
     H, D, L = cfg["heads"], cfg["head_dim"], cfg["layers"]
     B, T = tokens.shape
     buckets = relative_buckets(T)

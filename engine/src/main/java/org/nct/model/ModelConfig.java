@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Shape of the T5X-style decoder (docs: notes/ARCH.md): vocabulary V, d_model C, H heads of
+ * Shape of the T5X-style decoder (docs/architecture.md): vocabulary V, d_model C, H heads of
  * dimension D, L layers, gated-ReLU MLP width F, T5 relative-position buckets, RMSNorm epsilon and
  * z-loss weight. The sequence length is not part of the model (relative positions only).
  */

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Where each parameter tensor lives in the flat parameter buffer (element offsets, contiguous, in
- * the order of notes/ARCH.md). The same layout addresses the gradient buffer and the checkpoint's
+ * the order of docs/architecture.md). The same layout addresses the gradient buffer and the checkpoint's
  * tensors.
  */
 public final class ParameterLayout {

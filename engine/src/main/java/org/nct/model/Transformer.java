@@ -7,7 +7,7 @@ import org.nct.kernels.Buffers;
 import org.nct.kernels.Kernels;
 
 /**
- * Forward and backward pass of the decoder (notes/ARCH.md) on the {@link Kernels} contract, in
+ * Forward and backward pass of the decoder (docs/architecture.md) on the {@link Kernels} contract, in
  * the llm.c style: parameters and their gradients are flat buffers addressed by the
  * {@link ParameterLayout}; all activations of one (batch, length) shape live in one flat buffer
  * at precomputed offsets, allocated once by {@link #reserve} and reused by every step, so a

@@ -4,7 +4,7 @@ import java.lang.foreign.ValueLayout;
 import org.nct.kernels.RelativePosition;
 
 /**
- * A plain double-precision forward pass of the decoder (notes/ARCH.md), written independently of
+ * A plain double-precision forward pass of the decoder (docs/architecture.md), written independently of
  * the kernels: the higher-precision reference for {@link Transformer}'s loss and gradients.
  */
 final class DoubleReference {

@@ -110,7 +110,7 @@ class TorchReferenceTest {
                 assertEquals(t.shape().length, s.length, t.name());
                 for (int i = 0; i < s.length; i++) assertEquals(t.shape()[i], s[i], t.name() + " dim " + i);
             }
-            assertEquals(layoutOrder, fileOrder, "tensor order of ARCH.md");
+            assertEquals(layoutOrder, fileOrder, "tensor order of docs/architecture.md");
             int padding = 0;
             for (int y : c.ref().ints("targets")) if (y < 0) padding++;
             assertTrue(padding > 0, "the batch has padding targets");
