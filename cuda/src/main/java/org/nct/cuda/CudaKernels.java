@@ -26,6 +26,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.nct.kernels.Parallel;
+import org.nct.kernels.ops.ScalarOps;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -127,6 +129,8 @@ public final class CudaKernels implements Kernels {
     private DevicePointer embIdx;
     private long embIdxBytes;
     private final float[] one = new float[1];
+    private Parallel hostPool;
+    private ScalarOps hostOps;
 
     private CudaKernels(Profile profile) {
         this.profile = profile;
@@ -519,6 +523,44 @@ public final class CudaKernels implements Kernels {
     }
 
     /**
+     * Cached attention of the kernel contract, on the host: the caches of the CPU's incremental
+     * decoder live in host memory, so this runs the scalar reference there (same bits as every
+     * backend). The device-resident decoding path uses {@link #attentionRows}.
+     */
+    @Override
+    public void attentionCached(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
+                                MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap,
+                                MemorySegment biasByDistance, long bOff, int bStride, int[] slot, int[] pos, int n, int h, int d, float scale) {
+        requireHost(out, q, kt, v, biasByDistance);
+        hostOps().attentionCached(out, outOff, outStride, q, qOff, qStride, kt, ktOff, v, vOff, cap, biasByDistance, bOff, bStride, slot, pos, n, h, d, scale);
+    }
+
+    /** Logits → CDF rows on the host (scalar reference), for host logits. */
+    @Override
+    public void cdfRows(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
+        requireHost(cum, logits);
+        hostOps().cdfRows(cum, cumOff, logits, lOff, rows, precision);
+    }
+
+    /** Host threads for drivers' host-side work (the coders) and the host reference ops. */
+    @Override
+    public synchronized Parallel pool() {
+        if (hostPool == null) hostPool = new Parallel(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        return hostPool;
+    }
+
+    private synchronized ScalarOps hostOps() {
+        if (hostOps == null) hostOps = new ScalarOps(pool());
+        return hostOps;
+    }
+
+    private void requireHost(MemorySegment... segments) {
+        for (MemorySegment m : segments) {
+            if (isDevice(m)) throw new IllegalArgumentException("this operation takes host buffers on the CUDA backend");
+        }
+    }
+
+    /**
      * Batched incremental attention (device segments): row i is one query, at position pos[i],
      * against the caches of slot slot[i] (at slot·seqStride; rows of kvStride floats); per-row
      * computation identical to {@link #attentionRow}. scratch: at least nrows·h·(maxPos+1) floats.
@@ -792,6 +834,9 @@ public final class CudaKernels implements Kernels {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (hostPool != null) hostPool.close();
+        }
         cuCtxSetCurrent(ctx);
         for (DevicePointer p : allocations.values()) cuMemFree(p);
         allocations.clear();

@@ -1,6 +1,7 @@
 package org.nct.coding;
 
-import org.nct.kernels.NctMath;
+import java.lang.foreign.MemorySegment;
+import org.nct.kernels.IntegerCdfRow;
 
 /**
  * Turns 256 float logits into an integer cumulative frequency table {@code cum[0..256]} with
@@ -29,7 +30,6 @@ public final class IntegerCdf {
     public static final int DEFAULT_PRECISION = 16;
     /** The paper's setting, total 2^14. */
     public static final int PAPER_PRECISION = 14;
-    static final float FIXED_ONE = 1 << 30;
 
     /** Checks that a precision (log2 of the total) is supported: 9..16. */
     public static int checkPrecision(int precision) {
@@ -44,34 +44,9 @@ public final class IntegerCdf {
      * Allocates nothing.
      */
     public static void fromLogits(float[] logits, int off, int precision, int[] cum) {
-        int total = 1 << checkPrecision(precision);
-        float m = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < SYMBOLS; i++) {
-            float z = logits[off + i];
-            if (z > m) m = z;                      // NaN never compares greater
-        }
-        if (m == Float.NEGATIVE_INFINITY) {
-            for (int i = 0; i <= SYMBOLS; i++) cum[i] = i * (total / SYMBOLS);
-            return;
-        }
-        // q_i, held in cum[i + 1] until the prefix sums overwrite it
-        long s = 0;
-        int argmax = -1;
-        for (int i = 0; i < SYMBOLS; i++) {
-            float z = logits[off + i];
-            int q;
-            if (z == m) {
-                q = 1 << 30;
-                if (argmax < 0) argmax = i;
-            } else if (z != z || m == Float.POSITIVE_INFINITY) {
-                q = 0;
-            } else {
-                q = (int) (NctMath.exp(z - m) * FIXED_ONE);
-            }
-            cum[i + 1] = q;
-            s += q;
-        }
-        spread(cum, s, argmax, total);
+        checkPrecision(precision);
+        if (cum.length < SYMBOLS + 1) throw new IllegalArgumentException("a CDF needs " + (SYMBOLS + 1) + " entries");
+        IntegerCdfRow.fromLogits(MemorySegment.ofArray(logits), off, precision, MemorySegment.ofArray(cum), 0);
     }
 
     /**
@@ -97,18 +72,6 @@ public final class IntegerCdf {
         int sumF = 0;
         for (int i = 0; i < SYMBOLS; i++) {
             int f = 1 + (int) ((weights[i] * spread) / s);
-            cum[i + 1] = f;
-            sumF += f;
-        }
-        finish(cum, argmax, total, sumF);
-    }
-
-    /** Weights (≤ 2^30) in cum[1..256] → counts → prefix sums. */
-    private static void spread(int[] cum, long s, int argmax, int total) {
-        long spread = total - SYMBOLS;
-        int sumF = 0;
-        for (int i = 0; i < SYMBOLS; i++) {
-            int f = 1 + (int) ((cum[i + 1] * spread) / s);
             cum[i + 1] = f;
             sumF += f;
         }

@@ -147,6 +147,45 @@ public interface Kernels extends AutoCloseable {
                       MemorySegment scratch, long sOff,   // (pos+1)
                       int pos, int h, int d, int numBuckets, int maxDistance, float scale);
 
+    /**
+     * Incremental attention of n query rows, row r against the key/value cache of slot slot[r] at
+     * position pos[r] (positions 0..pos[r] cached): for each row the per-row computation of
+     * {@link #attentionRow}, bit for bit, with the bias looked up by distance. Rows run in parallel
+     * (each row writes only its own output), so no result depends on n, on the other rows or on
+     * the thread count.
+     *
+     * <p>Cache layout, per layer, with {@code cap} positions per slot (a multiple of 16), H heads
+     * of D floats: keys in tiles of 16 positions, each head's keys contiguous — element j of head
+     * h of the key at position s of slot c at
+     * {@code kt[ktOff + ((c·H + h)·cap + (s − s%16))·D + j·16 + s%16]}; values per head —
+     * {@code v[vOff + ((c·H + h)·cap + s)·D + j]}. So one head's keys and values of a row are read
+     * front to back. The last tile may hold positions past pos[r]: those key columns may be read
+     * (their scores computed and ignored) but never influence a result; cap ≥ pos[r]+1.
+     * Bias: {@code biasByDistance[bOff + h·bStride + bStride − 1 − δ]} is relBias[h, bucket(δ)]
+     * (reversed, so that keys s = 0..pos read it in increasing order); bStride ≥ pos[r]+1.
+     * score[s] = dot16(q_h, k_s)·scale + bias(pos − s), then softmax and the value chain exactly as
+     * in {@link #attentionForward}.
+     */
+    void attentionCached(MemorySegment out, long outOff, long outStride,   // (n, outStride): H·D per row
+                         MemorySegment q, long qOff, long qStride,         // (n, qStride): H·D per row
+                         MemorySegment kt, long ktOff,                     // (slots, H, cap/16, D, 16)
+                         MemorySegment v, long vOff,                       // (slots, H, cap, D)
+                         int cap,
+                         MemorySegment biasByDistance, long bOff, int bStride, // (H, bStride), reversed
+                         int[] slot, int[] pos, int n, int h, int d, float scale);
+
+    /**
+     * Integer CDFs from rows of 256 logits (procedure {@code nct-cdf-v1}, see
+     * {@link IntegerCdfRow}): cum[r·257 .. r·257+256] gets the table of total 2^precision for the
+     * logits of row r. Rows run in parallel; the bits depend only on each row's logits.
+     */
+    void cdfRows(MemorySegment cum, long cumOff,          // (R,257) int32 out
+                 MemorySegment logits, long lOff,         // (R,256)
+                 int rows, int precision);
+
+    /** The host worker pool of this backend (drivers parallelise host-side work, such as coder steps, on it). */
+    Parallel pool();
+
     // ---------------------------------------------------------------- gated ReLU MLP
 
     /** out[i] = max(gate[i], 0)·up[i] ({@code Math.max}: NaN propagates, max(−0, 0) = +0). gate and up are separate (N) regions. */

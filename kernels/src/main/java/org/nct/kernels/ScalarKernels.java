@@ -22,7 +22,7 @@ public final class ScalarKernels implements Kernels {
     @Override public String name() { return name; }
     @Override public int threads() { return pool.threads(); }
     /** The worker pool (shared with callers that parallelise around kernels). */
-    public Parallel pool() { return pool; }
+    @Override public Parallel pool() { return pool; }
 
     @Override public void matmul(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
         gemm.matmul(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
@@ -47,6 +47,12 @@ public final class ScalarKernels implements Kernels {
     }
     @Override public void attentionRow(MemorySegment out, long outOff, MemorySegment q, long qOff, MemorySegment kCache, long kOff, MemorySegment vCache, long vOff, long kvStride, MemorySegment relBias, long rbOff, MemorySegment scratch, long sOff, int pos, int h, int d, int numBuckets, int maxDistance, float scale) {
         ops.attentionRow(out, outOff, q, qOff, kCache, kOff, vCache, vOff, kvStride, relBias, rbOff, scratch, sOff, pos, h, d, numBuckets, maxDistance, scale);
+    }
+    @Override public void attentionCached(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride, MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap, MemorySegment biasByDistance, long bOff, int bStride, int[] slot, int[] pos, int n, int h, int d, float scale) {
+        ops.attentionCached(out, outOff, outStride, q, qOff, qStride, kt, ktOff, v, vOff, cap, biasByDistance, bOff, bStride, slot, pos, n, h, d, scale);
+    }
+    @Override public void cdfRows(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
+        ops.cdfRows(cum, cumOff, logits, lOff, rows, precision);
     }
     @Override public void reluGateForward(MemorySegment out, long outOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
         ops.reluGateForward(out, outOff, gate, gOff, up, uOff, n);

@@ -7,6 +7,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.nct.kernels.IntegerCdfRow;
 import org.nct.kernels.NctMath;
 import org.nct.kernels.NumericsProfile;
 
@@ -178,6 +179,66 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             p0.add(p1).intoMemorySegment(out, (outOff + k) * 4L, NATIVE);
         }
         return full;
+    }
+
+    /** p[s] = p[s]·scale + bias[s] for the whole vectors of s in [0, n) (a product, then a sum). */
+    final long biasScale(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
+        VectorSpecies<Float> s = species();
+        long full = n - n % s.length();
+        for (long i = 0; i < full; i += s.length()) {
+            FloatVector x = FloatVector.fromMemorySegment(s, p, (pOff + i) * 4L, NATIVE);
+            x.mul(scale).add(FloatVector.fromMemorySegment(s, bias, (bOff + i) * 4L, NATIVE)).intoMemorySegment(p, (pOff + i) * 4L, NATIVE);
+        }
+        return full;
+    }
+
+    /**
+     * {@link IntegerCdfRow#fromLogits} with the max and the fixed-point weights q_i computed
+     * lanewise (the exp has exactly NctMath's steps; the float → int conversion truncates as Java's
+     * cast does); the integer spread stays scalar. Returns false, having written nothing, when the
+     * row needs the scalar path's special cases (no finite maximum).
+     */
+    final boolean cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision) {
+        VectorSpecies<Float> s = species();
+        VectorSpecies<Integer> is = intSpecies();
+        int l = s.length();
+        long lo = lOff * 4L;
+        FloatVector mv = FloatVector.broadcast(s, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < IntegerCdfRow.SYMBOLS; i += l) {
+            FloatVector z = FloatVector.fromMemorySegment(s, logits, lo + i * 4L, NATIVE);
+            mv = mv.max(z.blend(Float.NEGATIVE_INFINITY, z.test(VectorOperators.IS_NAN)));
+        }
+        float m = mv.reduceLanes(VectorOperators.MAX);
+        if (m == Float.NEGATIVE_INFINITY || m == Float.POSITIVE_INFINITY) return false;
+        long sum = 0;
+        int argmax = -1;
+        for (int i = 0; i < IntegerCdfRow.SYMBOLS; i += l) {
+            FloatVector z = FloatVector.fromMemorySegment(s, logits, lo + i * 4L, NATIVE);
+            FloatVector v = z.sub(m);
+            FloatVector kf = v.fma(NctMath.LOG2E, NctMath.ROUND_MAGIC).sub(NctMath.ROUND_MAGIC);
+            FloatVector r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_HI, v);
+            r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_LO, r);
+            FloatVector p = r.fma(NctMath.E0, NctMath.E1);
+            p = p.lanewise(VectorOperators.FMA, r, NctMath.E2);
+            p = p.lanewise(VectorOperators.FMA, r, NctMath.E3);
+            p = p.lanewise(VectorOperators.FMA, r, NctMath.E4);
+            p = p.lanewise(VectorOperators.FMA, r, NctMath.E5);
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector k = (IntVector) kf.convertShape(VectorOperators.F2I, is, 0);
+            IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+            IntVector k2 = k.sub(k1);
+            FloatVector e = y.mul(k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(0f, v.lt(NctMath.EXP_LO));
+            IntVector q = (IntVector) e.mul(IntegerCdfRow.FIXED_ONE).convertShape(VectorOperators.F2I, is, 0);
+            VectorMask<Float> top = z.eq(m);
+            q = q.blend(0, z.test(VectorOperators.IS_NAN).cast(is)).blend(1 << 30, top.cast(is));
+            q.intoMemorySegment(cum, (cumOff + 1 + i) * 4L, NATIVE);
+            if (argmax < 0 && top.anyTrue()) argmax = i + top.firstTrue();
+        }
+        for (int i = 1; i <= IntegerCdfRow.SYMBOLS; i++) sum += cum.getAtIndex(ScalarOps.I, cumOff + i);   // exact, in long
+        IntegerCdfRow.spread(cum, cumOff, sum, argmax, 1 << precision);
+        return true;
     }
 
     /** max over x[0..n); MAX is order-free (Math.max semantics). */

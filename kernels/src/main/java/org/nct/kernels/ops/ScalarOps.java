@@ -3,6 +3,8 @@ package org.nct.kernels.ops;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.nct.kernels.IntegerCdfRow;
+import org.nct.kernels.Kernels;
 import org.nct.kernels.NctMath;
 import org.nct.kernels.NumericsProfile;
 import org.nct.kernels.Parallel;
@@ -56,6 +58,10 @@ public class ScalarOps {
     private final EmbedBackward embedBackward = new EmbedBackward();
     private final CeForward ceForward = new CeForward();
     private final CeBackward ceBackward = new CeBackward();
+    private final AttnCached attnCached = new AttnCached();
+    private final CdfRows cdfRows = new CdfRows();
+    /** Per-worker scores of one cached-attention row (cap floats), grown on demand. */
+    private final MemorySegment[] cachedScratch;
 
     public ScalarOps(Parallel pool) {
         this.pool = pool;
@@ -64,6 +70,8 @@ public class ScalarOps {
         java.util.Arrays.fill(rowScratch, MemorySegment.NULL);
         this.valuesT = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(valuesT, MemorySegment.NULL);
+        this.cachedScratch = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(cachedScratch, MemorySegment.NULL);
     }
 
     // =========================================================================== RMSNorm
@@ -228,6 +236,70 @@ public class ScalarOps {
         float sum = expSum16(p, pOff, p, pOff, n, max, w);
         scaleRange(p, pOff, p, pOff, n, 1f / sum);
         weightedRowSum(out, outOff, false, p, pOff, 1, n, v, vOff, vStride, d);
+    }
+
+    public void attentionCached(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
+                                MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap,
+                                MemorySegment biasByDistance, long bOff, int bStride,
+                                int[] slot, int[] pos, int n, int h, int d, float scale) {
+        for (int r = 0; r < n; r++) {
+            if (pos[r] < 0 || pos[r] >= bStride || pos[r] >= cap || cap % 16 != 0) {
+                throw new IllegalArgumentException("position " + pos[r] + " does not fit a cache of " + cap + " positions (bias table " + bStride + ")");
+            }
+        }
+        for (int w = 0; w < cachedScratch.length; w++) {
+            if (cachedScratch[w].byteSize() < (long) cap * Float.BYTES) cachedScratch[w] = Arena.ofAuto().allocate((long) cap * Float.BYTES, 64);
+        }
+        AttnCached k = attnCached;
+        k.out = out; k.outOff = outOff; k.outStride = outStride; k.q = q; k.qOff = qOff; k.qStride = qStride;
+        k.kt = kt; k.ktOff = ktOff; k.v = v; k.vOff = vOff; k.cap = cap; k.bias = biasByDistance; k.bOff = bOff;
+        k.bStride = bStride; k.slot = slot; k.pos = pos; k.h = h; k.d = d; k.scale = scale;
+        if (n == 1) k.run(0, 1, 0); else pool.forRange(n, k);
+        k.slot = null; k.pos = null;
+    }
+
+    /** One query row per index: per head, scores over the transposed keys, bias by distance, softmax, value chain. */
+    private final class AttnCached implements Parallel.Range {
+        MemorySegment out, q, kt, v, bias;
+        long outOff, outStride, qOff, qStride, ktOff, vOff, bOff;
+        int cap, bStride, h, d;
+        float scale;
+        int[] slot, pos;
+
+        @Override public void run(int from, int to, int w) {
+            MemorySegment p = cachedScratch[w];
+            for (int r = from; r < to; r++) {
+                int c = slot[r], t = pos[r], n = t + 1;
+                for (int head = 0; head < h; head++) {
+                    long ho = (long) head * d, region = ((long) c * h + head) * cap * d;
+                    scoresCached(p, 0, q, qOff + r * qStride + ho, kt, ktOff + region, n, d, w);
+                    biasScaleRange(p, 0, bias, bOff + (long) head * bStride + bStride - 1 - t, n, scale);
+                    float max = max(p, 0, n);
+                    float sum = expSum16(p, 0, p, 0, n, max, w);
+                    scaleRange(p, 0, p, 0, n, 1f / sum);
+                    weightedRowSum(out, outOff + r * outStride + ho, false, p, 0, 1, n, v, vOff + region, d, d);
+                }
+            }
+        }
+    }
+
+    public void cdfRows(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
+        if (precision < 9 || precision > 16) throw new IllegalArgumentException("CDF precision must be 9..16 bits, got " + precision);
+        CdfRows k = cdfRows;
+        k.cum = cum; k.cumOff = cumOff; k.logits = logits; k.lOff = lOff; k.precision = precision;
+        if (rows == 1) k.run(0, 1, 0); else pool.forRange(rows, k);
+    }
+
+    private final class CdfRows implements Parallel.Range {
+        MemorySegment cum, logits;
+        long cumOff, lOff;
+        int precision;
+
+        @Override public void run(int from, int to, int w) {
+            for (int r = from; r < to; r++) {
+                cdfRow(cum, cumOff + (long) r * (IntegerCdfRow.SYMBOLS + 1), logits, lOff + (long) r * IntegerCdfRow.SYMBOLS, precision);
+            }
+        }
     }
 
     public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
@@ -578,6 +650,28 @@ public class ScalarOps {
             }
             out.setAtIndex(F, outOff + s, NumericsProfile.tree16(p));
         }
+    }
+
+    /**
+     * out[s] = dot16(q, key s) for s = 0..n-1, keys in tiles of 16 ({@link Kernels#attentionCached}'s
+     * layout: element i of key s at kt[ktOff + (s − s%16)·d + i·16 + s%16]). An override may also
+     * write the scores of the rest of the last tile (up to n rounded up to 16); they are never used.
+     */
+    protected void scoresCached(MemorySegment out, long outOff, MemorySegment q, long qOff,
+                                MemorySegment kt, long ktOff, int n, int d, int w) {
+        for (int t = 0; t < n; t += 16) {
+            scoresTransposed(out, outOff + t, q, qOff, kt, ktOff + (long) t * d, 16, Math.min(16, n - t), d, w);
+        }
+    }
+
+    /** p[s] = p[s]·scale + bias[s] (a product, then a sum: two roundings, as attendRow). */
+    protected void biasScaleRange(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
+        for (long s = 0; s < n; s++) p.setAtIndex(F, pOff + s, p.getAtIndex(F, pOff + s) * scale + bias.getAtIndex(F, bOff + s));
+    }
+
+    /** One row of {@link #cdfRows}: {@link IntegerCdfRow#fromLogits}. */
+    protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision) {
+        IntegerCdfRow.fromLogits(logits, lOff, precision, cum, cumOff);
     }
 
     /** Canonical 16-partial sum ({@link NumericsProfile#sum16}). */

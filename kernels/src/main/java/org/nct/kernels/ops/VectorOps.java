@@ -62,6 +62,25 @@ public final class VectorOps extends ScalarOps {
         if (done < n) super.scoresTransposed(out, outOff + done, q, qOff, kt, ktOff + done, ktStride, n - done, d, w);
     }
 
+    /** Whole tiles of 16 keys (the last one padded): one contiguous (d, 16) block per tile. */
+    @Override protected void scoresCached(MemorySegment out, long outOff, MemorySegment q, long qOff,
+                                          MemorySegment kt, long ktOff, int n, int d, int w) {
+        if (d % 16 != 0) {
+            super.scoresCached(out, outOff, q, qOff, kt, ktOff, n, d, w);
+            return;
+        }
+        for (int t = 0; t < n; t += 16) lanes.scoresTransposed(out, outOff + t, q, qOff, kt, ktOff + (long) t * d, 16, 16, d);
+    }
+
+    @Override protected void biasScaleRange(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
+        long done = lanes.biasScale(p, pOff, bias, bOff, n, scale);
+        if (done < n) super.biasScaleRange(p, pOff + done, bias, bOff + done, n - done, scale);
+    }
+
+    @Override protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision) {
+        if (!lanes.cdfRow(cum, cumOff, logits, lOff, precision)) super.cdfRow(cum, cumOff, logits, lOff, precision);
+    }
+
     @Override protected float max(MemorySegment x, long xOff, long n) {
         return lanes.max(x, xOff, n);
     }
