@@ -20,6 +20,14 @@ public interface CodingTask {
 
     int step(int[] cum);
 
+    /**
+     * An upper bound on the model positions one context of this task uses (the start token plus
+     * its bytes), so that a batched model can size its caches once; unbounded by default.
+     */
+    default int maxContext() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Drives the task to completion with one model (reset first). */
     static void run(CodingTask task, ByteModel model) {
         int[] cum = new int[IntegerCdf.SYMBOLS + 1];

@@ -56,6 +56,7 @@ public final class StreamDecoder {
         private final byte[] out;
         private final int end;
         private final int precision;
+        private final int bound;
         private int pos;
 
         public Task(byte[] code, int off, int len, byte[] out, int outOff, int n, int precision) {
@@ -64,11 +65,17 @@ public final class StreamDecoder {
             this.pos = outOff;
             this.end = outOff + n;
             this.precision = precision;
+            this.bound = n + 1;
         }
 
         @Override
         public int next() {
             return pos < end ? CDF : DONE;
+        }
+
+        @Override
+        public int maxContext() {
+            return bound;
         }
 
         @Override

@@ -97,16 +97,17 @@ public final class StreamEncoder {
     }
 
     /** Encoding of data[off..off+len) as a {@link CodingTask} (one model step per byte). */
-    public static final class Task implements CodingTask {
+    public static final class Task implements KnownContextTask {
         private final StreamEncoder enc = new StreamEncoder();
         private final byte[] data;
-        private final int end;
+        private final int start, end;
         private final int precision;
         private int pos;
         private byte[] code;
 
         public Task(byte[] data, int off, int len, int precision) {
             this.data = data;
+            this.start = off;
             this.pos = off;
             this.end = off + len;
             this.precision = precision;
@@ -122,6 +123,21 @@ public final class StreamEncoder {
             int s = data[pos++] & 0xFF;
             enc.encode(cum, s, precision);
             return s;
+        }
+
+        @Override
+        public int maxContext() {
+            return end - start + 1;
+        }
+
+        @Override
+        public int length() {
+            return end - start;
+        }
+
+        @Override
+        public int byteAt(int i) {
+            return data[start + i] & 0xFF;
         }
 
         /** The finished code (after the task is done). */

@@ -119,6 +119,12 @@ public final class WindowDecoder implements CodingTask {
         }
     }
 
+    /** A window's context holds at most the block's bytes after the start token. */
+    @Override
+    public int maxContext() {
+        return outEnd + 1;
+    }
+
     /** Bytes decoded so far. */
     public int produced() {
         return produced;

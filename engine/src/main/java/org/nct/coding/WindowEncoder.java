@@ -24,6 +24,7 @@ public final class WindowEncoder implements CodingTask {
     private byte[] tokens = new byte[64];
     private int[] counts = new int[16];
     private int windows;
+    private int bound = 1;
 
     public WindowEncoder(int windowBits, WindowRule rule, int precision) {
         this.math = new WindowMath(windowBits, precision);
@@ -37,6 +38,7 @@ public final class WindowEncoder implements CodingTask {
         this.data = data;
         this.pos = off;
         this.end = off + len;
+        this.bound = len + 1;
         this.j = 0;
         this.windows = 0;
         this.resetPending = false;
@@ -57,6 +59,12 @@ public final class WindowEncoder implements CodingTask {
             ranges[i] = math.newNumber();
             cdfs[i] = new int[IntegerCdf.SYMBOLS + 1];
         }
+    }
+
+    /** A window's context holds at most the block's bytes after the start token. */
+    @Override
+    public int maxContext() {
+        return bound;
     }
 
     @Override

@@ -103,7 +103,7 @@ public final class CodecCommands {
             long size = in.equals("-") ? 0 : Files.size(Path.of(in));
             Progress bar = size >= PROGRESS_FROM / 4 ? new Progress(label, 0, "steps") : null;
             LongConsumer pc = bar == null ? null : bar::set;
-            long n = NctCodec.decompress(models(w, k), i, out, mo.streams == null ? 64 : mo.streams, pc);
+            long n = NctCodec.decompress(models(w, k), i, out, mo.streams == null ? 0 : mo.streams, pc);
             if (bar != null) bar.close();
             return n;
         }

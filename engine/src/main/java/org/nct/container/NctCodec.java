@@ -101,12 +101,14 @@ public final class NctCodec {
     }
 
     /**
-     * Decompresses an .nct stream to {@code out}; returns the original length. Any mismatch
+     * Decompresses an .nct stream to {@code out}; returns the original length. {@code streams} ≤ 0
+     * takes the compressor's default for the file's mode. Any mismatch
      * (model, truncation, corruption, trailing bytes) is an {@link NctFormatException}.
      */
     public static long decompress(IntFunction<CodingModel> modelForPrecision, InputStream in, OutputStream out, int streams, LongConsumer progress) throws IOException {
         NctHeader h = NctHeader.read(in, p -> modelForPrecision.apply(p).id());
         CodingModel model = modelForPrecision.apply(h.precision());
+        if (streams <= 0) streams = Settings.defaults(h.windowBits(), h.rule()).streams();
         CRC32C total = new CRC32C();
         long done = 0;
         int wave = Math.max(1, Math.min(streams, (int) Math.max(1, (256L << 20) / Math.max(1, h.blockSize()))));

@@ -1,9 +1,13 @@
 package org.nct.inference;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.nct.coding.CodingTask;
 import org.nct.coding.IntegerCdf;
+import org.nct.kernels.Parallel;
 
 /**
  * Runs many {@link CodingTask}s (independent blocks or examples) through one {@link IncrementalM1}:
@@ -13,73 +17,107 @@ import org.nct.coding.IntegerCdf;
  * not depend on the number of slots or on which tasks share a step.
  */
 public final class BatchDriver {
+    private static final int ROW = IntegerCdf.SYMBOLS + 1;
+
     private final IncrementalM1 m1;
+    private final Parallel pool;
     private final int precision;
     private final int streams;        // slots for tasks; the last slot of m1 holds the start template
     private final int template;
-    private final int[] startCdf = new int[IntegerCdf.SYMBOLS + 1];
-    private final float[] logits;
+    private final int[] startCdf = new int[ROW];
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment cum;  // (slots, 257) int32: the CDFs of one step's rows
+
+    // state of run(), per slot
+    private CodingTask[] task;
+    private int[] position, feed;
+    private int[][] cdf;
+    private int[] rowSlot, rowToken, rowPos;
+    private boolean[] finished;
+    private final Advance advanceRows = new Advance();
 
     /** Uses slots 0..slots−2 of m1 for tasks and the last one as the start template. */
-    public BatchDriver(IncrementalM1 m1, int precision) {
+    public BatchDriver(IncrementalM1 m1, Parallel pool, int precision) {
         if (m1.slots() < 2) throw new IllegalArgumentException("the batch driver needs at least 2 slots");
         if (m1.config().vocabSize() != IntegerCdf.SYMBOLS) throw new IllegalArgumentException("M1 must have a 256-byte vocabulary, this model has " + m1.config().vocabSize());
         this.m1 = m1;
-        this.precision = precision;
+        this.pool = pool;
+        this.precision = IntegerCdf.checkPrecision(precision);
         this.streams = m1.slots() - 1;
         this.template = m1.slots() - 1;
-        this.logits = new float[m1.slots() * IntegerCdf.SYMBOLS];
-        m1.step(1, new int[] {template}, new int[] {CodingModel.START}, new int[] {0}, logits);
-        IntegerCdf.fromLogits(logits, 0, precision, startCdf);
+        this.cum = arena.allocate((long) m1.slots() * ROW * Integer.BYTES, 64);
+        m1.stepToCdf(1, new int[] {template}, new int[] {CodingModel.START}, new int[] {0}, cum, precision);
+        MemorySegment.copy(cum, ValueLayout.JAVA_INT, 0, startCdf, 0, ROW);
     }
 
     /**
      * Runs every task to completion. {@code progress} (may be null) receives the number of model
-     * steps (bytes fed) after each batched step.
+     * steps (bytes fed) after each batched step. After a step, the rows' CDFs are built and their
+     * tasks advanced in parallel on the pool: each row touches only its own slot and task.
      */
     public void run(List<? extends CodingTask> tasks, LongConsumer progress) {
-        CodingTask[] task = new CodingTask[streams];
-        int[] position = new int[streams];     // next position to feed
-        int[] feed = new int[streams];         // token to feed, or -1 when none is pending
-        int[][] cdf = new int[streams][IntegerCdf.SYMBOLS + 1];
-        int[] rowSlot = new int[streams], rowToken = new int[streams], rowPos = new int[streams];
+        task = new CodingTask[streams];
+        position = new int[streams];     // next position to feed
+        feed = new int[streams];         // token to feed, or -1 when none is pending
+        cdf = new int[streams][ROW];
+        rowSlot = new int[streams];
+        rowToken = new int[streams];
+        rowPos = new int[streams];
+        finished = new boolean[streams];
         int nextTask = 0;
         int active = 0;
         long fed = 0;
-        while (true) {
-            for (int s = 0; s < streams; s++) {
-                while (task[s] == null && nextTask < tasks.size()) {
-                    task[s] = tasks.get(nextTask++);
-                    active++;
-                    resetSlot(s, position, feed, cdf);
-                    if (!advance(s, task, position, feed, cdf)) active--;
+        try {
+            while (true) {
+                for (int s = 0; s < streams; s++) {
+                    while (task[s] == null && nextTask < tasks.size()) {
+                        task[s] = tasks.get(nextTask++);
+                        active++;
+                        resetSlot(s);
+                        if (!advance(s)) active--;
+                    }
                 }
-            }
-            if (active == 0) return;
-            int n = 0;
-            for (int s = 0; s < streams; s++) {
-                if (task[s] != null) {
-                    rowSlot[n] = s;
-                    rowToken[n] = feed[s];
-                    rowPos[n] = position[s];
-                    n++;
+                if (active == 0) return;
+                int n = 0;
+                for (int s = 0; s < streams; s++) {
+                    if (task[s] != null) {
+                        rowSlot[n] = s;
+                        rowToken[n] = feed[s];
+                        rowPos[n] = position[s];
+                        n++;
+                    }
                 }
+                m1.stepToCdf(n, rowSlot, rowToken, rowPos, cum, precision);
+                fed += n;
+                pool.forRange(n, advanceRows);
+                for (int r = 0; r < n; r++) {
+                    if (finished[r]) {
+                        finished[r] = false;
+                        active--;
+                    }
+                }
+                if (progress != null) progress.accept(fed);
             }
-            m1.step(n, rowSlot, rowToken, rowPos, logits);
-            fed += n;
-            for (int r = 0; r < n; r++) {
+        } finally {
+            task = null;
+        }
+    }
+
+    /** Row r of a step: its CDF to the slot, one position on, the task advanced to its next need. */
+    private final class Advance implements Parallel.Range {
+        @Override public void run(int from, int to, int w) {
+            for (int r = from; r < to; r++) {
                 int s = rowSlot[r];
-                IntegerCdf.fromLogits(logits, r * IntegerCdf.SYMBOLS, precision, cdf[s]);
+                MemorySegment.copy(cum, ValueLayout.JAVA_INT, (long) r * ROW * Integer.BYTES, cdf[s], 0, ROW);
                 position[s]++;
                 feed[s] = -1;
-                if (!advance(s, task, position, feed, cdf)) active--;
+                if (!advance(s)) finished[r] = true;
             }
-            if (progress != null) progress.accept(fed);
         }
     }
 
     /** Context reset: position 0 holds the start token (copied), the next CDF is the start CDF. */
-    private void resetSlot(int s, int[] position, int[] feed, int[][] cdf) {
+    private void resetSlot(int s) {
         m1.copyPosition(template, s, 0);
         position[s] = 1;
         feed[s] = -1;
@@ -90,7 +128,7 @@ public final class BatchDriver {
      * Advances slot s with its current CDF until it needs a model step (returns true, feed[s] set)
      * or its task is done (returns false, slot freed).
      */
-    private boolean advance(int s, CodingTask[] task, int[] position, int[] feed, int[][] cdf) {
+    private boolean advance(int s) {
         while (true) {
             int a = task[s].next();
             if (a == CodingTask.DONE) {
@@ -98,12 +136,17 @@ public final class BatchDriver {
                 return false;
             }
             if (a == CodingTask.RESET) {
-                resetSlot(s, position, feed, cdf);
+                resetSlot(s);
                 continue;
             }
             if (feed[s] >= 0) return true;          // the context changed: the model must run
             int sym = task[s].step(cdf[s]);
             if (sym >= 0) feed[s] = sym;
         }
+    }
+
+    /** Frees the CDF buffer (the IncrementalM1 stays the caller's). */
+    public void close() {
+        arena.close();
     }
 }

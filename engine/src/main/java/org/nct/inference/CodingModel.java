@@ -14,6 +14,7 @@ import java.util.function.LongConsumer;
 import org.nct.coding.ByteModel;
 import org.nct.coding.CodingTask;
 import org.nct.coding.IntegerCdf;
+import org.nct.coding.KnownContextTask;
 import org.nct.kernels.Kernels;
 import org.nct.kernels.NumericsProfile;
 import org.nct.model.Checkpoint;
@@ -79,6 +80,14 @@ public final class CodingModel implements AutoCloseable {
         }
     }
 
+    /** Rows per prefill step: enough for the GEMMs to run at full speed, little memory. */
+    static final int PREFILL_ROWS = 512;
+
+    private static boolean allKnownContext(List<? extends CodingTask> tasks) {
+        for (CodingTask t : tasks) if (!(t instanceof KnownContextTask)) return false;
+        return true;
+    }
+
     public byte[] id() {
         return id.clone();
     }
@@ -110,8 +119,33 @@ public final class CodingModel implements AutoCloseable {
      */
     public synchronized void run(List<? extends CodingTask> tasks, int streams, LongConsumer progress) {
         if (tasks.isEmpty()) return;
-        try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, Math.min(streams, tasks.size()) + 1)) {
-            new BatchDriver(m1, precision).run(tasks, progress);
+        long bound = 1;
+        for (CodingTask t : tasks) bound = Math.max(bound, t.maxContext());
+        run(tasks, streams, (int) Math.min(bound, 1 << 20), progress);
+    }
+
+    /**
+     * {@link #run} with contexts of at most {@code maxContext} model positions (a block's length
+     * plus the start token): the KV caches never grow past streams × that.
+     */
+    public synchronized void run(List<? extends CodingTask> tasks, int streams, int maxContext, LongConsumer progress) {
+        if (tasks.isEmpty()) return;
+        if (allKnownContext(tasks)) {
+            @SuppressWarnings("unchecked") List<? extends KnownContextTask> known = (List<? extends KnownContextTask>) tasks;
+            int longest = 0;
+            for (KnownContextTask t : known) longest = Math.max(longest, t.length());
+            try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, 1, Math.min(maxContext, longest + 1), PREFILL_ROWS);
+                 PrefillDriver driver = new PrefillDriver(m1, precision)) {
+                driver.run(known, progress);
+            }
+            return;
+        }
+        BatchDriver driver = null;
+        try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, Math.min(streams, tasks.size()) + 1, maxContext)) {
+            driver = new BatchDriver(m1, kernels.pool(), precision);
+            driver.run(tasks, progress);
+        } finally {
+            if (driver != null) driver.close();
         }
     }
 

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.nct.kernels.Buffers;
 import org.nct.kernels.Kernels;
+import org.nct.kernels.RelativePosition;
 import org.nct.model.ModelConfig;
 import org.nct.model.ParameterLayout;
 import org.nct.model.Weights;
@@ -13,12 +14,19 @@ import org.nct.model.Weights;
  * Batched incremental inference of M1 with a KV cache per stream. Each of up to {@code slots}
  * independent streams holds its own cache; one {@link #step} feeds one token to each of n streams
  * (each at its own position) and computes their next-token logits as one batch: the GEMMs run over
- * the n rows, attention runs per row with {@link Kernels#attentionRow} against that stream's cache.
+ * the n rows, attention runs per row ({@link Kernels#attentionCached}, rows in parallel) against
+ * that stream's cache.
  *
  * <p>The operations are those of {@link org.nct.model.Transformer}'s forward pass, in the same
  * order, and every kernel's output row depends only on its own input row (numerics profile), so a
  * stream's logits are bit-identical to the training forward over the same tokens, whatever the
  * other streams, the batch size, the thread count or the vector width. Not thread-safe.
+ *
+ * <p>Memory: the caches of all slots share one off-heap region of {@code cap} positions per slot,
+ * in the layout of {@link Kernels#attentionCached} (per head; keys in tiles of 16 positions). It grows by doubling, up
+ * to {@code maxPositions} rounded up to 16, when a step needs a later position than any before (the
+ * old region is freed at once), and is reused by every later context: it grows with streams ×
+ * the longest context, never with the input.
  */
 public final class IncrementalM1 implements AutoCloseable {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -29,34 +37,53 @@ public final class IncrementalM1 implements AutoCloseable {
     private final ParameterLayout layout;
     private final Kernels k;
     private final int slots;
+    private final int maxPositions;
+    private final int rows;                 // rows per step
     private final Arena arena = Arena.ofShared();
     private final MemorySegment tok, x, ln, rstd, qkv, atty, gate, up, hid, logits;
-    private MemorySegment scratch;
-    private final MemorySegment[] cache;   // per slot: [layer][K,V][capacity][A]
-    private final int[] capacity;
-    private final int rowFloats;           // A
+    private Arena cacheArena;
+    private MemorySegment cache;            // per layer: keys (slots, H, cap/16, D, 16), then values (slots, H, cap, D)
+    private MemorySegment bias;             // per layer: (H, cap), bias by distance, reversed
+    private int cap;                        // positions per slot, a multiple of 16
+    private final int rowFloats;            // A
 
+    /** Slots whose contexts may grow to the model's full bias range (2^20 positions). */
     public IncrementalM1(Weights weights, Kernels kernels, int slots) {
+        this(weights, kernels, slots, 1 << 20);
+    }
+
+    /** Slots whose contexts hold at most {@code maxPositions} positions (a block's length plus its start token). */
+    public IncrementalM1(Weights weights, Kernels kernels, int slots, int maxPositions) {
+        this(weights, kernels, slots, maxPositions, slots);
+    }
+
+    /**
+     * As above, with steps of up to {@code rows} rows: several rows may feed the same slot at
+     * consecutive positions (a prefill: every row's key and value are cached before any row
+     * attends, and a row attends only to positions up to its own).
+     */
+    public IncrementalM1(Weights weights, Kernels kernels, int slots, int maxPositions, int rows) {
         if (slots < 1) throw new IllegalArgumentException("need at least one stream slot");
+        if (rows < 1) throw new IllegalArgumentException("need at least one row per step");
+        if (maxPositions < 1) throw new IllegalArgumentException("need at least one position per slot");
         this.weights = weights;
         this.cfg = weights.config();
         this.layout = weights.layout();
         this.k = kernels;
         this.slots = slots;
+        this.maxPositions = maxPositions;
+        this.rows = rows;
         int C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
-        tok = Buffers.ints(arena, slots);
-        x = Buffers.floats(arena, (long) slots * C);
-        ln = Buffers.floats(arena, (long) slots * C);
-        rstd = Buffers.floats(arena, slots);
-        qkv = Buffers.floats(arena, (long) slots * 3 * A);
-        atty = Buffers.floats(arena, (long) slots * A);
-        gate = Buffers.floats(arena, (long) slots * Fm);
-        up = Buffers.floats(arena, (long) slots * Fm);
-        hid = Buffers.floats(arena, (long) slots * Fm);
-        logits = Buffers.floats(arena, (long) slots * V);
-        scratch = Buffers.floats(arena, 256);
-        cache = new MemorySegment[slots];
-        capacity = new int[slots];
+        tok = Buffers.ints(arena, rows);
+        x = Buffers.floats(arena, (long) rows * C);
+        ln = Buffers.floats(arena, (long) rows * C);
+        rstd = Buffers.floats(arena, rows);
+        qkv = Buffers.floats(arena, (long) rows * 3 * A);
+        atty = Buffers.floats(arena, (long) rows * A);
+        gate = Buffers.floats(arena, (long) rows * Fm);
+        up = Buffers.floats(arena, (long) rows * Fm);
+        hid = Buffers.floats(arena, (long) rows * Fm);
+        logits = Buffers.floats(arena, (long) rows * V);
         rowFloats = A;
     }
 
@@ -68,29 +95,69 @@ public final class IncrementalM1 implements AutoCloseable {
         return slots;
     }
 
-    /** Makes room in a slot's cache for positions 0..positions-1 (doubling; copies what is cached). */
-    private void ensure(int slot, int positions) {
-        if (positions <= capacity[slot]) return;
-        int cap = Math.max(64, capacity[slot]);
-        while (cap < positions) cap *= 2;
-        MemorySegment next = Buffers.floats(Arena.ofAuto(), (long) cfg.numLayers() * 2 * cap * rowFloats);
-        if (cache[slot] != null) {
-            long oldBlock = (long) capacity[slot] * rowFloats, newBlock = (long) cap * rowFloats;
-            for (int b = 0; b < 2 * cfg.numLayers(); b++) {
-                MemorySegment.copy(cache[slot], b * oldBlock * Float.BYTES, next, b * newBlock * Float.BYTES, oldBlock * Float.BYTES);
+    /** The most rows one step takes. */
+    public int rows() {
+        return rows;
+    }
+
+    /** Bytes of off-heap cache currently held (all slots). */
+    public long cacheBytes() {
+        return cache == null ? 0 : cache.byteSize() + bias.byteSize();
+    }
+
+    private long layerFloats() {
+        return 2L * slots * rowFloats * cap;
+    }
+
+    /** Element offset of layer l's keys; head h of slot c starts (c·H + h)·cap·D after it. */
+    private long ktOff(int layer) {
+        return layer * layerFloats();
+    }
+
+    /** Element offset of layer l's values; head h of slot c starts (c·H + h)·cap·D after it. */
+    private long vOff(int layer) {
+        return layer * layerFloats() + (long) slots * rowFloats * cap;
+    }
+
+    /**
+     * Makes room for positions 0..positions-1 in every slot, plus the padding of
+     * {@link Kernels#attentionCached} (a multiple of 16): doubling, copying what is cached.
+     */
+    private void ensure(int positions) {
+        if ((positions + 15 & ~15) <= cap) return;
+        if (positions > maxPositions) throw new IllegalArgumentException("position " + (positions - 1) + " beyond this decoder's " + maxPositions + " positions");
+        int next = Math.max(16, cap);
+        while (next < positions) next *= 2;
+        next = Math.min(next, maxPositions + 15 & ~15);
+        int[] buckets = RelativePosition.table(next, cfg.numBuckets(), cfg.maxDistance());
+        int L = cfg.numLayers(), H = cfg.numHeads(), A = rowFloats;
+        Arena na = Arena.ofShared();
+        MemorySegment nc = Buffers.floats(na, (long) L * 2 * slots * A * next);
+        MemorySegment nb = Buffers.floats(na, (long) L * H * next);
+        if (cache != null) {
+            // every (layer, K/V, slot, head) region keeps its positions 0..cap-1 at its start
+            long oldRegion = (long) cap * cfg.headDim(), newRegion = (long) next * cfg.headDim();
+            long regions = (long) L * 2 * slots * H;
+            for (long g = 0; g < regions; g++) {
+                MemorySegment.copy(cache, g * oldRegion * Float.BYTES, nc, g * newRegion * Float.BYTES, oldRegion * Float.BYTES);
             }
         }
-        cache[slot] = next;
-        capacity[slot] = cap;
-        if (scratch.byteSize() < (long) cap * Float.BYTES) scratch = Buffers.floats(Arena.ofAuto(), cap);
-    }
-
-    private long kOff(int slot, int layer) {
-        return (long) (2 * layer) * capacity[slot] * rowFloats;
-    }
-
-    private long vOff(int slot, int layer) {
-        return (long) (2 * layer + 1) * capacity[slot] * rowFloats;
+        MemorySegment p = weights.params();
+        int nb0 = cfg.numBuckets();
+        for (int l = 0; l < L; l++) {
+            long rb = layout.layer(l).relBias();
+            for (int h = 0; h < H; h++) {
+                long row = ((long) l * H + h) * next;
+                for (int dist = 0; dist < next; dist++) {
+                    nb.setAtIndex(F, row + next - 1 - dist, p.getAtIndex(F, rb + (long) h * nb0 + buckets[dist]));
+                }
+            }
+        }
+        if (cacheArena != null) cacheArena.close();
+        cacheArena = na;
+        cache = nc;
+        bias = nb;
+        cap = next;
     }
 
     /**
@@ -99,31 +166,49 @@ public final class IncrementalM1 implements AutoCloseable {
      * positions 0..positions[r]−1 (earlier steps or {@link #copyPosition}).
      */
     public void step(int n, int[] slotOf, int[] tokens, int[] positions, float[] out) {
-        if (n < 1 || n > slots) throw new IllegalArgumentException("batch of " + n + " streams, capacity " + slots);
+        forward(n, slotOf, tokens, positions);
+        MemorySegment.copy(logits, F, 0, out, 0, n * cfg.vocabSize());
+    }
+
+    /**
+     * {@link #step} that leaves the logits in this decoder's own buffer, {@link #logits()}: the
+     * integer CDFs of the n rows are then made by {@link Kernels#cdfRows} into {@code cum}
+     * (n × 257 int32) with total 2^precision.
+     */
+    public void stepToCdf(int n, int[] slotOf, int[] tokens, int[] positions, MemorySegment cum, int precision) {
+        forward(n, slotOf, tokens, positions);
+        k.cdfRows(cum, 0, logits, 0, n, precision);
+    }
+
+    /** The logits of the last step's rows (n × V floats). */
+    public MemorySegment logits() {
+        return logits;
+    }
+
+    private void forward(int n, int[] slotOf, int[] tokens, int[] positions) {
+        if (n < 1 || n > rows) throw new IllegalArgumentException("batch of " + n + " rows, capacity " + rows);
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
         int H = cfg.numHeads(), D = cfg.headDim();
         float eps = cfg.normEps();
         MemorySegment p = weights.params();
+        int maxPos = 0;
         for (int r = 0; r < n; r++) {
             if (tokens[r] < 0 || tokens[r] >= V) throw new IllegalArgumentException("token " + tokens[r] + " outside the vocabulary");
+            if (slotOf[r] < 0 || slotOf[r] >= slots) throw new IllegalArgumentException("slot " + slotOf[r] + " outside 0.." + (slots - 1));
+            if (positions[r] < 0) throw new IllegalArgumentException("negative position " + positions[r]);
             tok.setAtIndex(I, r, tokens[r]);
-            ensure(slotOf[r], positions[r] + 1);
+            maxPos = Math.max(maxPos, positions[r]);
         }
+        ensure(maxPos + 1);
         k.embeddingForward(x, 0, p, layout.embed(), tok, 0, n, C);
         for (int l = 0; l < L; l++) {
             ParameterLayout.Layer w = layout.layer(l);
             k.rmsnormForward(ln, 0, rstd, 0, x, 0, p, w.attnNorm(), n, C, eps);
             k.matmulFixedWeights(qkv, 0, ln, 0, p, w.qkv(), null, 0, n, C, 3 * A, false);
-            for (int r = 0; r < n; r++) {
-                int s = slotOf[r], pos = positions[r];
-                MemorySegment c = cache[s];
-                long ko = kOff(s, l), vo = vOff(s, l);
-                long row = (long) r * 3 * A;
-                MemorySegment.copy(qkv, (row + A) * Float.BYTES, c, (ko + (long) pos * A) * Float.BYTES, (long) A * Float.BYTES);
-                MemorySegment.copy(qkv, (row + 2L * A) * Float.BYTES, c, (vo + (long) pos * A) * Float.BYTES, (long) A * Float.BYTES);
-                k.attentionRow(atty, (long) r * A, qkv, row, c, ko, c, vo, A, p, w.relBias(), scratch, 0,
-                        pos, H, D, cfg.numBuckets(), cfg.maxDistance(), 1f);
-            }
+            long kt = ktOff(l), vo = vOff(l);
+            for (int r = 0; r < n; r++) storeKv(kt, vo, slotOf[r], positions[r], (long) r * 3 * A, H, D);
+            k.attentionCached(atty, 0, A, qkv, 0, 3L * A, cache, kt, cache, vo, cap, bias, (long) l * H * cap, cap,
+                    slotOf, positions, n, H, D, 1f);
             k.matmulFixedWeights(x, 0, atty, 0, p, w.out(), null, 0, n, A, C, true);
             k.rmsnormForward(ln, 0, rstd, 0, x, 0, p, w.mlpNorm(), n, C, eps);
             k.matmulFixedWeights(gate, 0, ln, 0, p, w.gate(), null, 0, n, C, Fm, false);
@@ -133,24 +218,46 @@ public final class IncrementalM1 implements AutoCloseable {
         }
         k.rmsnormForward(ln, 0, rstd, 0, x, 0, p, layout.finalNorm(), n, C, eps);
         k.matmulFixedWeights(logits, 0, ln, 0, p, layout.lmHead(), null, 0, n, C, V, false);
-        MemorySegment.copy(logits, F, 0, out, 0, n * V);
     }
 
-    /** Copies the cached keys and values of position {@code pos} from one slot to another. */
+    /** The key and value of qkv row {@code row} into position pos of slot c (one layer). */
+    private void storeKv(long kt, long vo, int c, int pos, long row, int H, int D) {
+        int A = rowFloats;
+        for (int h = 0; h < H; h++) {
+            long region = ((long) c * H + h) * cap * D;
+            long keys = kt + region + (long) (pos & ~15) * D + (pos & 15);
+            long src = row + A + (long) h * D;
+            for (int j = 0; j < D; j++) cache.setAtIndex(F, keys + j * 16L, qkv.getAtIndex(F, src + j));
+            MemorySegment.copy(qkv, (row + 2L * A + (long) h * D) * Float.BYTES, cache, (vo + region + (long) pos * D) * Float.BYTES, (long) D * Float.BYTES);
+        }
+    }
+
+    /**
+     * Copies the cached keys and values of position {@code pos} from one slot to another. Slots are
+     * disjoint, so copies into different target slots may run on different threads, provided the
+     * cache already holds position {@code pos} (no growth).
+     */
     public void copyPosition(int fromSlot, int toSlot, int pos) {
         if (fromSlot == toSlot) return;
-        ensure(toSlot, pos + 1);
-        long bytes = (long) rowFloats * Float.BYTES;
+        ensure(pos + 1);
+        int H = cfg.numHeads(), D = cfg.headDim();
         for (int l = 0; l < cfg.numLayers(); l++) {
-            MemorySegment.copy(cache[fromSlot], (kOff(fromSlot, l) + (long) pos * rowFloats) * Float.BYTES,
-                    cache[toSlot], (kOff(toSlot, l) + (long) pos * rowFloats) * Float.BYTES, bytes);
-            MemorySegment.copy(cache[fromSlot], (vOff(fromSlot, l) + (long) pos * rowFloats) * Float.BYTES,
-                    cache[toSlot], (vOff(toSlot, l) + (long) pos * rowFloats) * Float.BYTES, bytes);
+            for (int h = 0; h < H; h++) {
+                long from = ((long) fromSlot * H + h) * cap * D, to = ((long) toSlot * H + h) * cap * D;
+                long kIn = (long) (pos & ~15) * D + (pos & 15);
+                for (int j = 0; j < D; j++) {
+                    cache.setAtIndex(F, ktOff(l) + to + kIn + j * 16L, cache.getAtIndex(F, ktOff(l) + from + kIn + j * 16L));
+                }
+                MemorySegment.copy(cache, (vOff(l) + from + (long) pos * D) * Float.BYTES,
+                        cache, (vOff(l) + to + (long) pos * D) * Float.BYTES, (long) D * Float.BYTES);
+            }
         }
     }
 
     @Override
     public void close() {
+        if (cacheArena != null) cacheArena.close();
+        cacheArena = null;
         arena.close();
     }
 }
