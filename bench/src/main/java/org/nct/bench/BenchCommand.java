@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 org.nct.bench.ops.OpsBenchCommand.class,
                 org.nct.bench.train.BenchTrainCommand.class,
                 org.nct.bench.compress.CompressBench.class,
+                org.nct.bench.compress.CodecBench.class,
         })
 public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec

@@ -80,6 +80,22 @@ public final class CodingModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The most bytes of KV cache one {@link #run} may hold (property {@code nct.coding.cacheBytes},
+     * default 512 MiB): streams are limited so that every slot fits even when all its contexts grow
+     * to the longest a task allows (a block of repeated bytes can fill a whole window context).
+     * The streams never change a coded bit, only the speed.
+     */
+    static long cacheBudget() {
+        return Math.max(1, Long.getLong("nct.coding.cacheBytes", 512L << 20));
+    }
+
+    /** Worst-case cache bytes of one slot for contexts of up to maxContext positions. */
+    long cacheBytesPerSlot(int maxContext) {
+        var c = weights.config();
+        return ((long) maxContext + 15 & ~15L) * c.numLayers() * 2L * c.attnDim() * Float.BYTES;
+    }
+
     /** Rows per prefill step: enough for the GEMMs to run at full speed, little memory. */
     static final int PREFILL_ROWS = 512;
 
@@ -141,7 +157,8 @@ public final class CodingModel implements AutoCloseable {
             return;
         }
         BatchDriver driver = null;
-        try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, Math.min(streams, tasks.size()) + 1, maxContext)) {
+        int slots = (int) Math.max(1, Math.min(Math.min(streams, tasks.size()), cacheBudget() / cacheBytesPerSlot(maxContext)));
+        try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, slots + 1, maxContext)) {
             driver = new BatchDriver(m1, kernels.pool(), precision);
             driver.run(tasks, progress);
         } finally {

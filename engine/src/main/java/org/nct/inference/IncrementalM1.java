@@ -23,10 +23,10 @@ import org.nct.model.Weights;
  * other streams, the batch size, the thread count or the vector width. Not thread-safe.
  *
  * <p>Memory: the caches of all slots share one off-heap region of {@code cap} positions per slot,
- * in the layout of {@link Kernels#attentionCached} (per head; keys in tiles of 16 positions). It grows by doubling, up
- * to {@code maxPositions} rounded up to 16, when a step needs a later position than any before (the
- * old region is freed at once), and is reused by every later context: it grows with streams ×
- * the longest context, never with the input.
+ * in the layout of {@link Kernels#attentionCached} (per head; keys in tiles of 16 positions). It
+ * grows when a step needs a later position than any before — by doubling, the last growth straight
+ * to {@code maxPositions} rounded up to 16 — and the old region is freed at once; every later context
+ * reuses it. So it grows with slots × the longest context, never with the input.
  */
 public final class IncrementalM1 implements AutoCloseable {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -126,9 +126,11 @@ public final class IncrementalM1 implements AutoCloseable {
     private void ensure(int positions) {
         if ((positions + 15 & ~15) <= cap) return;
         if (positions > maxPositions) throw new IllegalArgumentException("position " + (positions - 1) + " beyond this decoder's " + maxPositions + " positions");
+        int bound = maxPositions + 15 & ~15;
         int next = Math.max(16, cap);
         while (next < positions) next *= 2;
-        next = Math.min(next, maxPositions + 15 & ~15);
+        if (next > bound / 4) next = bound;     // the last growth goes to the bound: old + new ≤ 1.25 × bound
+        next = Math.min(next, bound);
         int[] buckets = RelativePosition.table(next, cfg.numBuckets(), cfg.maxDistance());
         int L = cfg.numLayers(), H = cfg.numHeads(), A = rowFloats;
         Arena na = Arena.ofShared();

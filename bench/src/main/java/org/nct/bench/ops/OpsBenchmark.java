@@ -37,6 +37,8 @@ public class OpsBenchmark {
     static final int ATT_H = 8, ATT_D = 64, ATT_NB = 32, ATT_MD = 128;
     static final int CE_ELEMENTS = 1 << 22;
     static final int ADA_ROWS = 2048, ADA_COLS = 512;
+    /** The coding path at the 3m model's attention shape: rows (streams) of one batched step. */
+    static final int CODE_ROWS = 32, CODE_H = 4, CODE_D = 64, CDF_ROWS = 64;
 
     static Kernels open(String backend) {
         int threads = Backends.defaultThreads();
@@ -68,6 +70,9 @@ public class OpsBenchmark {
             case "crossEntropyForward" -> new double[] {4.0 * CE_ELEMENTS, 0};
             case "crossEntropyBackward" -> new double[] {8.0 * CE_ELEMENTS, 0};
             case "adafactor" -> new double[] {4.0 * 8L * ADA_ROWS * ADA_COLS, 0};  // g ×2, u ×3, p ×3 (see docs)
+            // one query per row against t cached positions: scores and values, 2 flops per fma
+            case "attentionCached", "attentionRowLoop" -> new double[] {4.0 * CODE_ROWS * CODE_H * CODE_D * t, 1};
+            case "cdfRows" -> new double[] {4.0 * CDF_ROWS * (256 + 257), 0};
             default -> throw new IllegalArgumentException(benchmark);
         };
     }
@@ -184,5 +189,63 @@ public class OpsBenchmark {
     @Benchmark public void adafactor(Adafactor s) {
         s.k.adafactor(s.p, 0, s.g, 0, s.vr, 0, s.vc, 0, null, 0, s.u, 0, ADA_ROWS, ADA_COLS, true,
                 1e-3f, 0.999f, 1e-30f, 1e-3f, 1f);
+    }
+
+    /**
+     * The coding path: {@link Kernels#attentionCached} (CODE_ROWS streams, each one query at
+     * position t−1 of its own cache, rows in parallel) beside the same rows through
+     * {@link Kernels#attentionRow} one after the other (the per-row kernel it replaces), and
+     * logits → CDF for CDF_ROWS rows.
+     */
+    @State(Scope.Benchmark)
+    public static class Coding {
+        @Param({"scalar", "vector"}) public String backend;
+        @Param({"16", "1024"}) public int t;
+        Kernels k;
+        Arena arena;
+        MemorySegment q, kt, v, bias, out, kvRows, relBias, scratch, logits, cum;
+        int cap;
+        int[] slot = new int[CODE_ROWS], pos = new int[CODE_ROWS];
+
+        @Setup(Level.Trial) public void setup() {
+            k = open(backend);
+            arena = Arena.ofShared();
+            int a = CODE_H * CODE_D;
+            cap = (t + 15) & ~15;
+            q = random(arena, (long) CODE_ROWS * a, 0.3, 10);
+            kt = random(arena, (long) CODE_ROWS * a * cap, 0.3, 11);
+            v = random(arena, (long) CODE_ROWS * a * cap, 1, 12);
+            bias = random(arena, (long) CODE_H * cap, 1, 13);
+            relBias = random(arena, (long) CODE_H * ATT_NB, 1, 13);
+            kvRows = random(arena, (long) CODE_ROWS * t * 2 * a, 0.3, 14);   // per row: (t, 2·A) keys then values
+            scratch = Buffers.floats(arena, t);
+            out = Buffers.floats(arena, (long) CODE_ROWS * a);
+            for (int r = 0; r < CODE_ROWS; r++) {
+                slot[r] = r;
+                pos[r] = t - 1;
+            }
+            logits = random(arena, (long) CDF_ROWS * 256, 6, 15);
+            cum = Buffers.ints(arena, (long) CDF_ROWS * 257);
+        }
+
+        @TearDown(Level.Trial) public void tearDown() { k.close(); arena.close(); }
+    }
+
+    @Benchmark public void attentionCached(Coding s) {
+        s.k.attentionCached(s.out, 0, CODE_H * CODE_D, s.q, 0, CODE_H * CODE_D, s.kt, 0, s.v, 0, s.cap, s.bias, 0, s.cap,
+                s.slot, s.pos, CODE_ROWS, CODE_H, CODE_D, 1f);
+    }
+
+    @Benchmark public void attentionRowLoop(Coding s) {
+        long a = CODE_H * CODE_D;
+        for (int r = 0; r < CODE_ROWS; r++) {
+            long base = (long) r * s.t * 2 * a;
+            s.k.attentionRow(s.out, r * a, s.q, r * a, s.kvRows, base, s.kvRows, base + a, 2 * a, s.relBias, 0, s.scratch, 0,
+                    s.t - 1, CODE_H, CODE_D, ATT_NB, ATT_MD, 1f);
+        }
+    }
+
+    @Benchmark public void cdfRows(Coding s) {
+        s.k.cdfRows(s.cum, 0, s.logits, 0, CDF_ROWS, 16);
     }
 }
