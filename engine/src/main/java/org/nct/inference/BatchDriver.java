@@ -25,6 +25,7 @@ public final class BatchDriver {
     private final int streams;        // slots for tasks; the last slot of m1 holds the start template
     private final int template;
     private final int[] startCdf = new int[ROW];
+    private final boolean[] primed;   // slot s holds the start token's keys and values at position 0
     private final Arena arena = Arena.ofShared();
     private final MemorySegment cum;  // (slots, 257) int32: the CDFs of one step's rows
 
@@ -45,6 +46,7 @@ public final class BatchDriver {
         this.precision = IntegerCdf.checkPrecision(precision);
         this.streams = m1.slots() - 1;
         this.template = m1.slots() - 1;
+        this.primed = new boolean[streams];
         this.cum = arena.allocate((long) m1.slots() * ROW * Integer.BYTES, 64);
         m1.stepToCdf(1, new int[] {template}, new int[] {CodingModel.START}, new int[] {0}, cum, precision);
         MemorySegment.copy(cum, ValueLayout.JAVA_INT, 0, startCdf, 0, ROW);
@@ -116,9 +118,16 @@ public final class BatchDriver {
         }
     }
 
-    /** Context reset: position 0 holds the start token (copied), the next CDF is the start CDF. */
+    /**
+     * Context reset: position 0 holds the start token (copied once per slot: no step ever writes
+     * position 0 of a task slot, so it keeps the template's keys and values), the next CDF is the
+     * start CDF.
+     */
     private void resetSlot(int s) {
-        m1.copyPosition(template, s, 0);
+        if (!primed[s]) {
+            m1.copyPosition(template, s, 0);
+            primed[s] = true;
+        }
         position[s] = 1;
         feed[s] = -1;
         System.arraycopy(startCdf, 0, cdf[s], 0, startCdf.length);
