@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import org.nct.bench.LoadAverage;
 import org.nct.cli.UserException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowRule;
@@ -65,7 +66,7 @@ public final class CodecBench implements Runnable {
                     + 3.0 * cfg.dModel() * cfg.mlpDim()) + (double) cfg.dModel() * cfg.vocabSize());
             System.out.printf(Locale.ROOT, "M1: %s (%s); kernels %s, %d thread(s); %.2f MFLOP of matrix products per model row%n",
                     cfg.describe(), m, k.name(), k.threads(), flopsPerRow / 1e6);
-            System.out.printf(Locale.ROOT, "load average before: %s%n", loadAverage());
+            LoadAverage.before();
             CodingModel cm = new CodingModel(w, k, IntegerCdf.DEFAULT_PRECISION);
             double gemm = forwardGemmRate(k);
             System.out.printf(Locale.ROOT, "forward GEMM %dx%dx%d: %.1f GFLOP/s%n%n", GEMM_M, GEMM_K, GEMM_N, gemm);
@@ -74,7 +75,8 @@ public final class CodecBench implements Runnable {
             double[] ac = mode("AC (2 KiB blocks)", cm, NctCodec.Settings.defaults(0, WindowRule.G), text, flopsPerRow, gemm);
             double[] eq = mode("EqualInfoAC[b=16] G", cm, NctCodec.Settings.defaults(16, WindowRule.G), text, flopsPerRow, gemm);
             long rss = peakRssKiB();
-            System.out.printf(Locale.ROOT, "%nload average after: %s%n", loadAverage());
+            System.out.println();
+            LoadAverage.after();
             System.out.printf(Locale.ROOT, "codec KB/s: ac %.1f/%.1f eqinfo16 %.1f/%.1f peak-rss %d MiB%n", ac[0], ac[1], eq[0], eq[1], rss / 1024);
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
@@ -142,13 +144,6 @@ public final class CodecBench implements Runnable {
         return cache;
     }
 
-    static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 
     /** The process's peak resident set (VmHWM) in KiB, or -1 where /proc does not tell. */
     static long peakRssKiB() {

@@ -52,7 +52,9 @@ public final class CompressBench implements Runnable {
         text = java.util.Arrays.copyOf(joined.bytes(), Math.min(bytes, joined.bytes().length));
         System.out.printf(Locale.ROOT, "held-out text: %d bytes (%s)%n", text.length, joined.describe());
         try (Weights w = Checkpoint.loadWeights(model); Kernels k = Backends.create(threads)) {
-            System.out.printf(Locale.ROOT, "M1: %s; kernels %s, %d thread(s)%n%n", w.config().describe(), k.name(), k.threads());
+            System.out.printf(Locale.ROOT, "M1: %s; kernels %s, %d thread(s)%n", w.config().describe(), k.name(), k.threads());
+            org.nct.bench.LoadAverage.before();
+            System.out.println();
             System.out.printf(Locale.ROOT, "%-28s %10s %9s %8s %11s %11s %s%n", "method", "bytes", "bits/B", "ratio", "comp KB/s", "decomp KB/s", "note");
             for (String[] tool : new String[][] {{"gzip", "-9"}, {"bzip2", "-9"}, {"xz", "-9"}, {"zstd", "-19"}, {"brotli", "-q", "11"}}) {
                 external(tool, text);
@@ -64,6 +66,7 @@ public final class CompressBench implements Runnable {
                 greedyRow("EqualInfoAC[b=" + win + "] greedy", cm, win, text);
             }
             overhead(w, k, cm, java.util.Arrays.copyOf(text, Math.min(overheadBytes, text.length)), acBlock);
+            org.nct.bench.LoadAverage.after();
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
         }

@@ -77,8 +77,8 @@ public final class GemmCommand implements Callable<Integer> {
         }
         OpenBlas blas = OpenBlas.load().orElseThrow(() -> new UserException(OpenBlas.INSTALL_HINT));
         System.out.println("peer: " + blas.config().trim());
-        System.out.println("nct: vector-" + Backends.species(0).vectorBitSize() + ", threads " + threads
-                + "; load average before: " + loadAverage());
+        System.out.println("nct: vector-" + Backends.species(0).vectorBitSize() + ", threads " + threads);
+        org.nct.bench.LoadAverage.before();
 
         List<String> jvm = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0", "-Xss4m"));
@@ -101,7 +101,7 @@ public final class GemmCommand implements Callable<Integer> {
             throw new IllegalStateException("JMH run failed: " + e.getMessage() + hint, e);
         }
         printTable(results);
-        System.out.println("load average after: " + loadAverage());
+        org.nct.bench.LoadAverage.after();
         return 0;
     }
 
@@ -148,8 +148,4 @@ public final class GemmCommand implements Callable<Integer> {
         return pb.start().waitFor();
     }
 
-    private static String loadAverage() {
-        double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        return l < 0 ? "unknown" : String.format("%.2f (%d cpus)", l, Runtime.getRuntime().availableProcessors());
-    }
 }

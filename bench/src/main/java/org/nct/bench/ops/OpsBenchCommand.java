@@ -58,6 +58,7 @@ public final class OpsBenchCommand implements Runnable {
                 .timeUnit(TimeUnit.MICROSECONDS)
                 .jvmArgs(jvm.toArray(String[]::new))
                 .build();
+        org.nct.bench.LoadAverage.before();
         Collection<RunResult> results;
         try {
             results = new Runner(opt).run();
@@ -85,5 +86,6 @@ public final class OpsBenchCommand implements Runnable {
             double rs = s == null ? Double.NaN : w[0] / (s * 1e-6) / 1e9, rv = v == null ? Double.NaN : w[0] / (v * 1e-6) / 1e9;
             System.out.printf(Locale.ROOT, "%-28s %8s %12.2f %12.2f %14.2f%n", e.getKey(), w[1] == 1 ? "GFLOP/s" : "GB/s", rs, rv, rv / rs);
         }
+        org.nct.bench.LoadAverage.after();
     }
 }

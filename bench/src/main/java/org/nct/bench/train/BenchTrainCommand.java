@@ -86,8 +86,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
         System.out.printf(Locale.ROOT, "nct bench train: preset %s (%s), batch %d x seq %d bytes, AdamW, %d warm-up + %d timed steps, %d thread(s)%n",
                 preset, cfg.describe(), batch, seq, warmup, steps, nThreads);
-        System.out.printf(Locale.ROOT, "machine: %s, %d cores; load average at start %s%n", cpuModel(),
-                Runtime.getRuntime().availableProcessors(), loadAverage());
+        System.out.printf(Locale.ROOT, "machine: %s, %d cores%n", cpuModel(), Runtime.getRuntime().availableProcessors());
+        org.nct.bench.LoadAverage.before();
 
         Ours ours = runOurs(cfg, nThreads);
         TorchPeer.Result theirs = null;
@@ -104,7 +104,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%-22s %,10d %12.1f %12.0f %7d MiB  %s%n", "pytorch " + theirs.torchVersion()
                     + " (" + theirs.threads() + "t)", theirs.params(), theirs.medianStepMs(), theirs.tokensPerS(), theirs.peakRssKiB() / 1024, fmt(t));
         }
-        System.out.printf(Locale.ROOT, "load average at end %s%n", loadAverage());
+        org.nct.bench.LoadAverage.after();
         if (ours.profile() != null) {
             System.out.printf(Locale.ROOT, "nct time per kernel (mean step %.1f ms):%n", ours.meanStepMs());
             ours.profile().forEach(System.out::println);
@@ -175,14 +175,6 @@ public final class BenchTrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 
     private static String cpuModel() {
         try {
