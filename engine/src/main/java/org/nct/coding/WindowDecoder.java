@@ -56,7 +56,7 @@ public final class WindowDecoder implements CodingTask {
         this.window = 0;
         this.produced = 0;
         this.resetPending = false;
-        this.done = length == 0;
+        this.done = length == 0 || windows == 0;     // no code: nothing decodes (the caller sees produced() < length)
         if (windowCounts.length < windows) windowCounts = new int[windows];
         if (!done) openWindow();
     }
