@@ -91,6 +91,7 @@ public final class Shard {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+        AtomicFiles.track(tmp);
         boolean ok = false;
         try {
             for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) AtomicFiles.write(tmp.resolve(e.getKey()), e.getValue());
@@ -101,7 +102,11 @@ public final class Shard {
             ok = true;
             return totals;
         } finally {
-            if (!ok) deleteTree(tmp);
+            try {
+                if (!ok) deleteTree(tmp);
+            } finally {
+                AtomicFiles.release(tmp);
+            }
         }
     }
 
