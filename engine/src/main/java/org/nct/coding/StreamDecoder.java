@@ -19,6 +19,12 @@ public final class StreamDecoder {
      * decode with this limit.
      */
     public static final int FLUSH_OVERREAD = 1;
+    /**
+     * Implicit zeros a decoder of an .nct version 2 block may read past the end of its code (the
+     * container stores any zeros the encoder dropped beyond this), and the flush allowance of
+     * decoders of codes stored without such padding.
+     */
+    public static final int MAX_OVERREAD = 8;
 
     private final byte[] in;
     private int pos;
@@ -47,6 +53,25 @@ public final class StreamDecoder {
         if (pos < end) return in[pos++] & 0xFF;
         if (pastEnd != Integer.MAX_VALUE) pastEnd++;
         return 0;
+    }
+
+    /**
+     * Fewest bits any symbol costs under a CDF of total 2^precision: every other symbol keeps at
+     * least one count, so the likeliest has at most 2^P − 255 (the coder's floor split adds less
+     * than 2^−24 to it, covered by the 0.999 below).
+     */
+    public static double minBitsPerSymbol(int precision) {
+        double t = (double) (1L << precision);
+        return -Math.log((t - (IntegerCdf.SYMBOLS - 1)) / t) / Math.log(2) * 0.999;
+    }
+
+    /**
+     * Most symbols a decoder can produce while reading {@code readBytes} bytes (code and implicit
+     * zeros together): the range shrinks by at least {@link #minBitsPerSymbol} bits per symbol and
+     * the decoder reads one byte per 8 bits of shrinking, after its first 4.
+     */
+    public static long maxSymbols(long readBytes, int precision) {
+        return (long) Math.ceil(8.0 * (readBytes + 1) / minBitsPerSymbol(precision));
     }
 
     /** Implicit zero bytes read past the end of the code so far. */

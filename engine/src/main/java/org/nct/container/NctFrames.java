@@ -41,7 +41,7 @@ public final class NctFrames {
     /** Largest frame readers accept: 16 MiB of original bytes (frameBlocks × blockSize). */
     public static final long MAX_FRAME_BYTES = 16L << 20;
     /** Implicit zero bytes an AC block's decoder may read past the end of its code. */
-    public static final int MAX_OVERREAD = 8;
+    public static final int MAX_OVERREAD = org.nct.coding.StreamDecoder.MAX_OVERREAD;
     static final int HEADER_BYTES = 4 + 1 + 1 + 32 + 4 + 4 + 4 + 4;
 
     /** The fields of a version 2 header. */
