@@ -156,7 +156,10 @@ public final class NctCodec {
 
         @Override
         public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
+            if (finished) throw new IOException("write after finish");
+            if (fill == batchBytes) codeBatch();
+            if (buf.length == fill) buf = Arrays.copyOf(buf, (int) Math.min(batchBytes, Math.max(1 << 16, 2L * buf.length)));
+            buf[fill++] = (byte) b;
         }
 
         @Override
@@ -450,22 +453,27 @@ public final class NctCodec {
             if ((int) total1.getValue() != h1.rawCrc()) throw new NctFormatException("corrupt .nct file (checksum of the whole mismatch)");
         }
 
+        /** Makes the current chunk non-empty; false at the end. */
+        private boolean fill() throws IOException {
+            while (chunkPos == chunk.length) {
+                byte[] next = nextChunk();
+                if (next == null) return false;
+                chunk = next;
+                chunkPos = 0;
+            }
+            return true;
+        }
+
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            return fill() ? chunk[chunkPos++] & 0xFF : -1;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             java.util.Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) return 0;
-            while (chunkPos == chunk.length) {
-                byte[] next = nextChunk();
-                if (next == null) return -1;
-                chunk = next;
-                chunkPos = 0;
-            }
+            if (!fill()) return -1;
             int k = Math.min(len, chunk.length - chunkPos);
             System.arraycopy(chunk, chunkPos, b, off, k);
             chunkPos += k;
