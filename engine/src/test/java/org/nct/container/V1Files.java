@@ -11,9 +11,8 @@ import org.nct.coding.WindowEncoder;
 import org.nct.inference.CodingModel;
 
 /**
- * The version 1 writer, as the engine shipped it before version 2 (whole input in memory, one
- * block table up front, a whole-file CRC32C): kept here so that the version 1 reader stays tested
- * on files it was made for.
+ * A version 1 writer (whole input in memory, one block table up front, a whole-file CRC32C): the
+ * engine writes version 2 only, and the version 1 reader is tested on files written this way.
  */
 final class V1Files {
     private V1Files() { }
