@@ -55,7 +55,7 @@ public final class CodecCommands {
             return threads == null ? Backends.create() : Backends.create(threads);
         }
 
-        /** --streams, or {@code dflt} when absent. */
+        /** --streams, or {@code dflt} when absent (0: the default for the file's mode, when decoding). */
         int streams(int dflt) {
             if (streams == null) return dflt;
             if (streams < 1 || streams > 4096) throw new UserException("--streams must be 1..4096 (blocks coded at once), got " + streams);
@@ -155,7 +155,7 @@ public final class CodecCommands {
     }
 
     static long decode(ModelOptions mo, String in, OutputStream out, String label) throws IOException {
-        int streams = mo.streams(64);
+        int streams = mo.streams(0);
         try (Weights w = mo.weights(); Kernels k = mo.kernels(); InputStream i = openInput(in)) {
             long size = in.equals("-") ? 0 : Files.size(Path.of(in));
             Progress bar = size >= PROGRESS_FROM / 4 ? new Progress(label, 0, "steps") : null;

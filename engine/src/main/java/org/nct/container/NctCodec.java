@@ -79,7 +79,8 @@ public final class NctCodec {
     }
 
     /**
-     * Decompresses an .nct stream (version 1 or 2) to {@code out}; returns the original length. Any
+     * Decompresses an .nct stream (version 1 or 2) to {@code out}; returns the original length.
+     * {@code streams} ≤ 0 takes the compressor's default for the file's mode. Any
      * mismatch (model, truncation, corruption, reordering, trailing bytes) is an
      * {@link NctFormatException}; the bytes of a batch are written only after their checks pass,
      * and the last batch only after the checks of the whole file.
@@ -272,7 +273,7 @@ public final class NctCodec {
     public static final class Decoder extends InputStream {
         private final IntFunction<CodingModel> models;
         private final InputStream in;
-        private final int streams;
+        private int streams;
         private final LongConsumer progress;
         private final NctHeader.CrcInput c;
         private int version;
@@ -291,8 +292,9 @@ public final class NctCodec {
         private int nextBlock;
         private final CRC32C total1 = new CRC32C();
 
+        /** {@code streams} ≤ 0 takes the compressor's default for the file's mode (see {@link Settings#defaults}). */
         public Decoder(IntFunction<CodingModel> models, InputStream in, int streams, LongConsumer progress) {
-            if (streams < 1 || streams > 4096) throw new IllegalArgumentException("streams must be 1..4096, got " + streams);
+            if (streams > 4096) throw new IllegalArgumentException("streams must be 1..4096, got " + streams);
             this.models = models;
             this.in = in;
             this.streams = streams;
@@ -312,6 +314,7 @@ public final class NctCodec {
                     h2 = NctFrames.Header.read(c, p -> models.apply(p).id());
                     model = models.apply(h2.precision());
                 }
+                if (streams <= 0) streams = Settings.defaults(version == 1 ? h1.windowBits() : h2.windowBits(), WindowRule.G).streams();
             }
             byte[] b = version == 1 ? nextV1() : nextV2();
             if (b == null) done = true;
