@@ -101,58 +101,41 @@ public final class NctCompressor implements AutoCloseable {
     }
 
     /**
-     * A stream that compresses everything written to it into {@code out} when closed (the block
-     * table precedes the payload, so the data are held until then). Closing closes {@code out}.
+     * A stream that compresses everything written to it into {@code out}, a batch of frames at a
+     * time (bounded memory, any length); closing it writes the rest and the trailer and closes
+     * {@code out}.
      */
     public OutputStream compressingStream(OutputStream out) {
-        return new FilterOutputStream(new ByteArrayOutputStream()) {
+        NctCodec.Encoder enc = new NctCodec.Encoder(model(precision), settings, out, null);
+        return new FilterOutputStream(enc) {
             private boolean closed;
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                this.out.write(b, off, len);
+                enc.write(b, off, len);
             }
 
             @Override
             public void close() throws IOException {
                 if (closed) return;
                 closed = true;
-                byte[] data = ((ByteArrayOutputStream) this.out).toByteArray();
-                NctCodec.compress(model(precision), settings, data, data.length, out, null);
-                out.close();
+                try {
+                    enc.finish();
+                } finally {
+                    out.close();
+                }
             }
         };
     }
 
-    /** A stream of the original bytes of the .nct stream {@code in} (decoded on first read, checked against the CRCs). */
+    /**
+     * A stream of the original bytes of the .nct stream {@code in} (version 1 or 2), decoded a
+     * batch at a time in bounded memory; each batch is returned only after its checks pass, the
+     * last one only after the whole file's. Damage surfaces as an {@link NctFormatException} from
+     * {@code read}. Closing closes {@code in}.
+     */
     public InputStream decompressingStream(InputStream in) {
-        return new InputStream() {
-            private InputStream decoded;
-
-            private InputStream decoded() throws IOException {
-                if (decoded == null) {
-                    ByteArrayOutputStream o = new ByteArrayOutputStream();
-                    NctCodec.decompress(NctCompressor.this::model, in, o, settings.streams(), null);
-                    decoded = new ByteArrayInputStream(o.toByteArray());
-                }
-                return decoded;
-            }
-
-            @Override
-            public int read() throws IOException {
-                return decoded().read();
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                return decoded().read(b, off, len);
-            }
-
-            @Override
-            public void close() throws IOException {
-                in.close();
-            }
-        };
+        return new NctCodec.Decoder(this::model, in, settings.streams(), null);
     }
 
     @Override

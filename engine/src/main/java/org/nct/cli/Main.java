@@ -55,8 +55,28 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = commandLine().execute(args);
-        System.exit(code);
+        System.exit(execute(commandLine(), args));
+    }
+
+    /**
+     * Runs a command line; an {@link OutOfMemoryError} (input too large for the heap, or a size
+     * read from a file that no check bounded) becomes a one-line error and exit code 1, like any
+     * other failure, with the trace only under NCT_DEBUG=1.
+     */
+    static int execute(CommandLine cl, String[] args) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            return outOfMemory(e, cl.getErr());
+        }
+    }
+
+    static int outOfMemory(OutOfMemoryError e, java.io.PrintWriter err) {
+        if (System.getenv("NCT_DEBUG") != null) e.printStackTrace();
+        err.println("nct: error: out of memory (" + (e.getMessage() == null ? "no detail" : e.getMessage())
+                + "); the input or a size it declares is too large for this heap (raise -Xmx through NCT_JAVA_OPTS)");
+        err.flush();
+        return 1;
     }
 
     /**

@@ -89,6 +89,15 @@ public final class StreamEncoder {
         return Arrays.copyOf(buf, size);
     }
 
+    /**
+     * Zero bytes that {@link #finish()} dropped from the end of the code (valid after it). The
+     * decoder reads them back as implicit zeros; a container that appends this many less
+     * {@link StreamDecoder#FLUSH_OVERREAD} zeros can decode with a strict past-the-end limit.
+     */
+    public long droppedZeros() {
+        return zeros;
+    }
+
     /** Encodes all of {@code data} with a model (reset first). */
     public static byte[] encode(byte[] data, ByteModel model) {
         Task t = new Task(data, 0, data.length, model.precision());
@@ -138,6 +147,12 @@ public final class StreamEncoder {
         @Override
         public int byteAt(int i) {
             return data[start + i] & 0xFF;
+        }
+
+        /** Zero bytes dropped from the end of {@link #code()} (see {@link StreamEncoder#droppedZeros()}). */
+        public long droppedZeros() {
+            code();
+            return enc.droppedZeros();
         }
 
         /** The finished code (after the task is done). */

@@ -44,6 +44,14 @@ public final class WindowDecoder implements CodingTask {
         cand = math.newNumber();
     }
 
+    /**
+     * Most bytes one window of W bits can hold: a window keeps bytes while its interval still holds
+     * a W-bit cell, and each byte narrows it by at least {@link StreamDecoder#minBitsPerSymbol} bits.
+     */
+    public static long maxBytesPerWindow(int windowBits, int precision) {
+        return (long) Math.floor(windowBits / StreamDecoder.minBitsPerSymbol(precision)) + 1;
+    }
+
     /** Starts decoding {@code length} bytes into out[outOff..) from {@code windows} codes at in[inOff..). */
     public void start(byte[] in, int inOff, int windows, byte[] out, int outOff, int length) {
         if (windows < 0 || (long) windows * tokenBytes > in.length - inOff) throw new IllegalArgumentException("window codes out of range");
@@ -56,7 +64,7 @@ public final class WindowDecoder implements CodingTask {
         this.window = 0;
         this.produced = 0;
         this.resetPending = false;
-        this.done = length == 0;
+        this.done = length == 0 || windows == 0;     // no code: nothing decodes (the caller sees produced() < length)
         if (windowCounts.length < windows) windowCounts = new int[windows];
         if (!done) openWindow();
     }

@@ -10,7 +10,8 @@ import java.util.zip.CRC32C;
 import org.nct.coding.WindowRule;
 
 /**
- * The .nct header and block table (docs/compression.md; all integers big-endian):
+ * The version 1 .nct header and block table (docs/compression.md; all integers big-endian). Version
+ * 1 is read for compatibility; {@link NctCodec} writes version 2 ({@link NctFrames}).
  * <pre>
  * magic "NCT1" | version u8 = 1 | flags u8 (bit0 windowed, bit1 block table, bit2 block CRCs)
  * modelId 32 B | precision u8 | windowBits u8 (0 = AC) | rule u8 (0 for AC) | cdf u8 (1 = nct-cdf-v1)
@@ -18,7 +19,9 @@ import org.nct.coding.WindowRule;
  * blockCount varint | per block: rawLen varint, codeLen varint, blockCrc u32 | tableCrc u32
  * payload: the blocks' codes, in order
  * </pre>
- * Parsing validates every field against the header before anything is allocated from it.
+ * Parsing validates every field against the header before anything is allocated from it. The
+ * whole-file CRC32C of version 1 does not bind the order of the blocks (CRC32C is linear, so it
+ * can be recomputed from the block CRCs); version 2 fixes that.
  */
 public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRule rule, int blockSize,
                         long rawLength, int rawCrc, int[] blockRaw, int[] blockCode, int[] blockCrc) {
@@ -26,8 +29,13 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
     static final byte[] MAGIC = "NCT1".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
     static final int CDF_V1 = 1;
-    /** Largest block: 16 MiB. Largest original: 2^40 bytes. */
-    public static final int MAX_BLOCK = 1 << 24;
+    /**
+     * Largest block: 64 KiB, in every version. M1 attends over the whole block, so the work per
+     * byte grows with the block and the work per block with its square; this bound keeps the
+     * decoder's work per block (and each stream's KV cache) bounded whatever a header claims.
+     */
+    public static final int MAX_BLOCK = 1 << 16;
+    /** Largest original: 2^40 bytes. */
     public static final long MAX_RAW = 1L << 40;
 
     public int blocks() {
@@ -71,10 +79,24 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
      */
     public static NctHeader read(InputStream in, java.util.function.IntFunction<byte[]> expectedModel) throws IOException {
         CrcInput c = new CrcInput(in);
+        int version = readMagicAndVersion(c);
+        if (version != VERSION) throw new NctFormatException("not a version 1 .nct file (version " + version + ")");
+        return readAfterVersion(c, expectedModel);
+    }
+
+    /** Reads the magic and the version byte (any version; the caller dispatches on it). */
+    static int readMagicAndVersion(CrcInput c) throws IOException {
         byte[] magic = c.bytes(4);
         if (!java.util.Arrays.equals(magic, MAGIC)) throw new NctFormatException("not an .nct file (bad magic)");
         int version = c.u8();
-        if (version != VERSION) throw new NctFormatException("unsupported .nct version " + version + " (this build reads version " + VERSION + ")");
+        if (version != VERSION && version != NctFrames.VERSION) {
+            throw new NctFormatException("unsupported .nct version " + version + " (this build reads versions 1 and 2)");
+        }
+        return version;
+    }
+
+    /** The rest of a version 1 header after {@link #readMagicAndVersion}, on the same input (its CRC covers both). */
+    static NctHeader readAfterVersion(CrcInput c, java.util.function.IntFunction<byte[]> expectedModel) throws IOException {
         int flags = c.u8();
         byte[] modelId = c.bytes(32);
         int precision = c.u8();
@@ -87,26 +109,10 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
         int expectCrc = c.crc();
         int headerCrc = c.u32();
         if (headerCrc != expectCrc) throw new NctFormatException("corrupt .nct header (header checksum mismatch)");
-        if (precision < 9 || precision > 16) throw new NctFormatException("invalid CDF precision " + precision);
-        byte[] expected = expectedModel.apply(precision);
-        if (!java.util.Arrays.equals(modelId, expected)) {
-            HexFormat hex = HexFormat.of();
-            throw new NctFormatException("file was compressed with model " + hex.formatHex(modelId, 0, 8)
-                    + "…, not with the given model (" + hex.formatHex(expected, 0, 8) + "… at CDF precision " + precision + ")");
-        }
+        checkModel(modelId, precision, expectedModel);
         if (cdf != CDF_V1 || (flags & 6) != 6 || (flags & 1) != (windowBits > 0 ? 1 : 0) || (flags & ~7) != 0) throw new NctFormatException("unsupported .nct flags or CDF version");
-        WindowRule rule = null;
-        if (windowBits != 0) {
-            if (windowBits < 16 || windowBits > 128 || windowBits % 8 != 0 || windowBits < precision) throw new NctFormatException("invalid window size " + windowBits);
-            try {
-                rule = WindowRule.ofCode(ruleCode);
-            } catch (IllegalArgumentException e) {
-                throw new NctFormatException("invalid window rule " + ruleCode);
-            }
-        } else if (ruleCode != 0) {
-            throw new NctFormatException("invalid window rule " + ruleCode + " for an unwindowed file");
-        }
-        if (blockSize < 1 || blockSize > MAX_BLOCK) throw new NctFormatException("invalid block size " + blockSize);
+        WindowRule rule = checkCoder(precision, windowBits, ruleCode);
+        checkBlockSize(blockSize);
         if (rawLength < 0 || rawLength > MAX_RAW) throw new NctFormatException("invalid original length " + rawLength);
         long expectBlocks = (rawLength + blockSize - 1) / blockSize;
         c.resetCrc();
@@ -136,6 +142,37 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
         return new NctHeader(modelId, precision, windowBits, rule, blockSize, rawLength, rawCrc, raw, code, crcs);
     }
 
+    /** The precision is valid and the model that decodes it is the one that wrote the file. */
+    static void checkModel(byte[] modelId, int precision, java.util.function.IntFunction<byte[]> expectedModel) throws NctFormatException {
+        if (precision < 9 || precision > 16) throw new NctFormatException("invalid CDF precision " + precision);
+        byte[] expected = expectedModel.apply(precision);
+        if (!java.util.Arrays.equals(modelId, expected)) {
+            HexFormat hex = HexFormat.of();
+            throw new NctFormatException("file was compressed with model " + hex.formatHex(modelId, 0, 8)
+                    + "…, not with the given model (" + hex.formatHex(expected, 0, 8) + "… at CDF precision " + precision + ")");
+        }
+    }
+
+    /** Validates the window size and rule; returns the rule (null for AC). */
+    static WindowRule checkCoder(int precision, int windowBits, int ruleCode) throws NctFormatException {
+        if (windowBits == 0) {
+            if (ruleCode != 0) throw new NctFormatException("invalid window rule " + ruleCode + " for an unwindowed file");
+            return null;
+        }
+        if (windowBits < 16 || windowBits > 128 || windowBits % 8 != 0 || windowBits < precision) throw new NctFormatException("invalid window size " + windowBits);
+        try {
+            return WindowRule.ofCode(ruleCode);
+        } catch (IllegalArgumentException e) {
+            throw new NctFormatException("invalid window rule " + ruleCode);
+        }
+    }
+
+    static void checkBlockSize(long blockSize) throws NctFormatException {
+        if (blockSize < 1 || blockSize > MAX_BLOCK) {
+            throw new NctFormatException("invalid block size " + blockSize + " (this build decodes blocks of at most " + MAX_BLOCK + " bytes)");
+        }
+    }
+
     static int crc(byte[] b) {
         CRC32C c = new CRC32C();
         c.update(b);
@@ -161,6 +198,8 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
     static final class CrcInput {
         private final InputStream in;
         private CRC32C crc = new CRC32C();
+        /** Where reading is, for the "truncated" message. */
+        String part = "the header";
 
         CrcInput(InputStream in) {
             this.in = in;
@@ -168,7 +207,7 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
 
         int u8() throws IOException {
             int b = in.read();
-            if (b < 0) throw new NctFormatException("truncated .nct file (ends inside the header)");
+            if (b < 0) throw new NctFormatException("truncated .nct file (ends inside " + part + ")");
             crc.update(b);
             return b;
         }

@@ -40,7 +40,8 @@ import org.nct.util.AtomicFiles;
  * <p>Loading treats the file as untrusted: the header length is bounded, the JSON must be a
  * well-formed object without duplicate keys, every tensor must be F32 with a shape whose byte size
  * equals its offset range, ranges lie inside the file, do not overlap and cover the data section
- * exactly, and the model tensors are exactly those the config implies. Every violation is an
+ * exactly, the model tensors are exactly those the config implies and hold finite values (a
+ * checkpoint with NaN or infinite weights would evaluate to NaN). Every violation is an
  * {@link IOException} with a one-line message naming the file and the problem.
  */
 public record Checkpoint(Weights weights, String numericsProfile, Map<String, String> metadata,
@@ -259,6 +260,12 @@ public record Checkpoint(Weights weights, String numericsProfile, Map<String, St
                 for (ParameterLayout.Tensor t : layout.tensors()) {
                     Entry e = byName.get(t.name());
                     MemorySegment.copy(file, LE, dataStart + e.begin(), w.params(), ValueLayout.JAVA_FLOAT, t.offset() * Float.BYTES, t.size());
+                    long bad = firstNonFinite(w.params(), t.offset(), t.size());
+                    if (bad >= 0) {
+                        float v = w.params().getAtIndex(ValueLayout.JAVA_FLOAT, t.offset() + bad);
+                        throw new IOException(where + ": tensor '" + t.name() + "' holds " + v + " at element " + bad
+                                + " (the run that wrote it diverged; use an earlier checkpoint)");
+                    }
                 }
                 MemorySegment opt = null;
                 Entry oe = byName.get(OPTIMIZER_STATE);
@@ -274,6 +281,14 @@ public record Checkpoint(Weights weights, String numericsProfile, Map<String, St
                 if (!ok) w.close();
             }
         }
+    }
+
+    /** Index (from {@code off}) of the first NaN or infinite float of n, or −1. */
+    private static long firstNonFinite(MemorySegment floats, long off, long n) {
+        for (long i = 0; i < n; i++) {
+            if (!Float.isFinite(floats.getAtIndex(ValueLayout.JAVA_FLOAT, off + i))) return i;
+        }
+        return -1;
     }
 
     private static Map<String, String> readMetadata(JsonNode m, String where) throws IOException {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nct.coding.CodingTask;
+import org.nct.coding.CorruptInputException;
 import org.nct.coding.StreamDecoder;
 import org.nct.coding.StreamEncoder;
 
@@ -73,13 +74,24 @@ public final class ArithmeticTokenizer implements Tokenizer {
     @Override
     public List<byte[]> decodeAll(List<int[]> tokens, int[] lengths) {
         List<Decoding> tasks = new ArrayList<>();
+        int precision = models.model().precision();
         for (int i = 0; i < tokens.size(); i++) {
             byte[] code = TokenPacking.unpack(tokens.get(i), tokens.get(i).length, bits);
-            tasks.add(new Decoding(new StreamDecoder(code, 0, code.length), new byte[lengths[i]], models.model().precision()));
+            // the decoder may read the flush's zeros and at most as many more as the code has bytes:
+            // a byte count beyond what that can decode is refused before anything is allocated for it
+            int overread = StreamDecoder.MAX_OVERREAD + code.length;
+            long most = StreamDecoder.maxSymbols((long) code.length + overread, precision);
+            if (lengths[i] < 0 || lengths[i] > most) {
+                throw new CorruptInputException(name() + ": " + tokens.get(i).length + " tokens cannot hold " + lengths[i] + " bytes (at most " + most + ")");
+            }
+            tasks.add(new Decoding(new StreamDecoder(code, 0, code.length, overread), new byte[lengths[i]], precision));
         }
         models.run(tasks);
         List<byte[]> out = new ArrayList<>();
-        for (Decoding t : tasks) out.add(t.out);
+        for (Decoding t : tasks) {
+            if (t.dec.overran()) throw new CorruptInputException(name() + ": the code ends before the " + t.out.length + " bytes recorded");
+            out.add(t.out);
+        }
         return out;
     }
 
@@ -98,7 +110,7 @@ public final class ArithmeticTokenizer implements Tokenizer {
 
         @Override
         public int next() {
-            return n < out.length ? CDF : DONE;
+            return n < out.length && !dec.overran() ? CDF : DONE;
         }
 
         @Override

@@ -93,6 +93,10 @@ public final class EqualInfoTokenizer implements Tokenizer {
                 if (codes[k] != 0) throw new IllegalArgumentException(name() + ": nonzero padding after the last window");
             }
             if (codes.length - windows[i] * wb >= bits / 8) throw new IllegalArgumentException(name() + ": a whole token after the last window");
+            long most = windows[i] * WindowDecoder.maxBytesPerWindow(windowBits, precision);
+            if (lengths[i] < 0 || lengths[i] > most) {
+                throw new CorruptInputException(name() + ": " + windows[i] + " windows cannot hold " + lengths[i] + " bytes (at most " + most + ")");
+            }
             WindowDecoder dec = new WindowDecoder(windowBits, rule, precision);
             byte[] o = new byte[lengths[i]];
             dec.start(codes, 0, windows[i], o, 0, lengths[i]);

@@ -60,16 +60,34 @@ public final class GzipTokenizer implements Tokenizer {
         return TokenPacking.pack(z, z.length, bits);
     }
 
+    /** Deflate expands a byte to at most 1032 (258 bytes per 2-bit match code): more output is not a zlib stream an encoder wrote. */
+    static final long MAX_RATIO = 1032;
+
     @Override
     public byte[] decode(int[] tokens, int n) {
+        return inflate(tokens, n, -1);
+    }
+
+    /** Inflates no more than the recorded byte count (a forged stream cannot make it allocate more). */
+    @Override
+    public byte[] decode(int[] tokens, int n, int length) {
+        byte[] b = inflate(tokens, n, length);
+        if (b.length != length) throw new IllegalArgumentException("gzip tokens: inflate to " + b.length + " bytes, not the " + length + " recorded");
+        return b;
+    }
+
+    /** Inflates the zlib stream of the tokens, up to {@code limit} bytes (−1: deflate's own bound). */
+    private byte[] inflate(int[] tokens, int n, int limit) {
         byte[] z = TokenPacking.unpack(tokens, n, bits);
+        long cap = Math.min(Integer.MAX_VALUE - 8, limit >= 0 ? limit : z.length * MAX_RATIO + 64);
         Inflater inf = new Inflater();
         try {
             inf.setInput(z);
-            byte[] out = new byte[Math.max(64, z.length * 4)];
+            byte[] out = new byte[(int) Math.min(cap + 1, Math.max(64, z.length * 4L))];
             int len = 0;
             while (!inf.finished()) {
-                if (len == out.length) out = Arrays.copyOf(out, out.length * 2);
+                if (len > cap) throw new IllegalArgumentException("gzip tokens: the zlib stream inflates to more than " + cap + " bytes");
+                if (len == out.length) out = Arrays.copyOf(out, (int) Math.min(cap + 1, out.length * 2L));
                 int k = inf.inflate(out, len, out.length - len);
                 len += k;
                 if (k == 0 && !inf.finished() && (inf.needsInput() || inf.needsDictionary())) {

@@ -49,6 +49,8 @@ public final class Shard {
     private Shard() { }
 
     public static final int FORMAT = 1;
+    /** Largest example a reader accepts, in tokens (the int[] a read fills) and in original bytes (what a decode allocates). */
+    public static final int MAX_EXAMPLE_TOKENS = 1 << 24, MAX_EXAMPLE_BYTES = 1 << 24;
     public static final String TOKENS = "tokens.bin", EXAMPLES = "examples.bin", METADATA = "metadata.json", SPM_MODEL = "spm.model";
     static final int RECORD = 20;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -91,6 +93,7 @@ public final class Shard {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+        AtomicFiles.track(tmp);
         boolean ok = false;
         try {
             for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) AtomicFiles.write(tmp.resolve(e.getKey()), e.getValue());
@@ -101,7 +104,11 @@ public final class Shard {
             ok = true;
             return totals;
         } finally {
-            if (!ok) deleteTree(tmp);
+            try {
+                if (!ok) deleteTree(tmp);
+            } finally {
+                AtomicFiles.release(tmp);
+            }
         }
     }
 
@@ -233,6 +240,7 @@ public final class Shard {
         private final MemorySegment tokens, table;
         private final long count;
         private final int length, vocab;
+        private volatile boolean tokensChecked;
 
         public Reader(Path dir) {
             this.dir = dir;
@@ -245,12 +253,19 @@ public final class Shard {
                     throw new UserException(m + ": not an nct token shard of format version " + FORMAT);
                 }
                 count = meta.path("examples").asLong(-1);
-                length = meta.path("example_tokens").asInt(-1);
+                long len = meta.path("example_tokens").asLong(-1);
                 vocab = meta.path("vocab_size").asInt(-1);
                 long nTokens = meta.path("tokens").asLong(-1);
-                if (count < 1 || length < 1 || vocab < 2 || vocab > 65536 || nTokens < 0) throw new UserException(m + ": bad counts in metadata");
+                if (count < 1 || count > Long.MAX_VALUE / RECORD || len < 1 || vocab < 2 || vocab > 65536 || nTokens < 0 || nTokens > Long.MAX_VALUE / 2) {
+                    throw new UserException(m + ": bad counts in metadata");
+                }
+                if (len > MAX_EXAMPLE_TOKENS) throw new UserException(m + ": example_tokens " + len + " is above the limit of " + MAX_EXAMPLE_TOKENS);
+                length = (int) len;
                 tokens = map(dir.resolve(TOKENS), nTokens * 2);
                 table = map(dir.resolve(EXAMPLES), count * RECORD);
+                String bad = crcMismatch(EXAMPLES, table, "examples_crc32c");
+                if (bad != null) throw new UserException(bad);
+                checkTable(nTokens);
             } catch (NoSuchFileException e) {
                 arena.close();
                 throw new UserException("shard " + dir + " is missing " + e.getFile());
@@ -261,6 +276,46 @@ public final class Shard {
                 arena.close();
                 throw e;
             }
+        }
+
+        /** Compares a file's CRC-32C with the one metadata.json records for it; returns the mismatch, or null. */
+        private String crcMismatch(String file, MemorySegment data, String key) {
+            String want = meta.path(key).asText("");
+            CRC32C c = new CRC32C();
+            for (long off = 0; off < data.byteSize(); off += 1 << 24) {
+                c.update(data.asSlice(off, Math.min(1 << 24, data.byteSize() - off)).asByteBuffer());
+            }
+            String got = String.format("%08x", c.getValue());
+            return got.equals(want) ? null
+                    : dir.resolve(file) + ": CRC-32C " + got + " differs from " + key + " " + (want.isEmpty() ? "(missing)" : want) + " in " + METADATA + " (damaged shard)";
+        }
+
+        /**
+         * The tokens are checked against tokens_crc32c once, before the first example is read (not
+         * at open: opening only to look at metadata need not read the whole file).
+         */
+        private void checkTokens() {
+            if (tokensChecked) return;
+            synchronized (this) {
+                if (tokensChecked) return;
+                String bad = crcMismatch(TOKENS, tokens, "tokens_crc32c");
+                if (bad != null) throw new IllegalStateException(bad);
+                tokensChecked = true;
+            }
+        }
+
+        /** Every example's tokens lie back to back inside tokens.bin, fit the example length, and its byte count is bounded. */
+        private void checkTable(long nTokens) {
+            long next = 0;
+            for (long i = 0; i < count; i++) {
+                long off = table.get(I64, i * RECORD);
+                int n = tokenCount(i), b = byteCount(i);
+                if (off != next || n < 0 || n > length || b < 0 || b > MAX_EXAMPLE_BYTES) {
+                    throw new UserException(dir.resolve(EXAMPLES) + ": example " + i + " has a corrupt entry (offset " + off + ", " + n + " tokens, " + b + " bytes)");
+                }
+                next += n;
+            }
+            if (next != nTokens) throw new UserException(dir.resolve(EXAMPLES) + ": examples hold " + next + " tokens, metadata says " + nTokens);
         }
 
         private MemorySegment map(Path f, long expected) throws IOException {
@@ -312,9 +367,10 @@ public final class Shard {
         @Override
         public int read(long index, int[] dst) {
             if (index < 0 || index >= count) throw new IndexOutOfBoundsException("example " + index + " of " + count);
+            checkTokens();
             long off = table.get(I64, index * RECORD);
             int n = tokenCount(index);
-            if (n < 0 || n > length || off < 0 || (off + n) * 2 > tokens.byteSize()) {
+            if (n < 0 || n > length || off < 0 || off > tokens.byteSize() / 2 - n) {
                 throw new IllegalStateException(dir + ": example " + index + " has a corrupt table entry");
             }
             for (int i = 0; i < n; i++) dst[i] = tokens.get(U16, (off + i) * 2) & 0xFFFF;

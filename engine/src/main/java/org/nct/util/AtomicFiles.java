@@ -13,10 +13,47 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes files so that a reader never sees a half-written one: data go to a temporary file in the
  * same directory, which is fsynced and then renamed over the target. An interrupted write leaves
- * at most a {@code .tmp-*} file, never a target that looks complete.
+ * at most a {@code .tmp-*} file, never a target that looks complete, and a process ended by a
+ * signal that runs shutdown hooks (SIGTERM, SIGINT) removes its temporary files.
  */
 public final class AtomicFiles {
     private AtomicFiles() { }
+
+    /** Temporary files being written now; a shutdown hook (SIGTERM, SIGINT, exit) removes them. */
+    private static final java.util.Set<Path> PENDING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::removePending, "nct-temp-cleanup"));
+    }
+
+    /** Deletes the temporary files of writes that have not finished (run at shutdown). */
+    static void removePending() {
+        for (Path p : PENDING) {
+            try {
+                if (Files.isDirectory(p)) {
+                    try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+                        for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+                    }
+                } else {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // best effort while the JVM goes down
+            }
+        }
+    }
+
+    /**
+     * Registers a temporary file or directory to be removed if the process ends before
+     * {@link #release} (for writers that manage their own temporaries, such as shard builds).
+     */
+    public static void track(Path tmp) {
+        PENDING.add(tmp.toAbsolutePath());
+    }
+
+    public static void release(Path tmp) {
+        PENDING.remove(tmp.toAbsolutePath());
+    }
 
     /** Something that writes the whole content to a stream. */
     public interface Writer {
@@ -29,6 +66,7 @@ public final class AtomicFiles {
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".tmp-", "");
+        track(tmp);
         boolean ok = false;
         try {
             makeReadable(tmp);
@@ -46,7 +84,11 @@ public final class AtomicFiles {
             fsyncDirectory(dir);
             ok = true;
         } finally {
-            if (!ok) Files.deleteIfExists(tmp);
+            try {
+                if (!ok) Files.deleteIfExists(tmp);
+            } finally {
+                release(tmp);
+            }
         }
     }
 

@@ -19,9 +19,10 @@ import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
 
 /**
- * Golden .nct bytes: SHA-256 of the files that compress writes for a fixed model and text, in plain
- * AC and with Equal-Info windows. The hashes were produced by the coder as it was before the
- * batched-attention and prefill work (commit 6943916), so any change of a written byte fails here.
+ * Golden .nct bytes of container version 1: SHA-256 of the files that the version 1 writer
+ * ({@link V1Files}) makes for a fixed model and text, in plain AC and with Equal-Info windows. The
+ * hashes were produced by the coder as it was before the batched-attention and prefill work
+ * (commit 6943916), so any change of a coded byte fails here.
  */
 class CodecGoldenTest {
     static final String[] WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from at which "
@@ -56,7 +57,7 @@ class CodecGoldenTest {
              Kernels k = new VectorKernels(Backends.species(256), 2)) {
             CodingModel m = new CodingModel(w, k, 16);
             for (int i = 0; i < SETTINGS.length; i++) {
-                byte[] nct = NctCodec.compress(m, SETTINGS[i], text);
+                byte[] nct = V1Files.compress(m, SETTINGS[i], text);
                 String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(nct));
                 assertEquals(GOLDEN[i], hash, "settings " + SETTINGS[i]);
                 ByteArrayOutputStream back = new ByteArrayOutputStream();

@@ -185,7 +185,7 @@ class NctCodecTest {
 
     @Test
     void forgedHugeCountsFailWithoutAllocating() throws IOException {
-        byte[] nct = compress(model, SETTINGS[0], TEXT);
+        byte[] nct = V1Files.compress(model, SETTINGS[0], TEXT);    // the forgery below edits the version 1 layout
         // length 2^40 − 1 in blocks of 1 byte: the table claims ~10^12 entries, the file holds a few
         byte[] g = nct.clone();
         g[42] = 0; g[43] = 0; g[44] = 0; g[45] = 1;
