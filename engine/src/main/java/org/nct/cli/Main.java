@@ -29,7 +29,8 @@ public final class Main implements Runnable {
 
     /** Subcommands from other modules, loaded by name when present. */
     static final List<String> OPTIONAL_SUBCOMMANDS = List.of(
-            "org.nct.bench.BenchCommand"
+            "org.nct.bench.BenchCommand",
+            "org.nct.spark.SparkCommand"
     );
 
     @CommandLine.Spec
