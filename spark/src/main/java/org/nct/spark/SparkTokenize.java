@@ -107,8 +107,6 @@ public final class SparkTokenize {
         if (outFs.exists(out) && !job.force()) throw new UserException("output " + job.out() + " exists; remove it or pass --force");
         Path staging = new Path(out.getParent(), "." + out.getName() + ".spark-tmp");
         if (outFs.exists(staging)) outFs.delete(staging, true); // left by a run that died: never part of an output
-        Path partsDir = new Path(staging, "parts");
-        outFs.mkdirs(partsDir);
 
         List<String> files = HadoopFiles.list(job.data(), hconf);
         JavaRDD<Chunk> chunks = read(sc, files, split, job, conf).persist(StorageLevel.MEMORY_AND_DISK());
@@ -136,22 +134,50 @@ public final class SparkTokenize {
             int threads = job.threads() != null ? job.threads() : executorCores(sc);
             Tokenizer tok = driverTokenizer(sc, job, split, chunks, files, conf, threads);
             byte[] spm = tok instanceof SentencePieceTokenizer s ? s.model().serialize() : null;
-            String m1Name = null;
-            if (job.m1() != null && tok.parameters().get("m1_model_id") != null) {
-                m1Name = new Path(job.m1()).getName();
-                String name = m1Name;
-                boolean added = scala.jdk.javaapi.CollectionConverters.asJava(sc.sc().listFiles()).stream().anyMatch(f -> f.endsWith("/" + name));
-                if (!added) sc.addFile(job.m1()); // a second job of this context reuses the shipped file; its id is checked on load
-            }
+            String m1Name = job.m1() != null && tok.parameters().get("m1_model_id") != null ? shipM1(sc, job.m1()) : null;
             ExecutorTokenizers.Recipe recipe = ExecutorTokenizers.Recipe.of(tok, spm, m1Name, threads);
             ExecutorTokenizers.seed(recipe, tok);
 
             // assemble and code
             int length = job.exampleBytes();
-            long examples = (total + length - 1) / length;
-            int parts = Math.toIntExact((examples + job.examplesPerPart() - 1) / job.examplesPerPart());
             JavaPairRDD<Long, byte[]> slices = chunks.flatMapToPair(c -> slices(c, fileStart[c.file()], length).iterator());
+            Coded c = code(slices, total, job, source, tok, recipe, spm, outFs, out, staging);
+            return new Result(tok.name(), c.totals(), c.parts(), c.retried(), files.size(), documents, out.toString());
+        } finally {
+            chunks.unpersist(false);
+            if (outFs.exists(staging)) outFs.delete(staging, true);
+        }
+    }
+
+    /**
+     * Ships the M1 checkpoint {@code m1} (any Hadoop path) to the executors once per context;
+     * returns the name to fetch it by ({@code SparkFiles.get}). Executors check its model id on load.
+     */
+    static String shipM1(JavaSparkContext sc, String m1) {
+        String name = new Path(m1).getName();
+        boolean added = scala.jdk.javaapi.CollectionConverters.asJava(sc.sc().listFiles()).stream().anyMatch(f -> f.endsWith("/" + name));
+        if (!added) sc.addFile(m1);
+        return name;
+    }
+
+    /** What {@link #code} built: the totals, the number of parts, how many of them were retried. */
+    record Coded(Shard.Totals totals, int parts, int retried) { }
+
+    /**
+     * Stages assemble, code and merge: {@code slices} (global byte offset, bytes) of a stream of
+     * {@code total} bytes become the shard {@code out} (or its parts and manifest), by way of
+     * {@code staging}, which this call creates and removes.
+     */
+    static Coded code(JavaPairRDD<Long, byte[]> slices, long total, TokenizeJob job, String source, Tokenizer tok,
+                      ExecutorTokenizers.Recipe recipe, byte[] spm, FileSystem outFs, Path out, Path staging) throws IOException {
+        int length = job.exampleBytes();
+        long examples = (total + length - 1) / length;
+        int parts = Math.toIntExact((examples + job.examplesPerPart() - 1) / job.examplesPerPart());
+        Path partsDir = new Path(staging, "parts");
+        outFs.mkdirs(partsDir);
+        try {
             String partsUri = partsDir.toString();
+            HadoopFiles.Conf conf = HadoopFiles.Conf.of(outFs.getConf());
             List<PartResult> results = new ArrayList<>(slices
                     .repartitionAndSortWithinPartitions(new PartPartitioner(parts, length, job.examplesPerPart()))
                     .mapPartitionsWithIndex((p, it) -> List.of(codePart(p, it, job, total, source, recipe, partsUri, conf)).iterator(), true)
@@ -171,11 +197,9 @@ public final class SparkTokenize {
             }
             if (outFs.exists(out)) outFs.delete(out, true);
             if (!outFs.rename(done, out)) throw new IOException("cannot rename " + done + " to " + out);
-            outFs.delete(staging, true);
             int retried = (int) results.stream().filter(r -> r.attempt() > 0).count();
-            return new Result(tok.name(), totals, parts, retried, files.size(), documents, out.toString());
+            return new Coded(totals, parts, retried);
         } finally {
-            chunks.unpersist(false);
             if (outFs.exists(staging)) outFs.delete(staging, true);
         }
     }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -21,7 +22,10 @@ import org.nct.cli.Main;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
+import org.nct.tokenize.Methods;
+import org.nct.tokenize.SentencePieceTokenizer;
 import org.nct.tokenize.Shard;
+import org.nct.tokenize.Tokenizer;
 
 /**
  * {@code nct spark tokenize} in {@code local[2,2]} (two threads, a task may fail once) writes the
@@ -182,6 +186,25 @@ class SparkTokenizeTest {
         try (Shard.Reader reader = new Shard.Reader(ref)) {
             assertEquals(reader.size(), examples);
             assertEquals(reader.size(), SparkTokenize.JSON.readTree(out.resolve("manifest.json").toFile()).path("examples").asLong());
+        }
+    }
+
+    @Test
+    void theExperimentsShardBuilderWritesWhatShardBuildWrites() throws Exception {
+        byte[] text = Files.readAllBytes(data.resolve("sub/c.txt"));
+        List<byte[]> examples = Shard.cut(text, 300);
+        SparkShardBuilder spark = new SparkShardBuilder(sc, false, 3);
+        List<Tokenizer> toks = List.of(
+                Methods.create(new Methods.Options("spm", 320, null, null, null, null, null, null), () -> text),
+                Methods.create(new Methods.Options("eqinfo-ac", 256, 16, null, m1, null, null, 1), () -> text));
+        for (Tokenizer tok : toks) {
+            Map<String, byte[]> extra = tok instanceof SentencePieceTokenizer spm ? Map.of(Shard.SPM_MODEL, spm.model().serialize()) : Map.of();
+            Shard.Spec spec = new Shard.Spec(tok, 300, 40, "experiment split train", 1);
+            Path want = dir.resolve("builder-ref-" + tok.name()), got = dir.resolve("builder-spark-" + tok.name());
+            Shard.Totals a = Shard.build(examples, spec, want, false, extra);
+            Shard.Totals b = spark.build(examples, spec, got, false, extra);
+            assertEquals(a, b);
+            assertSameShard(want, got);
         }
     }
 }
