@@ -51,6 +51,9 @@ public final class Main implements Runnable {
                 // module not on the class path (e.g. library use without bench)
             }
         }
+        if (!cl.getSubcommands().containsKey("spark")) {
+            cl.getCommandSpec().usageMessage().footer("", "  spark       Token shards on Apache Spark (./nct spark --help).");
+        }
         cl.setExecutionExceptionHandler(new UserErrors());
         return cl;
     }

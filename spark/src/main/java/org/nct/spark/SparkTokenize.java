@@ -405,6 +405,9 @@ public final class SparkTokenize {
             if (!fs.exists(target)) throw new IOException("cannot rename " + tmp + " to " + target);
             fs.delete(tmp, true);
         }
+        // two attempts racing past the check: HDFS moves the second directory into the first
+        Path nested = new Path(target, tmp.getName());
+        if (fs.exists(nested)) fs.delete(nested, true);
     }
 
     private static void deleteLocal(java.nio.file.Path dir) throws IOException {
