@@ -207,4 +207,20 @@ class SparkTokenizeTest {
             assertSameShard(want, got);
         }
     }
+
+    @Test
+    void onTheValidationSplitStaticAcAndSpmStillLearnFromTheTrainingSplit() throws Exception {
+        for (Method m : List.of(METHODS.get(2), METHODS.get(3))) {
+            Path ref = dir.resolve("val-ref-" + m.name()), out = dir.resolve("val-spark-" + m.name());
+            List<String> args = new ArrayList<>(List.of("tokenize", "--data", data.toString(), "--out", ref.toString(),
+                    "--split", "validation", "--validation-fraction", "0.3"));
+            args.addAll(m.args());
+            assertEquals(0, Main.commandLine().execute(args.toArray(new String[0])), "nct tokenize " + args);
+            TokenizeJob j = m.job(out, 2, true, -1);
+            TokenizeJob val = new TokenizeJob(j.method(), j.vocab(), j.bits(), j.rule(), j.m1(), j.spmModel(), j.precision(), j.data(),
+                    "validation", 0.3, j.separator(), j.exampleBytes(), j.seq(), j.examplesPerPart(), j.out(), true, false, j.threads(), -1);
+            SparkTokenize.run(sc, val);
+            assertSameShard(ref, out);
+        }
+    }
 }
