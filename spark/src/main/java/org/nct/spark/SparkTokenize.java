@@ -93,7 +93,25 @@ public final class SparkTokenize {
     /** What a run built; {@code retried}: parts whose successful task was not the first attempt. */
     public record Result(String method, Shard.Totals totals, int parts, int retried, int files, long documents, String out) { }
 
+    /**
+     * Runs {@code job} on {@code sc}. A user mistake found by a task (bad JSON at file:line, a
+     * truncated gzip file, a wrong M1) comes back as that {@link UserException}, not as Spark's
+     * report of a failed stage.
+     */
     public static Result run(JavaSparkContext sc, TokenizeJob job) throws IOException {
+        try {
+            return runJob(sc, job);
+        } catch (Exception e) { // Spark's SparkException is checked but undeclared (Scala)
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof UserException u) throw u;
+            }
+            if (e instanceof IOException io) throw io;
+            if (e instanceof RuntimeException re) throw re;
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static Result runJob(JavaSparkContext sc, TokenizeJob job) throws IOException {
         if (job.exampleBytes() < 1) throw new UserException("--example-bytes must be positive, got " + job.exampleBytes());
         if (job.seq() < 0) throw new UserException("--seq must be 0 or positive, got " + job.seq());
         if (job.examplesPerPart() < 1) throw new UserException("--examples-per-part must be positive, got " + job.examplesPerPart());
@@ -224,30 +242,31 @@ public final class SparkTokenize {
         for (int i = 0; i < files.size(); i++) idx.add(i);
         byte[] sep = job.separator();
         double fraction = job.validationFraction();
-        return sc.parallelize(idx, Math.max(1, files.size())).flatMap(f -> readFile(f, files.get(f), split, fraction, sep, conf).iterator());
+        return sc.parallelize(idx, Math.max(1, files.size())).flatMap(f -> ChunkStream.of(
+                sink -> readFile(f, files.get(f), split, fraction, sep, conf, sink), "nct-read-" + f));
     }
 
-    private static List<Chunk> readFile(int file, String name, Split split, double fraction, byte[] sep, HadoopFiles.Conf conf) throws IOException {
+    /** Gives {@code sink} the chunks of one file's kept documents, in order, as the file is read. */
+    static void readFile(int file, String name, Split split, double fraction, byte[] sep, HadoopFiles.Conf conf,
+                         java.util.function.Consumer<Chunk> sink) throws IOException {
         Path p = new Path(name);
         FileSystem fs = HadoopFiles.fs(p, conf.get());
-        List<Chunk> out = new ArrayList<>();
         ByteArrayOutputStream buf = new ByteArrayOutputStream(CHUNK + (1 << 16));
-        int[] docs = {0};
+        int[] counts = {0, 0}; // documents, chunks
         Documents.read(p.getName(), name, fs.open(p), doc -> {
             if (!split.contains(doc, fraction)) return;
-            docs[0]++;
+            counts[0]++;
             buf.writeBytes(doc);
             buf.writeBytes(sep);
             if (buf.size() >= CHUNK) {
                 byte[] all = buf.toByteArray();
                 int at = 0;
-                for (; all.length - at >= CHUNK; at += CHUNK) out.add(new Chunk(file, out.size(), Arrays.copyOfRange(all, at, at + CHUNK), 0));
+                for (; all.length - at >= CHUNK; at += CHUNK) sink.accept(new Chunk(file, counts[1]++, Arrays.copyOfRange(all, at, at + CHUNK), 0));
                 buf.reset();
                 buf.write(all, at, all.length - at);
             }
         });
-        out.add(new Chunk(file, out.size(), buf.toByteArray(), docs[0]));
-        return out;
+        sink.accept(new Chunk(file, counts[1], buf.toByteArray(), counts[0]));
     }
 
     /** A chunk cut at example boundaries: (global offset, bytes) slices, none crossing an example boundary. */
