@@ -63,13 +63,14 @@ import scala.Tuple2;
  *       by offset: each part receives exactly its examples' bytes, in order;</li>
  *   <li><b>code</b> (one task per part): the part's examples go through {@link Shard#build} with
  *       the executor's tokenizer (M1 loaded once per JVM) into a part shard, copied to
- *       {@code <out>.spark-tmp/parts/.part-NNNNN.attempt-A} and renamed to {@code part-NNNNN};</li>
+ *       {@code .<name>.spark-tmp/parts/.part-NNNNN.attempt-A} beside {@code out} and renamed to
+ *       {@code part-NNNNN};</li>
  *   <li><b>merge</b> (driver): the parts' token files are concatenated, their example tables
  *       rebased, and {@code metadata.json} written from the merged totals by the same code as
  *       {@code nct tokenize}; the finished directory is renamed to {@code out}.</li>
  * </ol>
- * The number of Spark partitions, executors or task attempts changes none of this: files are read
- * whole, offsets are prefix sums, parts are fixed ranges of example indices, and every method codes
+ * The number of Spark partitions, executors or task attempts changes none of this: each file is
+ * read by one task, offsets are prefix sums, parts are fixed ranges of example indices, and every method codes
  * an example independently of the others in its batch (the numerics profile). A task that fails and
  * is re-run writes the same bytes under a new temporary name; only a complete part is ever renamed
  * into place, and only a complete shard into {@code out}. With {@code merge} off, {@code out} holds

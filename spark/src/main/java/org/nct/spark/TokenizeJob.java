@@ -33,10 +33,4 @@ import java.util.List;
 public record TokenizeJob(String method, Integer vocab, Integer bits, String rule, String m1, String spmModel, Integer precision,
                           List<String> data, String split, double validationFraction, byte[] separator,
                           int exampleBytes, int seq, int examplesPerPart, String out, boolean merge, boolean force,
-                          Integer threads, int failPartOnce) implements Serializable {
-
-    /** The part that holds example {@code index}. */
-    int partOf(long index) {
-        return Math.toIntExact(index / examplesPerPart);
-    }
-}
+                          Integer threads, int failPartOnce) implements Serializable { }
