@@ -88,7 +88,7 @@ public final class SparkCommand implements Runnable {
         @Option(names = "--parts", description = "keep the part shards and a manifest.json instead of merging them into one shard on the driver")
         boolean parts;
 
-        @Option(names = "--threads", paramLabel = "N", description = "M1 kernel threads per executor (default: the executor's cores)")
+        @Option(names = "--threads", paramLabel = "N", description = "M1 kernel threads per executor (default: N of local[N], else spark.executor.cores, else all processors)")
         Integer threads;
 
         @Option(names = "--force", description = "replace an existing output")

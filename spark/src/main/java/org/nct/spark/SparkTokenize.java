@@ -150,7 +150,7 @@ public final class SparkTokenize {
             String source = "paths=" + describePaths(job.data()) + " split=" + split + " validation-fraction=" + job.validationFraction()
                     + " separator=" + JoinedText.escape(job.separator()) + " documents=" + documents + " bytes=" + total;
 
-            int threads = job.threads() != null ? job.threads() : executorCores(sc);
+            Integer threads = job.threads() != null ? job.threads() : executorCores(sc);
             Tokenizer tok = driverTokenizer(sc, job, split, chunks, files, conf, threads);
             byte[] spm = tok instanceof SentencePieceTokenizer s ? s.model().serialize() : null;
             String m1Name = job.m1() != null && tok.parameters().get("m1_model_id") != null ? shipM1(sc, job.m1()) : null;
@@ -230,11 +230,13 @@ public final class SparkTokenize {
         return d.toString();
     }
 
-    /** Cores per executor: N of local[N], else spark.executor.cores (default 1). */
-    private static int executorCores(JavaSparkContext sc) {
-        String master = sc.master();
-        if (master.startsWith("local")) return Math.max(1, sc.defaultParallelism());
-        return sc.getConf().getInt("spark.executor.cores", 1);
+    /**
+     * M1's kernel threads on an executor: N of local[N], else spark.executor.cores; null when that
+     * is not set (the executor then uses its processors, or -Dnct.threads).
+     */
+    private static Integer executorCores(JavaSparkContext sc) {
+        if (sc.master().startsWith("local")) return Math.max(1, sc.defaultParallelism());
+        return sc.getConf().contains("spark.executor.cores") ? sc.getConf().getInt("spark.executor.cores", 1) : null;
     }
 
     /** The read stage: the chunks of every file's kept documents, one task per file. */
@@ -318,7 +320,7 @@ public final class SparkTokenize {
 
     /** The tokenizer, built on the driver as {@code nct tokenize} builds it (spm and static-ac learn from the training split). */
     private static Tokenizer driverTokenizer(JavaSparkContext sc, TokenizeJob job, Split split, JavaRDD<Chunk> chunks,
-                                             List<String> files, HadoopFiles.Conf conf, int threads) throws IOException {
+                                             List<String> files, HadoopFiles.Conf conf, Integer threads) throws IOException {
         String m = job.method() == null ? "" : job.method().toLowerCase(Locale.ROOT);
         JavaRDD<Chunk> training = split == Split.TRAIN ? chunks : null;
         if (m.equals("static-ac")) {
