@@ -29,7 +29,8 @@ public final class Main implements Runnable {
 
     /** Subcommands from other modules, loaded by name when present. */
     static final List<String> OPTIONAL_SUBCOMMANDS = List.of(
-            "org.nct.bench.BenchCommand"
+            "org.nct.bench.BenchCommand",
+            "org.nct.spark.SparkCommand"
     );
 
     @CommandLine.Spec
@@ -49,6 +50,9 @@ public final class Main implements Runnable {
             } catch (ClassNotFoundException absent) {
                 // module not on the class path (e.g. library use without bench)
             }
+        }
+        if (!cl.getSubcommands().containsKey("spark")) {
+            cl.getCommandSpec().usageMessage().footer("", "  spark       Token shards on Apache Spark (./nct spark --help).");
         }
         cl.setExecutionExceptionHandler(new UserErrors());
         return cl;

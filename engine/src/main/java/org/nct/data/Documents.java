@@ -66,12 +66,21 @@ public final class Documents {
 
     /** Whether a file inside a data directory is read ({@code .json/.jsonl/.txt}, optionally gzipped). */
     static boolean isDataFileName(Path p) {
-        String n = stripGz(p.getFileName().toString().toLowerCase(Locale.ROOT));
+        return isDataFileName(p.getFileName().toString());
+    }
+
+    /** {@link #isDataFileName(Path)} for a bare file name (other file systems: HDFS, S3). */
+    public static boolean isDataFileName(String fileName) {
+        String n = stripGz(fileName.toLowerCase(Locale.ROOT));
         return !n.startsWith(".") && (n.endsWith(".json") || n.endsWith(".jsonl") || n.endsWith(".txt"));
     }
 
     static boolean isJsonLines(Path p) {
-        String n = stripGz(p.getFileName().toString().toLowerCase(Locale.ROOT));
+        return isJsonLines(p.getFileName().toString());
+    }
+
+    private static boolean isJsonLines(String fileName) {
+        String n = stripGz(fileName.toLowerCase(Locale.ROOT));
         return n.endsWith(".json") || n.endsWith(".jsonl");
     }
 
@@ -94,7 +103,7 @@ public final class Documents {
     /** Calls {@code sink} with every document of one file. */
     public static void readFile(Path file, Consumer<byte[]> sink) {
         try (InputStream in = open(file)) {
-            if (isJsonLines(file)) readJsonLines(file, in, sink);
+            if (isJsonLines(file)) readJsonLines(file.toString(), in, sink);
             else readPlainText(in, sink);
         } catch (NoSuchFileException e) {
             throw new UserException("data file not found: " + file);
@@ -104,6 +113,31 @@ public final class Documents {
             throw new UserException(file + ": truncated gzip file");
         } catch (IOException e) {
             throw new UserException(file + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Calls {@code sink} with every document of one file already opened as {@code raw} (from any
+     * file system); {@code fileName} selects the format and gzip exactly as for a local file, and
+     * {@code where} names the file in error messages. Closes {@code raw}.
+     */
+    public static void read(String fileName, String where, InputStream raw, Consumer<byte[]> sink) {
+        try (InputStream in = fileName.toLowerCase(Locale.ROOT).endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16)
+                : new java.io.BufferedInputStream(raw, 1 << 16)) {
+            if (isJsonLines(fileName)) readJsonLines(where, in, sink);
+            else readPlainText(in, sink);
+        } catch (ZipException e) {
+            throw new UserException(where + ": not a valid gzip file (" + e.getMessage() + ")");
+        } catch (java.io.EOFException e) {
+            throw new UserException(where + ": truncated gzip file");
+        } catch (IOException e) {
+            throw new UserException(where + ": cannot read: " + e.getMessage());
+        } finally {
+            try {
+                raw.close();
+            } catch (IOException ignored) {
+                // already failed or fully read
+            }
         }
     }
 
@@ -118,7 +152,7 @@ public final class Documents {
         }
     }
 
-    private static void readJsonLines(Path file, InputStream in, Consumer<byte[]> sink) throws IOException {
+    private static void readJsonLines(String file, InputStream in, Consumer<byte[]> sink) throws IOException {
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         String line;
         long lineNo = 0;

@@ -15,6 +15,7 @@ import org.nct.kernels.Backends;
 import org.nct.tokenize.Methods;
 import org.nct.tokenize.SentencePieceTokenizer;
 import org.nct.tokenize.Shard;
+import org.nct.tokenize.ShardBuilder;
 import org.nct.tokenize.Tokenizer;
 import org.nct.tokenize.UnigramTrainer;
 
@@ -34,14 +35,15 @@ final class Datasets {
     static final int VERSION = 2;
     static final String TRAIN = "train", VALID = "valid", STATS = "stats.json";
 
-    /** Builds the method's training and held-out shards into {@code dir}. */
-    static void build(Method m, byte[] trainText, byte[] validText, Path m1, Preset p, Path dir, Consumer<String> log) throws IOException {
+    /** Builds the method's training and held-out shards into {@code dir} with {@code shards}. */
+    static void build(Method m, byte[] trainText, byte[] validText, Path m1, Preset p, Path dir, ShardBuilder shards, Consumer<String> log)
+            throws IOException {
         Tokenizer tok = tokenizer(m, trainText, m1, p, log);
         Map<String, byte[]> extra = tok instanceof SentencePieceTokenizer spm ? Map.of(Shard.SPM_MODEL, spm.model().serialize()) : Map.of();
         int threads = Backends.defaultThreads();
-        Shard.Totals tr = Shard.build(Shard.cut(trainText, p.exampleBytes()),
+        Shard.Totals tr = shards.build(Shard.cut(trainText, p.exampleBytes()),
                 new Shard.Spec(tok, p.exampleBytes(), p.m2Seq(), "experiment split train", threads), dir.resolve(TRAIN), true, extra);
-        Shard.Totals va = Shard.build(Shard.cut(validText, p.exampleBytes()),
+        Shard.Totals va = shards.build(Shard.cut(validText, p.exampleBytes()),
                 new Shard.Spec(tok, p.exampleBytes(), p.m2Seq(), "experiment split valid", threads), dir.resolve(VALID), true, extra);
         long[] trainCounts = counts(dir.resolve(TRAIN), m.vocab()), validCounts = counts(dir.resolve(VALID), m.vocab());
         checkRoundTrip(tok, validText, p.exampleBytes(), dir.resolve(VALID));

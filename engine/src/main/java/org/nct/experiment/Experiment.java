@@ -33,6 +33,7 @@ import org.nct.train.MetricsLog;
 import org.nct.train.TrainConfig;
 import org.nct.train.Trainer;
 import org.nct.tokenize.Shard;
+import org.nct.tokenize.ShardBuilder;
 import org.nct.util.AtomicFiles;
 
 /**
@@ -46,8 +47,15 @@ public final class Experiment {
     static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
             .configure(SerializationFeature.INDENT_OUTPUT, true);
 
-    /** What to run: the preset, the data (empty: the default corpus), the output directory, forced stages. */
-    public record Options(Preset preset, List<Path> data, Path out, Set<String> force, Path cache) { }
+    /**
+     * What to run: the preset, the data (empty: the default corpus), the output directory, forced
+     * stages, and who builds the datasets' shards (the same bytes whoever builds them).
+     */
+    public record Options(Preset preset, List<Path> data, Path out, Set<String> force, Path cache, ShardBuilder shards) {
+        public Options(Preset preset, List<Path> data, Path out, Set<String> force, Path cache) {
+            this(preset, data, out, force, cache, ShardBuilder.LOCAL);
+        }
+    }
 
     /** The names accepted by {@code --force}: the stage groups. */
     public static final List<String> STAGE_GROUPS = List.of("split", "m1", "datasets", "m2", "eval", "report");
@@ -203,7 +211,7 @@ public final class Experiment {
                 .put("version", Datasets.VERSION);
         if (m.needsM1ForData()) in.put("m1", m1.outputHash());
         return stages.run("datasets/" + m.id(), in, (dir, resume) -> Datasets.build(m, text(TRAIN_TEXT, p.trainBytes()),
-                text(VALID_TEXT, p.validBytes()), stages.dir("m1").resolve(MODEL), p, dir, log));
+                text(VALID_TEXT, p.validBytes()), stages.dir("m1").resolve(MODEL), p, dir, opt.shards(), log));
     }
 
     private Results.Dataset readDataset(Method m) throws IOException {

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.nct.cli.UserException;
+import org.nct.tokenize.ShardBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,6 +43,11 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all processors.")
     Integer threads;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Build the datasets on Apache Spark (local[N] or a master URL); the same shards. Needs the spark module "
+                    + "on the class path (the launcher adds it when --spark is given).")
+    String spark;
+
     @Override
     public Integer call() throws Exception {
         Preset p = Preset.named(preset);
@@ -58,10 +64,28 @@ public final class ExperimentCommand implements Callable<Integer> {
             System.setProperty("nct.threads", Integer.toString(threads));
         }
         Path dir = out != null ? out : Path.of("experiment-" + p.name());
-        Results r = Experiment.run(new Experiment.Options(p, data, dir, new LinkedHashSet<>(force), DefaultCorpus.cacheDir()),
-                line -> System.err.println("nct experiment: " + line));
+        ShardBuilder shards = spark == null ? ShardBuilder.LOCAL : sparkShardBuilder(spark);
+        Results r;
+        try {
+            r = Experiment.run(new Experiment.Options(p, data, dir, new LinkedHashSet<>(force), DefaultCorpus.cacheDir(), shards),
+                    line -> System.err.println("nct experiment: " + line));
+        } finally {
+            if (shards instanceof AutoCloseable c) c.close();
+        }
         System.out.println("report: " + dir.resolve(Report.MARKDOWN));
         for (Findings.Finding f : Findings.check(r)) System.out.println("  " + f.verdict().text + ": " + f.claim());
         return 0;
+    }
+
+    /** The spark module's builder, loaded by name: the engine does not depend on Spark. */
+    private static ShardBuilder sparkShardBuilder(String master) throws Exception {
+        Class<?> c;
+        try {
+            c = Class.forName("org.nct.spark.SparkShardBuilder");
+        } catch (ClassNotFoundException e) {
+            throw new UserException("--spark needs the spark module on the class path: run ./nct experiment --spark MASTER"
+                    + " (the launcher adds it), or add spark/target/classes and spark/target/lib/* yourself");
+        }
+        return (ShardBuilder) c.getMethod("open", String.class).invoke(null, master);
     }
 }

@@ -11,7 +11,11 @@ public final class BytesTokenizer implements Tokenizer {
 
     @Override
     public Map<String, Object> parameters() {
-        return Map.of("method", "bytes", "v", 256);
+        // ordered: metadata.json must be the same bytes in every JVM (Map.of iterates in a per-JVM order)
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("method", "bytes");
+        m.put("v", 256);
+        return m;
     }
 
     @Override

@@ -28,7 +28,14 @@ public final class GzipTokenizer implements Tokenizer {
 
     @Override
     public Map<String, Object> parameters() {
-        return Map.of("method", "gzip", "v", vocabSize(), "bits", bits, "level", Deflater.DEFAULT_COMPRESSION, "container", "zlib");
+        // ordered: metadata.json must be the same bytes in every JVM (Map.of iterates in a per-JVM order)
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("method", "gzip");
+        m.put("v", vocabSize());
+        m.put("bits", bits);
+        m.put("level", Deflater.DEFAULT_COMPRESSION);
+        m.put("container", "zlib");
+        return m;
     }
 
     @Override

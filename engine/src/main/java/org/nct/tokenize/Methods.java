@@ -87,34 +87,43 @@ public final class Methods {
 
     /** The tokenizer that decodes the shard {@code r}; {@code m1} overrides the M1 path recorded in it; {@code threads} for M1's kernels. */
     public static Tokenizer forShard(Shard.Reader r, Path m1, Integer threads) {
-        JsonNode p = r.metadata().path("parameters");
+        return fromParameters(r.metadata().path("parameters"), r.dir().toString(), r.dir().resolve(Shard.SPM_MODEL), m1, threads);
+    }
+
+    /**
+     * The tokenizer that {@link Tokenizer#parameters()} {@code p} describe (as recorded in shard
+     * metadata): the same tokens as the tokenizer that wrote them. {@code spmModel} is the
+     * SentencePiece model file (spm); {@code m1} overrides the recorded M1 path and must have the
+     * recorded model id; {@code where} names the source of {@code p} in error messages.
+     */
+    public static Tokenizer fromParameters(JsonNode p, String where, Path spmModel, Path m1, Integer threads) {
         String m = p.path("method").asText("");
         int bits = p.path("bits").asInt(8);
         int precision = p.path("precision").asInt(IntegerCdf.DEFAULT_PRECISION);
         return switch (m) {
             case "bytes" -> new BytesTokenizer();
             case "gzip" -> new GzipTokenizer(bits);
-            case "spm" -> new SentencePieceTokenizer(SentencePieceModel.read(r.dir().resolve(Shard.SPM_MODEL)));
+            case "spm" -> new SentencePieceTokenizer(SentencePieceModel.read(spmModel));
             case "static-ac", "ac", "eqinfo-ac" -> {
-                CodingModels models = modelsOf(r, p, m1, precision, threads);
+                CodingModels models = modelsOf(where, p, m1, precision, threads);
                 yield m.equals("eqinfo-ac") ? new EqualInfoTokenizer(p.path("b").asInt(), bits, rule(p.path("rule").asText("g")), models)
                         : new ArithmeticTokenizer(m, bits, models);
             }
-            default -> throw new UserException(r.dir() + ": cannot decode method '" + m + "' in this build");
+            default -> throw new UserException(where + ": cannot decode method '" + m + "' in this build");
         };
     }
 
     /** The byte model recorded in shard parameters: the static unigram counts, or M1 (checked by its id). */
-    private static CodingModels modelsOf(Shard.Reader r, JsonNode p, Path m1, int precision, Integer threads) {
+    private static CodingModels modelsOf(String where, JsonNode p, Path m1, int precision, Integer threads) {
         String kind = p.path("model").asText("");
         if (kind.equals("static-unigram")) {
             JsonNode c = p.path("counts");
-            if (!c.isArray() || c.size() != 256) throw new UserException(r.dir() + ": metadata lacks the 256 static byte counts");
+            if (!c.isArray() || c.size() != 256) throw new UserException(where + ": metadata lacks the 256 static byte counts");
             long[] counts = new long[256];
             for (int i = 0; i < 256; i++) counts[i] = c.get(i).asLong();
             return CodingModels.staticUnigram(counts, precision);
         }
-        if (!kind.equals("m1")) throw new UserException(r.dir() + ": unknown byte model '" + kind + "' in metadata");
+        if (!kind.equals("m1")) throw new UserException(where + ": unknown byte model '" + kind + "' in metadata");
         Path path = m1 != null ? m1 : Path.of(p.path("m1_path").asText(""));
         CodingModels models = m1(path, precision, threads);
         String want = p.path("m1_model_id").asText("");

@@ -52,7 +52,8 @@ public final class Shard {
     /** Largest example a reader accepts, in tokens (the int[] a read fills) and in original bytes (what a decode allocates). */
     public static final int MAX_EXAMPLE_TOKENS = 1 << 24, MAX_EXAMPLE_BYTES = 1 << 24;
     public static final String TOKENS = "tokens.bin", EXAMPLES = "examples.bin", METADATA = "metadata.json", SPM_MODEL = "spm.model";
-    static final int RECORD = 20;
+    /** Bytes per example record in {@code examples.bin}. */
+    public static final int RECORD = 20;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -172,6 +173,18 @@ public final class Shard {
         Totals totals = new Totals(n, tokens, padding, bytes, source, maxTokens);
         fsync(dir.resolve(TOKENS));
         fsync(dir.resolve(EXAMPLES));
+        AtomicFiles.write(dir.resolve(METADATA), metadata(tok, spec, totals, tokCrc.getValue(), exCrc.getValue()));
+        return totals;
+    }
+
+    /**
+     * The {@code metadata.json} bytes of a shard of {@code totals} built by {@code spec}, whose
+     * {@code tokens.bin} and {@code examples.bin} have CRC-32Cs {@code tokensCrc} and
+     * {@code examplesCrc}. Builders that assemble a shard from parts (Spark) write the same bytes.
+     */
+    public static byte[] metadata(Tokenizer tok, Spec spec, Totals totals, long tokensCrc, long examplesCrc) throws IOException {
+        int cap = spec.capacity();
+        long n = totals.examples(), tokens = totals.tokens();
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("format", "nct-token-shard");
         meta.put("version", FORMAT);
@@ -181,19 +194,18 @@ public final class Shard {
         meta.put("m1_model_id", tok.parameters().get("m1_model_id"));
         meta.put("example_bytes", spec.exampleBytes());
         meta.put("seq", spec.seq());
-        meta.put("example_tokens", spec.seq() > 0 ? cap : maxTokens);
+        meta.put("example_tokens", spec.seq() > 0 ? cap : totals.maxTokens());
         meta.put("examples", n);
         meta.put("tokens", tokens);
-        meta.put("padding_tokens", padding);
+        meta.put("padding_tokens", totals.padding());
         meta.put("non_padding_fraction", spec.seq() > 0 ? (double) tokens / ((double) n * cap) : 1.0);
-        meta.put("bytes", bytes);
-        meta.put("source_bytes", source);
+        meta.put("bytes", totals.bytes());
+        meta.put("source_bytes", totals.sourceBytes());
         meta.put("compression_ratio", totals.ratio());
         meta.put("source", spec.source());
-        meta.put("tokens_crc32c", String.format("%08x", tokCrc.getValue()));
-        meta.put("examples_crc32c", String.format("%08x", exCrc.getValue()));
-        AtomicFiles.write(dir.resolve(METADATA), JSON.writeValueAsBytes(meta));
-        return totals;
+        meta.put("tokens_crc32c", String.format("%08x", tokensCrc));
+        meta.put("examples_crc32c", String.format("%08x", examplesCrc));
+        return JSON.writeValueAsBytes(meta);
     }
 
     /** Temporary directories and files are private to their owner; a finished shard is readable like any output. */
