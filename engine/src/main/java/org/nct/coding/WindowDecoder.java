@@ -127,10 +127,13 @@ public final class WindowDecoder implements CodingTask {
         }
     }
 
-    /** A window's context holds at most the block's bytes after the start token. */
+    /**
+     * A window's context: the start token, the window's bytes and the byte after them whose CDF
+     * closed it — at most the block, and at most what one window can hold.
+     */
     @Override
     public int maxContext() {
-        return outEnd + 1;
+        return Math.min(outEnd, WindowMath.maxWindowBytes(math.w, math.precision)) + 2;
     }
 
     /** Bytes decoded so far. */

@@ -38,7 +38,7 @@ public final class WindowEncoder implements CodingTask {
         this.data = data;
         this.pos = off;
         this.end = off + len;
-        this.bound = len + 1;
+        this.bound = Math.min(len, WindowMath.maxWindowBytes(math.w, math.precision)) + 2;
         this.j = 0;
         this.windows = 0;
         this.resetPending = false;
@@ -61,7 +61,10 @@ public final class WindowEncoder implements CodingTask {
         }
     }
 
-    /** A window's context holds at most the block's bytes after the start token. */
+    /**
+     * A window's context: the start token, the window's bytes and the byte after them whose CDF
+     * closed it — at most the block, and at most what one window can hold.
+     */
     @Override
     public int maxContext() {
         return bound;

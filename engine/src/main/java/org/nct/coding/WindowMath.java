@@ -30,6 +30,17 @@ final class WindowMath {
         end = newNumber();
     }
 
+    /**
+     * An upper bound on the bytes one window can hold: every symbol has at least one count, so a
+     * byte keeps at most (2^P − 255)/2^P of the interval, and a window closes before its interval
+     * is narrower than a W-bit cell. With a margin for the rounding of child boundaries (a few
+     * units of 2^-N per byte, far below a cell). W=16, P=16: 2,857.
+     */
+    static int maxWindowBytes(int w, int precision) {
+        double bitsPerByte = -Math.log1p(-255.0 / (1 << precision)) / Math.log(2);
+        return (int) Math.min(Integer.MAX_VALUE / 2, Math.ceil(w / bitsPerByte * 1.005) + 1);
+    }
+
     long[] newNumber() {
         return new long[limbs];
     }

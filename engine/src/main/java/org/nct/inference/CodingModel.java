@@ -82,12 +82,14 @@ public final class CodingModel implements AutoCloseable {
 
     /**
      * The most bytes of KV cache one {@link #run} may hold (property {@code nct.coding.cacheBytes},
-     * default 512 MiB): streams are limited so that every slot fits even when all its contexts grow
-     * to the longest a task allows (a block of repeated bytes can fill a whole window context).
+     * default 1 GiB): streams are limited so that every slot fits even when all its contexts grow
+     * to the longest a task allows (a run of well-predicted bytes can fill a window of thousands of
+     * bytes; {@code CodingTask.maxContext}). The default settings of {@code nct compress} need
+     * far less (64 × 1 KiB window blocks or 32 × 2 KiB AC blocks: about 0.4 GB with a 3m M1).
      * The streams never change a coded bit, only the speed.
      */
     static long cacheBudget() {
-        return Math.max(1, Long.getLong("nct.coding.cacheBytes", 512L << 20));
+        return Math.max(1, Long.getLong("nct.coding.cacheBytes", 1L << 30));
     }
 
     /** Worst-case cache bytes of one slot for contexts of up to maxContext positions. */
@@ -95,6 +97,9 @@ public final class CodingModel implements AutoCloseable {
         var c = weights.config();
         return ((long) maxContext + 15 & ~15L) * c.numLayers() * 2L * c.attnDim() * Float.BYTES;
     }
+
+    /** The longest context a decoder may hold (and the bound of tasks that state none). */
+    static final int UNBOUNDED = 1 << 20;
 
     /** Rows per prefill step: enough for the GEMMs to run at full speed, little memory. */
     static final int PREFILL_ROWS = 512;
@@ -137,7 +142,7 @@ public final class CodingModel implements AutoCloseable {
         if (tasks.isEmpty()) return;
         long bound = 1;
         for (CodingTask t : tasks) bound = Math.max(bound, t.maxContext());
-        run(tasks, streams, (int) Math.min(bound, 1 << 20), progress);
+        run(tasks, streams, (int) Math.min(bound, UNBOUNDED), progress);
     }
 
     /**
@@ -157,7 +162,9 @@ public final class CodingModel implements AutoCloseable {
             return;
         }
         BatchDriver driver = null;
-        int slots = (int) Math.max(1, Math.min(Math.min(streams, tasks.size()), cacheBudget() / cacheBytesPerSlot(maxContext)));
+        // a task that states no bound (maxContext) does not shrink the batch: its cache grows as it needs
+        long perSlot = maxContext >= UNBOUNDED ? 0 : cacheBytesPerSlot(maxContext);
+        int slots = (int) Math.max(1, Math.min(Math.min(streams, tasks.size()), perSlot == 0 ? Integer.MAX_VALUE : cacheBudget() / perSlot));
         try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, slots + 1, maxContext)) {
             driver = new BatchDriver(m1, kernels.pool(), precision);
             driver.run(tasks, progress);

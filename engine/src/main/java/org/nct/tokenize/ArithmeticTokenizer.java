@@ -114,6 +114,11 @@ public final class ArithmeticTokenizer implements Tokenizer {
         }
 
         @Override
+        public int maxContext() {
+            return out.length + 1;
+        }
+
+        @Override
         public int step(int[] cum) {
             int s = dec.decode(cum, precision);
             out[n++] = (byte) s;
@@ -180,6 +185,11 @@ public final class ArithmeticTokenizer implements Tokenizer {
         @Override
         public int next() {
             return n < bytes.length && ideal <= budget ? CDF : DONE;
+        }
+
+        @Override
+        public int maxContext() {
+            return bytes.length + 1;
         }
 
         @Override

@@ -155,5 +155,10 @@ public final class EqualInfoTokenizer implements Tokenizer {
         public int step(int[] cum) {
             return enc.step(cum);
         }
+
+        @Override
+        public int maxContext() {
+            return enc.maxContext();
+        }
     }
 }

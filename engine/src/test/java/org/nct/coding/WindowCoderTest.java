@@ -170,4 +170,30 @@ class WindowCoderTest {
         assertThrows(CorruptInputException.class, () -> WindowCoder.decode(win.codes(), 0, win.count(), 501, model, 16, WindowRule.G));
         assertThrows(CorruptInputException.class, () -> WindowCoder.decode(win.codes(), 0, win.count(), 400, model, 16, WindowRule.G));
     }
+
+    /**
+     * The bound that sizes a window's model context: a run of the most probable byte (T − 255
+     * counts of 2^P) fills windows up to it and never past it, and the window contexts stay within
+     * the encoder's and decoder's maxContext.
+     */
+    @Test
+    void aWindowHoldsAtMostItsBoundOfBytes() {
+        long[] counts = new long[256];
+        counts[0] = 1L << 30;
+        for (int p : new int[] {16, 14}) {
+            StaticUnigramModel model = new StaticUnigramModel(counts, p);
+            byte[] zeros = new byte[20_000];
+            for (int w : new int[] {16, 24}) {
+                int bound = WindowMath.maxWindowBytes(w, p);
+                WindowCoder.Windows win = WindowCoder.encode(zeros, model, w, WindowRule.G);
+                int longest = 0;
+                for (int c : win.byteCounts()) longest = Math.max(longest, c);
+                assertTrue(longest <= bound, "W=" + w + " P=" + p + ": a window of " + longest + " bytes, bound " + bound);
+                assertTrue(longest >= 0.95 * bound, "W=" + w + " P=" + p + ": the bound " + bound + " is loose (longest " + longest + ")");
+                WindowEncoder e = new WindowEncoder(w, WindowRule.G, p);
+                e.start(zeros, 0, zeros.length);
+                assertTrue(e.maxContext() >= longest + 2 && e.maxContext() < zeros.length, "encoder context bound " + e.maxContext());
+            }
+        }
+    }
 }

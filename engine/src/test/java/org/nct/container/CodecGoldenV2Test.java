@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.nct.coding.WindowRule;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;
@@ -26,24 +23,6 @@ import org.nct.model.Weights;
  * {@code CodecGoldenTest} byte for byte.)
  */
 class CodecGoldenV2Test {
-    static final String[] WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from at which "
-            + "but have an they you were her she there been one all we their has would when if so no will more can out said "
-            + "Neural compression, 1024 bytes; \u00e9t\u00e9 -- \"quoted\" (parenthesised) 3.14159\n").split(" ");
-
-    static byte[] text(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        StringBuilder sb = new StringBuilder();
-        while (sb.length() < n) sb.append(WORDS[r.nextInt(WORDS.length)]).append(r.nextInt(9) == 0 ? ".\n" : " ");
-        return java.util.Arrays.copyOf(sb.toString().getBytes(StandardCharsets.UTF_8), n);
-    }
-
-    static final NctCodec.Settings[] SETTINGS = {
-        new NctCodec.Settings(0, WindowRule.G, 700, 3),
-        new NctCodec.Settings(16, WindowRule.G, 300, 5),
-        new NctCodec.Settings(24, WindowRule.G, 1000, 2),
-        new NctCodec.Settings(16, WindowRule.DELAY, 400, 4),
-    };
-
     /** A failing assertion lists every hash computed up to it. */
     static final String[] GOLDEN = {
         "5a4ad282b93ea32aa3f1eebf355b22459d0939316725ee8231b20fbbd3f731f8",
@@ -54,19 +33,19 @@ class CodecGoldenV2Test {
 
     @Test
     void compressedBytesAreGolden() throws Exception {
-        byte[] text = text(1200, 5);
+        byte[] text = CodecGoldenTest.text(1200, 5);
         try (Weights w = Weights.init(ModelConfig.preset("tiny", 256), 7);
              Kernels k = new VectorKernels(Backends.species(256), 2)) {
             CodingModel m = new CodingModel(w, k, 16);
             StringBuilder got = new StringBuilder();
-            for (int i = 0; i < SETTINGS.length; i++) {
-                byte[] nct = NctCodec.compress(m, SETTINGS[i], text);
+            for (int i = 0; i < CodecGoldenTest.SETTINGS.length; i++) {
+                byte[] nct = NctCodec.compress(m, CodecGoldenTest.SETTINGS[i], text);
                 String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(nct));
                 got.append(i).append(' ').append(hash).append('\n');
-                assertEquals(GOLDEN[i], hash, "settings " + SETTINGS[i] + "\n" + got);
+                assertEquals(GOLDEN[i], hash, "settings " + CodecGoldenTest.SETTINGS[i] + "\n" + got);
                 ByteArrayOutputStream back = new ByteArrayOutputStream();
                 NctCodec.decompress(p -> m, new ByteArrayInputStream(nct), back, 7, null);
-                assertArrayEquals(text, back.toByteArray(), "round trip, settings " + SETTINGS[i]);
+                assertArrayEquals(text, back.toByteArray(), "round trip, settings " + CodecGoldenTest.SETTINGS[i]);
             }
         }
     }

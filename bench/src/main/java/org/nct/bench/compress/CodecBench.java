@@ -51,6 +51,7 @@ public final class CodecBench implements Runnable {
 
     @Override
     public void run() {
+        LoadAverage.before();
         List<Path> paths = data != null ? data : List.of(Path.of("..", "shared", "data", "c4"));
         for (Path p : paths) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p + " (use --data)");
         if (bytes < 1) throw new UserException("--bytes must be at least 1, got " + bytes);
@@ -66,7 +67,6 @@ public final class CodecBench implements Runnable {
                     + 3.0 * cfg.dModel() * cfg.mlpDim()) + (double) cfg.dModel() * cfg.vocabSize());
             System.out.printf(Locale.ROOT, "M1: %s (%s); kernels %s, %d thread(s); %.2f MFLOP of matrix products per model row%n",
                     cfg.describe(), m, k.name(), k.threads(), flopsPerRow / 1e6);
-            LoadAverage.before();
             CodingModel cm = new CodingModel(w, k, IntegerCdf.DEFAULT_PRECISION);
             double gemm = forwardGemmRate(k);
             System.out.printf(Locale.ROOT, "forward GEMM %dx%dx%d: %.1f GFLOP/s%n%n", GEMM_M, GEMM_K, GEMM_N, gemm);

@@ -194,11 +194,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
 
     /**
      * {@link IntegerCdfRow#fromLogits} with the max and the fixed-point weights q_i computed
-     * lanewise (the exp has exactly NctMath's steps; the float → int conversion truncates as Java's
-     * cast does); the integer spread stays scalar. Returns false, having written nothing, when the
-     * row needs the scalar path's special cases (no finite maximum).
+     * lanewise: e_i by {@link #expRange} (NctMath's exact steps) into {@code e} (256 floats of
+     * scratch), then q_i = (int)(e_i·2^30) (the conversion truncates as Java's cast does); the
+     * integer spread stays scalar. Returns false, having written nothing, when the row needs the
+     * scalar path's special cases (no finite maximum).
      */
-    final boolean cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision) {
+    final boolean cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision, MemorySegment e) {
         VectorSpecies<Float> s = species();
         VectorSpecies<Integer> is = intSpecies();
         int l = s.length();
@@ -210,32 +211,18 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         }
         float m = mv.reduceLanes(VectorOperators.MAX);
         if (m == Float.NEGATIVE_INFINITY || m == Float.POSITIVE_INFINITY) return false;
-        long sum = 0;
+        expRange(e, 0, logits, lOff, IntegerCdfRow.SYMBOLS, m, 1f, 1f);
         int argmax = -1;
         for (int i = 0; i < IntegerCdfRow.SYMBOLS; i += l) {
             FloatVector z = FloatVector.fromMemorySegment(s, logits, lo + i * 4L, NATIVE);
-            FloatVector v = z.sub(m);
-            FloatVector kf = v.fma(NctMath.LOG2E, NctMath.ROUND_MAGIC).sub(NctMath.ROUND_MAGIC);
-            FloatVector r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_HI, v);
-            r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_LO, r);
-            FloatVector p = r.fma(NctMath.E0, NctMath.E1);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E2);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E3);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E4);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E5);
-            FloatVector y = p.fma(r.mul(r), r).add(1f);
-            IntVector k = (IntVector) kf.convertShape(VectorOperators.F2I, is, 0);
-            IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-            IntVector k2 = k.sub(k1);
-            FloatVector e = y.mul(k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e = e.blend(0f, v.lt(NctMath.EXP_LO));
-            IntVector q = (IntVector) e.mul(IntegerCdfRow.FIXED_ONE).convertShape(VectorOperators.F2I, is, 0);
+            IntVector q = (IntVector) FloatVector.fromMemorySegment(s, e, i * 4L, NATIVE).mul(IntegerCdfRow.FIXED_ONE)
+                    .convertShape(VectorOperators.F2I, is, 0);
             VectorMask<Float> top = z.eq(m);
             q = q.blend(0, z.test(VectorOperators.IS_NAN).cast(is)).blend(1 << 30, top.cast(is));
             q.intoMemorySegment(cum, (cumOff + 1 + i) * 4L, NATIVE);
             if (argmax < 0 && top.anyTrue()) argmax = i + top.firstTrue();
         }
+        long sum = 0;
         for (int i = 1; i <= IntegerCdfRow.SYMBOLS; i++) sum += cum.getAtIndex(ScalarOps.I, cumOff + i);   // exact, in long
         IntegerCdfRow.spread(cum, cumOff, sum, argmax, 1 << precision);
         return true;

@@ -258,7 +258,12 @@ public class ScalarOps {
         k.slot = null; k.pos = null;
     }
 
-    /** One query row per index: per head, scores over the transposed keys, bias by distance, softmax, value chain. */
+    /**
+     * One query row per index: per head, scores over the tiled keys, bias by distance, softmax,
+     * value chain. Heads are the outer loop, so rows of one slot (a prefill) read each head's keys
+     * and values while they are still in cache; every (row, head) pair is computed on its own, so
+     * the order changes no bit.
+     */
     private final class AttnCached implements Parallel.Range {
         MemorySegment out, q, kt, v, bias;
         long outOff, outStride, qOff, qStride, ktOff, vOff, bOff;
@@ -268,9 +273,9 @@ public class ScalarOps {
 
         @Override public void run(int from, int to, int w) {
             MemorySegment p = cachedScratch[w];
-            for (int r = from; r < to; r++) {
-                int c = slot[r], t = pos[r], n = t + 1;
-                for (int head = 0; head < h; head++) {
+            for (int head = 0; head < h; head++) {
+                for (int r = from; r < to; r++) {
+                    int c = slot[r], t = pos[r], n = t + 1;
                     long ho = (long) head * d, region = ((long) c * h + head) * cap * d;
                     scoresCached(p, 0, q, qOff + r * qStride + ho, kt, ktOff + region, n, d, w);
                     biasScaleRange(p, 0, bias, bOff + (long) head * bStride + bStride - 1 - t, n, scale);
@@ -297,7 +302,7 @@ public class ScalarOps {
 
         @Override public void run(int from, int to, int w) {
             for (int r = from; r < to; r++) {
-                cdfRow(cum, cumOff + (long) r * (IntegerCdfRow.SYMBOLS + 1), logits, lOff + (long) r * IntegerCdfRow.SYMBOLS, precision);
+                cdfRow(cum, cumOff + (long) r * (IntegerCdfRow.SYMBOLS + 1), logits, lOff + (long) r * IntegerCdfRow.SYMBOLS, precision, w);
             }
         }
     }
@@ -670,7 +675,7 @@ public class ScalarOps {
     }
 
     /** One row of {@link #cdfRows}: {@link IntegerCdfRow#fromLogits}. */
-    protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision) {
+    protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision, int w) {
         IntegerCdfRow.fromLogits(logits, lOff, precision, cum, cumOff);
     }
 

@@ -77,8 +77,9 @@ public final class VectorOps extends ScalarOps {
         if (done < n) super.biasScaleRange(p, pOff + done, bias, bOff + done, n - done, scale);
     }
 
-    @Override protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision) {
-        if (!lanes.cdfRow(cum, cumOff, logits, lOff, precision)) super.cdfRow(cum, cumOff, logits, lOff, precision);
+    @Override protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision, int w) {
+        if (expScratch[w].byteSize() < 256L * Float.BYTES) expScratch[w] = Arena.ofAuto().allocate(256L * Float.BYTES, 64);
+        if (!lanes.cdfRow(cum, cumOff, logits, lOff, precision, expScratch[w])) super.cdfRow(cum, cumOff, logits, lOff, precision, w);
     }
 
     @Override protected float max(MemorySegment x, long xOff, long n) {
