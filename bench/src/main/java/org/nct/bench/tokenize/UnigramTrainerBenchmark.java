@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * nct's Unigram-LM trainer ({@code spm} method) on a generated corpus of about 1 MB: Zipf-drawn
  * words from a 4,000-word vocabulary of random syllables, with a few non-ASCII characters,
- * vocabulary 4,000. Single-threaded.
+ * vocabulary 2,000. Single-threaded.
  *
  * <pre>
  * java -cp 'bench/target/classes:bench/target/lib/*' org.openjdk.jmh.Main UnigramTrainerBenchmark
@@ -76,6 +76,6 @@ public class UnigramTrainerBenchmark {
 
     @Benchmark
     public SentencePieceModel train(Corpus c) {
-        return new UnigramTrainer().vocabSize(4000).train(c.docs);
+        return new UnigramTrainer().vocabSize(2000).train(c.docs);
     }
 }
