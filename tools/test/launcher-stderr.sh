@@ -25,7 +25,13 @@ check "and still no incubator warning" '! grep -q "incubator" "$tmp/err"'
 check "a user error exits non-zero ($rc)" '[ $rc -ne 0 ]'
 check "a user error's one-line message is kept" '[ "$(wc -l <"$tmp/err")" -ge 1 ] && grep -q "error" "$tmp/err"'
 
-# a JVM warning that is not the incubator line is passed through
+# the VM's own warning (a deprecated option) comes before the incubator line: kept, and that line still dropped
+NCT_JAVA_OPTS="-XX:+UseCompressedClassPointers" "$NCT" --version >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "a VM warning before it is relayed" 'grep -q "UseCompressedClassPointers" "$tmp/err"'
+check "the incubator line after it is dropped" '! grep -q "incubator" "$tmp/err"'
+check "and --version still exits 0" '[ $rc -eq 0 ] && grep -q "^nct " "$tmp/out"'
+
+# a JVM start-up error is passed through
 NCT_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xlog:disable -Xlog:all=warning:stderr -XX:NonExistentOptionForNct" \
   "$NCT" --version >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "a JVM start-up error is relayed" 'grep -q "NonExistentOptionForNct" "$tmp/err"'
