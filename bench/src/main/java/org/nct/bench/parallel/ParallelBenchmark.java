@@ -21,10 +21,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The cost of {@link Parallel}'s hand-off: {@code handoff} is one {@code forRange} over a body
- * that does almost nothing (wake the workers, run, wait for all), {@code matmul3m} the sixteen
+ * The cost of {@link Parallel}'s hand-off: {@code handoff} is one {@code forRange} with one chunk
+ * per thread, each chunk burning {@code work} JMH CPU tokens. With no work the caller usually
+ * claims every chunk before a worker wakes (the cost of a call); with 2,000 tokens (about 3 µs) a
+ * woken worker takes its chunk, so the time above one chunk's is the hand-off. {@code matmul3m} the sixteen
  * matrix products of one step of the {@code 3m} model (3 layers of d=256, MLP 1024, 256-way
  * output) for {@code rows} positions — 16 rows is one step of 16 coding streams, where the
  * hand-off is a visible share of the time. Threads: {@code -Dnct.threads} (default: all cores).
@@ -43,9 +46,13 @@ public class ParallelBenchmark {
 
     @State(Scope.Benchmark)
     public static class Pool {
+        @Param({"0", "2000"}) public long work;
         Parallel pool;
         final long[] sink = new long[64 * 8];
-        final Parallel.Range body = (from, to, w) -> sink[w * 8] += to - from;
+        final Parallel.Range body = (from, to, w) -> {
+            Blackhole.consumeCPU(work);
+            sink[w * 8] += to - from;
+        };
 
         @Setup
         public void setUp() {
