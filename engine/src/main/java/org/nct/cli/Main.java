@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * The {@code nct} command line. Each subcommand is a picocli command class; add new ones to
  * {@link #SUBCOMMANDS}. Commands living in other modules (bench) are added when on the class path.
  */
-@Command(name = "nct", mixinStandardHelpOptions = true, version = "nct 0.1.0",
+@Command(name = "nct", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Training language models over neurally compressed text (Lester et al., TMLR 2024).",
         subcommandsRepeatable = false)
 public final class Main implements Runnable {

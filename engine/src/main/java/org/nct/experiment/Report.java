@@ -250,7 +250,10 @@ public final class Report {
         return n;
     }
 
-    /** One series per method: its points across M2 sizes (a single point when one size). */
+    /**
+     * One series per method: its points across M2 sizes (a single point when one size), in order
+     * of x, each labelled with its M2 size.
+     */
     private static void plots(Path dir, Results r) throws IOException {
         Map<Method, List<Results.Model>> byMethod = new LinkedHashMap<>();
         for (Method m : r.preset().methods()) {
@@ -263,14 +266,8 @@ public final class Report {
         }
         List<LinePlot.Series> flops = new ArrayList<>(), steps = new ArrayList<>();
         byMethod.forEach((m, pts) -> {
-            double[] x1 = new double[pts.size()], x2 = new double[pts.size()], y = new double[pts.size()];
-            for (int i = 0; i < pts.size(); i++) {
-                x1[i] = pts.get(i).flopsPerByte();
-                x2[i] = pts.get(i).bytesPerStep();
-                y[i] = pts.get(i).bitsPerByte();
-            }
-            flops.add(new LinePlot.Series(m.paperName(), x1, y));
-            steps.add(new LinePlot.Series(m.paperName(), x2, y));
+            flops.add(series(m.paperName(), pts, Results.Model::flopsPerByte));
+            steps.add(series(m.paperName(), pts, Results.Model::bytesPerStep));
         });
         if (flops.isEmpty()) throw new IOException("no evaluated models to plot");
         String title = "preset " + r.preset().name() + ": M2 sizes " + String.join(", ", r.preset().m2Sizes());
@@ -278,5 +275,19 @@ public final class Report {
                 "inference FLOPs/byte", "bits/byte", true, false, flops);
         LinePlot.write(dir.resolve(PLOT_STEP), "bits/byte vs bytes per decoding step (" + title + ")",
                 "bytes/step", "bits/byte", false, false, steps);
+    }
+
+    /** bits/byte against {@code x} of each model, sorted by x, labelled by M2 size. */
+    private static LinePlot.Series series(String name, List<Results.Model> pts, java.util.function.ToDoubleFunction<Results.Model> x) {
+        List<Results.Model> sorted = new ArrayList<>(pts);
+        sorted.sort(java.util.Comparator.comparingDouble(x));
+        double[] xs = new double[sorted.size()], ys = new double[sorted.size()];
+        String[] labels = new String[sorted.size()];
+        for (int i = 0; i < sorted.size(); i++) {
+            xs[i] = x.applyAsDouble(sorted.get(i));
+            ys[i] = sorted.get(i).bitsPerByte();
+            labels[i] = sorted.get(i).size();
+        }
+        return new LinePlot.Series(name, xs, ys, labels);
     }
 }

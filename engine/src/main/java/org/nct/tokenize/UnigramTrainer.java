@@ -7,6 +7,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.agrona.collections.IntHashSet;
+import org.agrona.collections.Long2LongCounterMap;
+import org.agrona.collections.Object2LongCounterMap;
 import org.nct.cli.UserException;
 
 /**
@@ -30,7 +33,12 @@ import org.nct.cli.UserException;
  * </ol>
  * The model has {@code <unk>}, {@code <s>}, {@code </s>}, 256 byte pieces, then the pieces;
  * flags: identity normalization, no dummy prefix, no whitespace removal, byte fallback — so
- * applying it is lossless. Deterministic: single-threaded, all ties broken by index or text.
+ * applying it is lossless. Deterministic: single-threaded, all ties broken by index or text; hash
+ * maps only count (Agrona's primitive maps, no boxing) and are never iterated without a sort.
+ *
+ * <p>Text order is UTF-8 byte order, which for the code points of decoded text (no surrogates)
+ * is code point order: ties between characters and between words are broken by comparing code
+ * points, never UTF-16 {@code String} order.
  */
 public final class UnigramTrainer {
     private static final int WS = 0x2581, UNK_CHAR = 0x2585;
@@ -70,11 +78,13 @@ public final class UnigramTrainer {
     public SentencePieceModel train(List<byte[]> documents) {
         List<int[]> sentences = sentences(documents);
         if (sentences.isEmpty()) throw new UserException("spm training text has no usable lines");
-        Map<Integer, Long> required = requiredChars(sentences);
-        if (required.size() + META >= vocabSize) {
-            throw new UserException("spm vocabulary " + vocabSize + " is too small for " + required.size() + " required characters + " + META + " special pieces");
+        int[] required = requiredChars(sentences);
+        if (required.length + META >= vocabSize) {
+            throw new UserException("spm vocabulary " + vocabSize + " is too small for " + required.length + " required characters + " + META + " special pieces");
         }
-        for (int[] s : sentences) for (int i = 0; i < s.length; i++) if (!required.containsKey(s[i])) s[i] = UNK_CHAR;
+        IntHashSet known = new IntHashSet(required.length * 2);
+        for (int c : required) known.add(c);
+        for (int[] s : sentences) for (int i = 0; i < s.length; i++) if (!known.contains(s[i])) s[i] = UNK_CHAR;
 
         List<Piece> pieces = seeds(sentences);
         List<Word> words = words(sentences);
@@ -110,27 +120,49 @@ public final class UnigramTrainer {
         return out;
     }
 
-    private Map<Integer, Long> requiredChars(List<int[]> sentences) {
-        Map<Integer, Long> counts = new HashMap<>();
+    /**
+     * The characters kept by {@code characterCoverage}, most frequent first (ties by code point):
+     * they cover at least that share of all characters (NUL excluded), and U+2585 never is one.
+     */
+    private int[] requiredChars(List<int[]> sentences) {
+        Long2LongCounterMap counts = new Long2LongCounterMap(0);
         long all = 0;
         for (int[] s : sentences) {
             for (int c : s) {
                 if (c == 0 || c == ' ') continue;
-                counts.merge(c, 1L, Long::sum);
+                counts.incrementAndGet(c);
                 all++;
             }
         }
-        List<Map.Entry<Integer, Long>> sorted = new ArrayList<>(counts.entrySet());
-        sorted.sort(Map.Entry.<Integer, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
-        Map<Integer, Long> required = new java.util.LinkedHashMap<>();
+        long[] ranked = byCountThenCodePoint(counts);
+        int[] required = new int[ranked.length];
+        int n = 0;
         long acc = 0;
-        for (Map.Entry<Integer, Long> e : sorted) {
+        for (long r : ranked) {
             if ((double) acc / all >= characterCoverage) break;
-            acc += e.getValue();
-            required.put(e.getKey(), e.getValue());
+            int c = codePoint(r);
+            acc += counts.get(c);
+            if (c != UNK_CHAR) required[n++] = c;
         }
-        required.remove(UNK_CHAR);
-        return required;
+        return Arrays.copyOf(required, n);
+    }
+
+    /**
+     * The code points of {@code counts}, most frequent first and ties by code point, each packed
+     * as {@code (maxCount - count) << 21 | codePoint} so that one primitive sort orders them.
+     */
+    private static long[] byCountThenCodePoint(Long2LongCounterMap counts) {
+        long max = Math.max(1, counts.maxValue());
+        if (max >= 1L << 42) throw new IllegalStateException("character count " + max + " too large to rank");
+        long[] packed = new long[counts.size()];
+        int[] i = {0};
+        counts.forEach((c, n) -> packed[i[0]++] = (max - n) << 21 | c);
+        Arrays.sort(packed);
+        return packed;
+    }
+
+    private static int codePoint(long packed) {
+        return (int) (packed & 0x1F_FFFF);
     }
 
     // ---------------------------------------------------------------- seed pieces
@@ -140,11 +172,11 @@ public final class UnigramTrainer {
         for (int[] s : sentences) total += s.length + 1;
         int[] array = new int[total];
         int p = 0;
-        Map<Integer, Long> chars = new HashMap<>();
+        Long2LongCounterMap chars = new Long2LongCounterMap(0);
         for (int[] s : sentences) {
             for (int c : s) {
                 array[p++] = c;
-                if (c != UNK_CHAR) chars.merge(c, 1L, Long::sum);
+                if (c != UNK_CHAR) chars.incrementAndGet(c);
             }
             array[p++] = 0;
         }
@@ -161,9 +193,10 @@ public final class UnigramTrainer {
         });
         cand.sort((a, b) -> a[0] != b[0] ? Long.compare(b[0], a[0]) : Long.compare(a[1], b[1]));
         List<Piece> seeds = new ArrayList<>();
-        List<Map.Entry<Integer, Long>> cs = new ArrayList<>(chars.entrySet());
-        cs.sort(Map.Entry.<Integer, Long>comparingByValue().reversed().thenComparing(e -> utf8(new int[] {e.getKey()}), UnigramTrainer::compareBytes));
-        for (Map.Entry<Integer, Long> e : cs) seeds.add(piece(new int[] {e.getKey()}, e.getValue()));
+        for (long r : byCountThenCodePoint(chars)) {
+            int c = codePoint(r);
+            seeds.add(piece(new int[] {c}, chars.get(c)));
+        }
         int limit = Math.min(cand.size(), seedSize);
         for (int i = 0; i < limit; i++) {
             long[] c = cand.get(i);
@@ -210,21 +243,19 @@ public final class UnigramTrainer {
     // ---------------------------------------------------------------- words
 
     private static List<Word> words(List<int[]> sentences) {
-        Map<String, Long> counts = new HashMap<>();
+        Object2LongCounterMap<String> counts = new Object2LongCounterMap<>(0);
         for (int[] s : sentences) {
             int start = 0;
             for (int i = 1; i <= s.length; i++) {
                 if (i == s.length || s[i] == WS) {
-                    counts.merge(new String(s, start, i - start), 1L, Long::sum);
+                    counts.incrementAndGet(new String(s, start, i - start));
                     start = i;
                 }
             }
         }
-        List<Map.Entry<String, Long>> sorted = new ArrayList<>(counts.entrySet());
-        sorted.sort(Map.Entry.<String, Long>comparingByValue().reversed()
-                .thenComparing(e -> e.getKey().getBytes(StandardCharsets.UTF_8), UnigramTrainer::compareBytes));
-        List<Word> out = new ArrayList<>(sorted.size());
-        for (Map.Entry<String, Long> e : sorted) out.add(new Word(e.getKey().codePoints().toArray(), e.getValue()));
+        List<Word> out = new ArrayList<>(counts.size());
+        counts.forEach((w, n) -> out.add(new Word(w.codePoints().toArray(), n)));
+        out.sort((a, b) -> a.freq() != b.freq() ? Long.compare(b.freq(), a.freq()) : Arrays.compare(a.cps(), b.cps()));
         return out;
     }
 
@@ -442,7 +473,7 @@ public final class UnigramTrainer {
 
     // ---------------------------------------------------------------- final vocabulary
 
-    private SentencePieceModel finish(List<Piece> pieces, Map<Integer, Long> required) {
+    private SentencePieceModel finish(List<Piece> pieces, int[] required) {
         Map<String, Double> byText = new HashMap<>();
         double min = Double.MAX_VALUE;
         for (Piece p : pieces) {
@@ -451,7 +482,7 @@ public final class UnigramTrainer {
         }
         Map<String, Double> fin = new HashMap<>();
         double penalty = 0;
-        for (int c : required.keySet()) { // already sorted by frequency, then code point
+        for (int c : required) { // sorted by frequency, then code point
             String s = new String(new int[] {c}, 0, 1);
             Double sc = byText.get(s);
             if (sc != null) {

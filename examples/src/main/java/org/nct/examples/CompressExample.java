@@ -2,8 +2,10 @@ package org.nct.examples;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -23,25 +25,31 @@ public final class CompressExample {
             System.err.println("usage: CompressExample CHECKPOINT FILE");
             System.exit(2);
         }
-        byte[] original = Files.readAllBytes(Path.of(args[1]));
-        try (NctCompressor nct = NctCompressor.open(Path.of(args[0]))) {
+        if (!run(Path.of(args[0]), Path.of(args[1]), System.out)) System.exit(1);
+    }
+
+    /** Compresses {@code file} both ways, reports on {@code out}; true when both round trips are exact. */
+    public static boolean run(Path checkpoint, Path file, PrintStream out) throws IOException {
+        byte[] original = Files.readAllBytes(file);
+        try (NctCompressor nct = NctCompressor.open(checkpoint)) {
             byte[] packed = nct.compress(original);
             byte[] unpacked = nct.decompress(packed);
-            System.out.printf("byte arrays: %d -> %d bytes (ratio %.3f), round trip %s%n",
-                    original.length, packed.length, (double) original.length / packed.length,
-                    Arrays.equals(original, unpacked) ? "ok" : "FAILED");
+            boolean arraysOk = Arrays.equals(original, unpacked);
+            out.printf("byte arrays: %d -> %d bytes (ratio %.3f), round trip %s%n",
+                    original.length, packed.length, (double) original.length / packed.length, arraysOk ? "ok" : "FAILED");
 
             ByteArrayOutputStream sink = new ByteArrayOutputStream();
-            try (OutputStream out = nct.compressingStream(sink)) {
-                out.write(original);
+            try (OutputStream enc = nct.compressingStream(sink)) {
+                enc.write(original);
             }
             ByteArrayOutputStream back = new ByteArrayOutputStream();
-            try (InputStream in = nct.decompressingStream(new ByteArrayInputStream(sink.toByteArray()))) {
-                in.transferTo(back);
+            try (InputStream dec = nct.decompressingStream(new ByteArrayInputStream(sink.toByteArray()))) {
+                dec.transferTo(back);
             }
-            System.out.printf("streams:     %d -> %d bytes, round trip %s%n", original.length, sink.size(),
-                    Arrays.equals(original, back.toByteArray()) ? "ok" : "FAILED");
-            System.out.println("model id:    " + nct.modelId());
+            boolean streamsOk = Arrays.equals(original, back.toByteArray());
+            out.printf("streams:     %d -> %d bytes, round trip %s%n", original.length, sink.size(), streamsOk ? "ok" : "FAILED");
+            out.println("model id:    " + nct.modelId());
+            return arraysOk && streamsOk;
         }
     }
 }

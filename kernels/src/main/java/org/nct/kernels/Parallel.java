@@ -3,6 +3,8 @@ package org.nct.kernels;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * A persistent pool of worker threads for kernels: {@link #forRange} splits [0, n) into one
@@ -15,6 +17,11 @@ import java.util.concurrent.locks.LockSupport;
  * shared counter, so when a worker is slow to wake (a loaded machine) the caller runs its chunk
  * instead of waiting for it. Results are the same bits either way: a chunk's range and worker id
  * do not depend on which thread runs it.
+ *
+ * <p>Waiting threads (idle workers, and the caller while the last chunks finish) back off with
+ * Agrona's {@link BackoffIdleStrategy}: spin, then yield, then park for growing periods. A new
+ * call unparks the workers and the last chunk to finish unparks the caller, so the park period
+ * bounds only how often an idle thread wakes to look, never how late it sees work.
  */
 public final class Parallel implements AutoCloseable {
 
@@ -24,11 +31,20 @@ public final class Parallel implements AutoCloseable {
     }
 
     /**
-     * Busy-wait iterations before a waiting thread parks: enough to bridge the gaps between the
+     * Busy-wait iterations before a waiting thread yields: enough to bridge the gaps between the
      * kernels of one model step (tens of µs), short enough that idle workers do not take the CPU
-     * from the caller on a loaded machine.
+     * from the caller on a loaded machine for long.
      */
-    private static final int SPINS = 2_000;
+    static final long SPINS = 2_000;
+    /** {@code Thread.yield()} calls after spinning, before parking: lets a busy machine run others. */
+    static final long YIELDS = 20;
+    /** Park periods: from 1 µs doubling up to {@value #MAX_PARK_NS} ns; wake-ups are by unpark. */
+    static final long MIN_PARK_NS = 1_000, MAX_PARK_NS = 10_000_000;
+
+    /** The idle strategy of one waiting thread (Agrona's are single-threaded objects). */
+    static IdleStrategy idleStrategy() {
+        return new BackoffIdleStrategy(SPINS, YIELDS, MIN_PARK_NS, MAX_PARK_NS);
+    }
 
     private final int threads;
     private final Thread[] workers;
@@ -42,6 +58,8 @@ public final class Parallel implements AutoCloseable {
     private volatile int total;
     private volatile Throwable failure;
     private volatile Thread caller;
+    /** The caller's wait; calls do not overlap, so one instance serves every caller. */
+    private final IdleStrategy callerIdle = idleStrategy();
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -81,10 +99,8 @@ public final class Parallel implements AutoCloseable {
         generation = gen;                   // publishes body/total/claim (volatile write)
         for (Thread w : workers) LockSupport.unpark(w);
         runChunks(gen);
-        int spins = 0;
-        while (pending.get() != 0) {
-            if (++spins < SPINS) Thread.onSpinWait(); else LockSupport.parkNanos(50_000);
-        }
+        callerIdle.reset();
+        while (pending.get() != 0) callerIdle.idle();
         this.body = null;
         Throwable f = failure;
         if (f instanceof RuntimeException re) throw re;
@@ -115,12 +131,11 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void workerLoop() {
+        IdleStrategy idle = idleStrategy();
         int seen = 0;
         while (true) {
-            int spins = 0;
-            while (generation == seen && !closed) {
-                if (++spins < SPINS) Thread.onSpinWait(); else LockSupport.park(this);
-            }
+            idle.reset();
+            while (generation == seen && !closed) idle.idle();
             if (closed) return;
             seen = generation;
             runChunks(seen);
