@@ -101,12 +101,12 @@ public final class NctCompressor implements AutoCloseable {
     }
 
     /**
-     * A stream that compresses everything written to it into {@code out}, a batch of frames at a
+     * A stream that compresses everything written to it into {@code sink}, a batch of frames at a
      * time (bounded memory, any length); closing it writes the rest and the trailer and closes
-     * {@code out}.
+     * {@code sink}.
      */
-    public OutputStream compressingStream(OutputStream out) {
-        NctCodec.Encoder enc = new NctCodec.Encoder(model(precision), settings, out, null);
+    public OutputStream compressingStream(OutputStream sink) {
+        NctCodec.Encoder enc = new NctCodec.Encoder(model(precision), settings, sink, null);
         return new FilterOutputStream(enc) {
             private boolean closed;
 
@@ -122,7 +122,7 @@ public final class NctCompressor implements AutoCloseable {
                 try {
                     enc.finish();
                 } finally {
-                    out.close();
+                    sink.close();      // the caller's stream (FilterOutputStream's own field 'out' is the encoder)
                 }
             }
         };

@@ -261,10 +261,14 @@ class ContainerHostileTest {
         NctCodec.Settings s = new NctCodec.Settings(16, WindowRule.G, 32, 8);
         byte[] data = Arrays.copyOf(TEXT, 500);
         try (NctCompressor nct = NctCompressor.of(weights, kernels, s, 16)) {
-            ByteArrayOutputStream packed = new ByteArrayOutputStream();
+            boolean[] sinkClosed = {false};
+            ByteArrayOutputStream packed = new ByteArrayOutputStream() {
+                @Override public void close() { sinkClosed[0] = true; }
+            };
             try (OutputStream out = nct.compressingStream(packed)) {
                 for (int i = 0; i < data.length; i += 37) out.write(data, i, Math.min(37, data.length - i));
             }
+            assertTrue(sinkClosed[0], "closing the compressing stream closes the caller's stream");
             ByteArrayOutputStream back = new ByteArrayOutputStream();
             try (InputStream in = nct.decompressingStream(new ByteArrayInputStream(packed.toByteArray()))) {
                 in.transferTo(back);
