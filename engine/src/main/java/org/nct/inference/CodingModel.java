@@ -99,7 +99,7 @@ public final class CodingModel implements AutoCloseable {
     }
 
     /** The longest context a decoder may hold (and the bound of tasks that state none). */
-    static final int UNBOUNDED = 1 << 20;
+    static final int UNBOUNDED = IncrementalM1.MAX_POSITIONS;
 
     /** Rows per prefill step: enough for the GEMMs to run at full speed, little memory. */
     static final int PREFILL_ROWS = 512;

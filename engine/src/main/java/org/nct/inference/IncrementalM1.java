@@ -47,9 +47,12 @@ public final class IncrementalM1 implements AutoCloseable {
     private int cap;                        // positions per slot, a multiple of 16
     private final int rowFloats;            // A
 
-    /** Slots whose contexts may grow to the model's full bias range (2^20 positions). */
+    /** The longest context a decoder holds when its caller states no bound. */
+    public static final int MAX_POSITIONS = 1 << 20;
+
+    /** Slots whose contexts may grow to {@link #MAX_POSITIONS} positions. */
     public IncrementalM1(Weights weights, Kernels kernels, int slots) {
-        this(weights, kernels, slots, 1 << 20);
+        this(weights, kernels, slots, MAX_POSITIONS);
     }
 
     /** Slots whose contexts hold at most {@code maxPositions} positions (a block's length plus its start token). */
