@@ -17,16 +17,18 @@ import org.nct.container.NctFormatException;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;
+import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;
 
 /**
- * The embeddable nct compressor: M1 from a checkpoint, compressing to and from the .nct format.
+ * The embeddable nct compressor: M1 from a checkpoint (or the bundled M1, {@link #open()}),
+ * compressing to and from the .nct format.
  * Thread-safe: calls may come from any thread (they share M1's kernels and run one batch at a time,
  * each batch using all of the kernels' threads).
  *
  * <pre>{@code
- * try (NctCompressor nct = NctCompressor.open(Path.of("m1.safetensors"))) {
+ * try (NctCompressor nct = NctCompressor.open()) {          // the bundled M1; open(Path) for another
  *     byte[] packed = nct.compress(text);
  *     byte[] back = nct.decompress(packed);
  * }
@@ -46,6 +48,17 @@ public final class NctCompressor implements AutoCloseable {
         this.ownsKernels = ownsKernels;
         this.settings = settings;
         this.precision = IntegerCdf.checkPrecision(precision);
+    }
+
+    /**
+     * Opens the bundled M1 ({@code models/m1.safetensors}, packaged in the engine jar) with the
+     * default settings of {@link #open(Path)}.
+     *
+     * @throws BundledM1.Missing when this build carries no bundled M1
+     */
+    public static NctCompressor open() throws IOException {
+        return new NctCompressor(BundledM1.load(), Backends.create(), true, NctCodec.Settings.defaults(16, WindowRule.G),
+                IntegerCdf.DEFAULT_PRECISION);
     }
 
     /** Opens a checkpoint with the default settings: EqualInfoAC windows of 16 bits, rule G, 2^16 CDFs. */

@@ -19,6 +19,7 @@ public final class Main implements Runnable {
             InfoCommand.class,
             org.nct.train.TrainCommand.class,
             org.nct.train.EvalCommand.class,
+            org.nct.train.ExportModelCommand.class,
             org.nct.tokenize.TokenizeCommand.class,
             org.nct.container.CodecCommands.Compress.class,
             org.nct.container.CodecCommands.Decompress.class,

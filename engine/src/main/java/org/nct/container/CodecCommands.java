@@ -21,6 +21,7 @@ import org.nct.coding.WindowRule;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;
+import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;
 import org.nct.util.AtomicFiles;
@@ -37,11 +38,21 @@ public final class CodecCommands {
 
     /** Options shared by the three commands. */
     static class ModelOptions {
-        @Option(names = {"-m", "--model"}, required = true, description = "M1 checkpoint (.safetensors) from nct train") Path model;
+        @Option(names = {"-m", "--model"}, description = "M1 checkpoint (.safetensors); default: the bundled M1 (" + BundledM1.SOURCE + ")") Path model;
         @Option(names = "--threads", description = "kernel threads (default: all processors)") Integer threads;
         @Option(names = "--streams", description = "blocks coded concurrently as one batch, 1..4096 (default: 64 with windows, 32 for AC)") Integer streams;
 
+        /** The -m checkpoint, or the bundled M1 when -m is absent. */
         Weights weights() {
+            if (model == null) {
+                try {
+                    return BundledM1.load();
+                } catch (BundledM1.Missing e) {
+                    throw new UserException(e.getMessage());
+                } catch (IOException e) {
+                    throw new UserException("cannot load the bundled M1: " + e.getMessage(), e);
+                }
+            }
             if (!Files.isRegularFile(model)) throw new UserException("no such checkpoint: " + model);
             try {
                 return Checkpoint.loadWeights(model);

@@ -149,7 +149,7 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
         if (!java.util.Arrays.equals(modelId, expected)) {
             HexFormat hex = HexFormat.of();
             throw new NctFormatException("file was compressed with model " + hex.formatHex(modelId, 0, 8)
-                    + "…, not with the given model (" + hex.formatHex(expected, 0, 8) + "… at CDF precision " + precision + ")");
+                    + "…, not with the model in use (" + hex.formatHex(expected, 0, 8) + "… at CDF precision " + precision + ")");
         }
     }
 

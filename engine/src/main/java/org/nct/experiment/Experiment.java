@@ -28,7 +28,10 @@ import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
 import org.nct.model.Transformer;
+import org.nct.coding.IntegerCdf;
+import org.nct.inference.CodingModel;
 import org.nct.train.Evaluation;
+import org.nct.train.ExportModelCommand;
 import org.nct.train.MetricsLog;
 import org.nct.train.TrainConfig;
 import org.nct.train.Trainer;
@@ -49,13 +52,25 @@ public final class Experiment {
 
     /**
      * What to run: the preset, the data (empty: the default corpus), the output directory, forced
-     * stages, and who builds the datasets' shards (the same bytes whoever builds them).
+     * stages, who builds the datasets' shards (the same bytes whoever builds them), and the M1 to
+     * use instead of training one (null: train M1 as the preset says).
      */
-    public record Options(Preset preset, List<Path> data, Path out, Set<String> force, Path cache, ShardBuilder shards) {
+    public record Options(Preset preset, List<Path> data, Path out, Set<String> force, Path cache, ShardBuilder shards,
+                          GivenM1 givenM1) {
+        public Options(Preset preset, List<Path> data, Path out, Set<String> force, Path cache, ShardBuilder shards) {
+            this(preset, data, out, force, cache, shards, null);
+        }
+
         public Options(Preset preset, List<Path> data, Path out, Set<String> force, Path cache) {
-            this(preset, data, out, force, cache, ShardBuilder.LOCAL);
+            this(preset, data, out, force, cache, ShardBuilder.LOCAL, null);
         }
     }
+
+    /**
+     * An M1 given instead of trained ({@code experiment --m1}): where it comes from (a path, or the
+     * bundled M1) and the bytes of its checkpoint file.
+     */
+    public record GivenM1(String source, byte[] file) { }
 
     /** The names accepted by {@code --force}: the stage groups. */
     public static final List<String> STAGE_GROUPS = List.of("split", "m1", "datasets", "m2", "eval", "report");
@@ -64,6 +79,8 @@ public final class Experiment {
     private final Preset p;
     private final Consumer<String> log;
     private final Stages stages;
+    /** M1's non-embedding parameters (for the FLOPs of AC and EqualInfoAC), known once the m1 stage ran. */
+    private long m1Params;
 
     private Experiment(Options opt, Consumer<String> log) {
         this.opt = opt;
@@ -100,7 +117,8 @@ public final class Experiment {
         JsonNode sj = JSON.readTree(stages.dir("split").resolve("split.json").toFile());
         corpus += String.format(Locale.ROOT, "; split by hash of the text: %,d training documents (%,d bytes), %,d held-out documents (%,d bytes)",
                 sj.get("train_documents").asLong(), sj.get("train_bytes").asLong(), sj.get("valid_documents").asLong(), sj.get("valid_bytes").asLong());
-        Stages.Record m1 = trainM1(split);
+        Stages.Record m1 = opt.givenM1() != null ? givenM1(split, opt.givenM1()) : trainM1(split);
+        m1Params = readM1().nonEmbeddingParams();
         Map<Method, Stages.Record> datasets = new LinkedHashMap<>();
         for (Method m : p.methods()) datasets.put(m, dataset(m, split, m1));
         List<Results.Model> models = new ArrayList<>();
@@ -174,6 +192,63 @@ public final class Experiment {
             writeJson(dir.resolve(EVAL), s);
             log.accept(String.format(Locale.ROOT, "M1: held-out %.4f bits/byte on %,d bytes", e.bitsPerToken(), e.tokens()));
         });
+    }
+
+    /**
+     * The m1 stage with a given M1: its file becomes {@code m1/model.safetensors} unchanged, and it
+     * is evaluated on the held-out text as a trained M1 would be. Its inputs are the file's
+     * SHA-256, so every later stage sees an M1 and is redone when another is given.
+     */
+    private Stages.Record givenM1(Stages.Record split, GivenM1 g) throws IOException {
+        ObjectNode in = JSON.createObjectNode();
+        in.put("split", split.outputHash()).put("given_sha256", Stages.sha256(g.file())).put("batch", p.m1Batch())
+                .put("seq", p.m1Seq()).put("valid_bytes", p.validBytes()).put("numerics", NumericsProfile.ID);
+        return stages.run("m1", in, (dir, resume) -> {
+            AtomicFiles.write(dir.resolve(MODEL), g.file());
+            ByteExamples valid = new ByteExamples(text(VALID_TEXT, p.validBytes()), p.m1Seq() + 1, "experiment split valid");
+            Evaluation e;
+            ModelConfig cfg;
+            String id;
+            long step;
+            Checkpoint ck = Checkpoint.load(dir.resolve(MODEL));
+            try (Weights w = ck.weights(); Kernels k = Backends.create(); Transformer t = new Transformer(w, k)) {
+                cfg = w.config();
+                log.accept("M1 given (" + g.source() + "): " + cfg.describe() + "; not trained by this run");
+                id = java.util.HexFormat.of().formatHex(CodingModel.id(w, IntegerCdf.DEFAULT_PRECISION));
+                step = givenStep(ck.metadata());
+                t.reserve(p.m1Batch(), p.m1Seq());
+                e = Evaluation.run(t, valid, p.m1Batch(), valid.size());
+            }
+            ObjectNode s = JSON.createObjectNode();
+            s.put("model", presetName(cfg)).put("non_embedding_params", cfg.nonEmbeddingParams()).put("total_params", cfg.totalParams())
+                    .put("steps", step).put("valid_bits_per_byte", e.bitsPerToken()).put("valid_tokens", e.tokens())
+                    .put("valid_loss", e.loss()).put("given", g.source()).put("model_id", id).put("config", cfg.describe());
+            writeJson(dir.resolve(EVAL), s);
+            log.accept(String.format(Locale.ROOT, "M1: held-out %.4f bits/byte on %,d bytes", e.bitsPerToken(), e.tokens()));
+        });
+    }
+
+    /** The preset a config is, or "custom". */
+    static String presetName(ModelConfig cfg) {
+        for (String name : ModelConfig.PRESETS) {
+            if (ModelConfig.preset(name, cfg.vocabSize()).equals(cfg)) return name;
+        }
+        return "custom";
+    }
+
+    /** The training step a given M1 records (in its training metadata or its export's), or −1. */
+    static long givenStep(Map<String, String> meta) {
+        for (String key : List.of(Trainer.KEY_TRAINING, ExportModelCommand.KEY_EXPORTED_FROM)) {
+            String v = meta.get(key);
+            if (v == null) continue;
+            try {
+                JsonNode n = JSON.readTree(v);
+                if (n.path("step").isIntegralNumber()) return n.path("step").asLong();
+            } catch (IOException ignored) {
+                // not JSON: no step
+            }
+        }
+        return -1;
     }
 
     /**
@@ -259,7 +334,7 @@ public final class Experiment {
         ModelConfig cfg = ModelConfig.preset(size, m.vocab());
         double ratio = d.ratio();
         double loss = ev.get("cross_entropy").asDouble();
-        long m1Params = m.usesM1() ? ModelConfig.preset(p.m1Preset(), 256).nonEmbeddingParams() : 0;
+        long m1Params = m.usesM1() ? this.m1Params : 0;
         double finalTrain = lastTrainLoss(stages.dir("m2/" + m.id() + "/" + size).resolve(METRICS));
         double seconds = trained.seconds();
         return new Results.Model(m, size, cfg.nonEmbeddingParams(), cfg.totalParams(), p.m2Steps(), finalTrain,
@@ -280,7 +355,8 @@ public final class Experiment {
     private Results.M1 readM1() throws IOException {
         JsonNode e = JSON.readTree(stages.dir("m1").resolve(EVAL).toFile());
         return new Results.M1(e.get("model").asText(), e.get("non_embedding_params").asLong(), e.get("total_params").asLong(),
-                e.get("steps").asInt(), e.get("valid_bits_per_byte").asDouble(), e.get("valid_tokens").asLong());
+                e.get("steps").asLong(), e.get("valid_bits_per_byte").asDouble(), e.get("valid_tokens").asLong(),
+                e.hasNonNull("given") ? new Results.Given(e.get("given").asText(), e.path("model_id").asText(), e.path("config").asText()) : null);
     }
 
     static void writeJson(Path file, JsonNode n) throws IOException {

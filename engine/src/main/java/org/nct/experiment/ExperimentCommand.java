@@ -1,18 +1,23 @@
 package org.nct.experiment;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.nct.cli.UserException;
+import org.nct.model.BundledM1;
+import org.nct.model.Checkpoint;
+import org.nct.model.Weights;
 import org.nct.tokenize.ShardBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code nct experiment}: the paper's comparison end to end, resumable, with a report. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        description = {"Reproduce the paper's comparison: split the data, train M1, build every dataset (bytes, spm, gzip, "
+        description = {"Reproduce the paper's comparison: split the data, train M1 (or take one with --m1), build every dataset (bytes, spm, gzip, "
                 + "static-ac, ac, eqinfo-ac), train one M2 per method and size, evaluate on held-out text, and write "
                 + "DIR/report.md with tables, plots, findings and timings. Finished stages are skipped on a rerun; an "
                 + "interrupted run resumes."})
@@ -40,6 +45,12 @@ public final class ExperimentCommand implements Callable<Integer> {
             description = "Only these methods, e.g. bytes,spm,eqinfo-ac[16,65536]. Default: the preset's.")
     List<String> methods;
 
+    @Option(names = "--m1", paramLabel = "FILE",
+            description = "Use this M1 instead of training one: a byte-level .safetensors checkpoint, or 'bundled' for the bundled M1 "
+                    + "(" + BundledM1.SOURCE + "). The m1 stage then copies it and evaluates it on the held-out text; the report names it. "
+                    + "Default: train M1 as the preset says.")
+    String m1;
+
     @Option(names = "--threads", paramLabel = "N", description = "Compute threads. Default: all processors.")
     Integer threads;
 
@@ -63,11 +74,12 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (threads < 1) throw new UserException("--threads must be at least 1, got " + threads);
             System.setProperty("nct.threads", Integer.toString(threads));
         }
+        Experiment.GivenM1 given = m1 == null ? null : givenM1(m1);
         Path dir = out != null ? out : Path.of("experiment-" + p.name());
         ShardBuilder shards = spark == null ? ShardBuilder.LOCAL : sparkShardBuilder(spark);
         Results r;
         try {
-            r = Experiment.run(new Experiment.Options(p, data, dir, new LinkedHashSet<>(force), DefaultCorpus.cacheDir(), shards),
+            r = Experiment.run(new Experiment.Options(p, data, dir, new LinkedHashSet<>(force), DefaultCorpus.cacheDir(), shards, given),
                     line -> System.err.println("nct experiment: " + line));
         } finally {
             if (shards instanceof AutoCloseable c) c.close();
@@ -75,6 +87,35 @@ public final class ExperimentCommand implements Callable<Integer> {
         System.out.println("report: " + dir.resolve(Report.MARKDOWN));
         for (Findings.Finding f : Findings.check(r)) System.out.println("  " + f.verdict().text + ": " + f.claim());
         return 0;
+    }
+
+    /** The M1 of {@code --m1}: a file, or {@code bundled}; checked as any checkpoint is, and byte-level. */
+    static Experiment.GivenM1 givenM1(String arg) {
+        byte[] file;
+        String source;
+        try {
+            if (arg.equals("bundled")) {
+                source = "bundled (" + BundledM1.SOURCE + ")";
+                try {
+                    file = BundledM1.bytes();
+                } catch (BundledM1.Missing e) {
+                    throw new UserException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass --m1 FILE");
+                }
+            } else {
+                Path f = Path.of(arg);
+                if (!Files.isRegularFile(f)) throw new UserException("--m1: no such checkpoint: " + arg);
+                source = arg;
+                file = Files.readAllBytes(f);
+            }
+            try (Weights w = Checkpoint.loadWeights(file, source)) {
+                if (w.config().vocabSize() != 256) {
+                    throw new UserException("--m1 " + arg + " is not a byte-level model (vocabulary " + w.config().vocabSize() + ", M1 needs 256)");
+                }
+            }
+        } catch (IOException e) {
+            throw new UserException("--m1 " + arg + ": " + e.getMessage(), e);
+        }
+        return new Experiment.GivenM1(source, file);
     }
 
     /** The spark module's builder, loaded by name: the engine does not depend on Spark. */

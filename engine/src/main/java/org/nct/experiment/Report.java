@@ -62,6 +62,15 @@ public final class Report {
         return String.format(Locale.ROOT, "%,d", v);
     }
 
+    /** The scale line's M1: trained by the preset, or given with --m1. */
+    static String m1Scale(Results r) {
+        Preset p = r.preset();
+        if (r.m1() == null || r.m1().given() == null) return "M1 `" + p.m1Preset() + "` trained " + count(p.m1Steps()) + " steps";
+        Results.M1 m1 = r.m1();
+        return "M1 given with `--m1 " + m1.given().source() + "` (not trained by this run; `" + m1.preset() + "`, "
+                + (m1.steps() >= 0 ? count(m1.steps()) + " steps" : "steps unrecorded") + ", model id " + m1.given().modelId().substring(0, 16) + "…)";
+    }
+
     static String markdown(Results r, List<Findings.Finding> findings) throws IOException {
         Preset p = r.preset();
         StringBuilder md = new StringBuilder();
@@ -69,7 +78,7 @@ public final class Report {
         md.append("Reproduction of Lester et al., \"Training LLMs over Neurally Compressed Text\" (TMLR 2024) at the scale of this preset.\n\n");
         md.append("- **Corpus:** ").append(r.corpus()).append('\n');
         if (r.corpusNote() != null) md.append("- **Note:** ").append(r.corpusNote()).append('\n');
-        md.append("- **Scale:** M1 `").append(p.m1Preset()).append("` trained ").append(count(p.m1Steps())).append(" steps; M2 sizes ")
+        md.append("- **Scale:** ").append(m1Scale(r)).append("; M2 sizes ")
                 .append(String.join(", ", p.m2Sizes())).append(", ").append(count(p.m2Steps())).append(" steps each at batch ")
                 .append(p.m2Batch()).append(" × ").append(p.m2Seq()).append(" tokens. The paper: M1 2.5M steps; M2 25m–2b, 200k steps at batch 256 × 512.\n");
         md.append("- **Evaluation:** each M2 on the first ").append(count(p.evalTokens()))
@@ -171,8 +180,14 @@ public final class Report {
         md.append("## M1\n\n");
         if (r.m1() != null) {
             Results.M1 m1 = r.m1();
+            if (m1.given() != null) {
+                md.append("**Given, not trained by this run** (`--m1 ").append(m1.given().source()).append("`): model id `")
+                        .append(m1.given().modelId()).append("` (CDF precision 16, as .nct files record it), config ")
+                        .append(m1.given().config()).append(".\n\n");
+            }
             md.append("Preset `").append(m1.preset()).append("`: ").append(count(m1.nonEmbeddingParams())).append(" non-embedding parameters (")
-                    .append(count(m1.totalParams())).append(" in all), ").append(count(m1.steps())).append(" steps; held-out bits/byte ")
+                    .append(count(m1.totalParams())).append(" in all), ").append(m1.steps() >= 0 ? count(m1.steps()) : "unrecorded")
+                    .append(" steps; held-out bits/byte ")
                     .append(f3(m1.validBitsPerByte())).append(" on ").append(count(m1.validBytes())).append(" bytes (the paper's 3m M1 after 2.5M steps: ")
                     .append(f3(PaperNumbers.M1_BITS_PER_BYTE)).append(").\n\n");
         }
@@ -221,6 +236,9 @@ public final class Report {
             m1.put("preset", r.m1().preset()).put("non_embedding_params", r.m1().nonEmbeddingParams())
                     .put("total_params", r.m1().totalParams()).put("steps", r.m1().steps())
                     .put("valid_bits_per_byte", r.m1().validBitsPerByte()).put("valid_bytes", r.m1().validBytes());
+            if (r.m1().given() != null) {
+                m1.put("given", r.m1().given().source()).put("model_id", r.m1().given().modelId()).put("config", r.m1().given().config());
+            }
         }
         ArrayNode ds = n.putArray("datasets");
         for (Results.Dataset d : r.datasets()) {

@@ -7,9 +7,15 @@ import java.util.Map;
 public record Results(String corpus, String corpusNote, Preset preset, Map<String, String> machine,
                       M1 m1, List<Dataset> datasets, List<Model> models, List<Stages.Record> stages) {
 
-    /** M1: its shape, training and its bits/byte on the held-out text. */
-    public record M1(String preset, long nonEmbeddingParams, long totalParams, int steps, double validBitsPerByte,
-                     long validBytes) { }
+    /**
+     * M1: its shape, training and its bits/byte on the held-out text; {@code given} is null when
+     * this run trained it, and {@code steps} is −1 for a given M1 that records no step.
+     */
+    public record M1(String preset, long nonEmbeddingParams, long totalParams, long steps, double validBitsPerByte,
+                     long validBytes, Given given) { }
+
+    /** An M1 given with {@code --m1}: where it came from, its model id (CDF precision 16) and its config. */
+    public record Given(String source, String modelId, String config) { }
 
     /**
      * One method's dataset: sizes of the training and held-out token sets, the held-out compression

@@ -45,7 +45,7 @@ public final class CodingModel implements AutoCloseable {
         this.weights = weights;
         this.kernels = kernels;
         this.precision = IntegerCdf.checkPrecision(precision);
-        this.id = computeId();
+        this.id = id(weights, this.precision);
     }
 
     /** Loads a checkpoint written by {@code nct train}. */
@@ -53,7 +53,8 @@ public final class CodingModel implements AutoCloseable {
         return new CodingModel(Checkpoint.loadWeights(checkpoint), kernels, precision);
     }
 
-    private byte[] computeId() {
+    /** The model id of these weights at CDF precision {@code precision} (see the class comment); needs no kernels. */
+    public static byte[] id(Weights weights, int precision) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update("nct-m1-coding-v1\0".getBytes(StandardCharsets.US_ASCII));
@@ -72,7 +73,7 @@ public final class CodingModel implements AutoCloseable {
                 }
                 sha.update(chunk, 0, len);
             }
-            sha.update(("\0" + NumericsProfile.ID + "\0" + IntegerCdf.ID + "\0P=" + precision + "\0start=" + START)
+            sha.update(("\0" + NumericsProfile.ID + "\0" + IntegerCdf.ID + "\0P=" + IntegerCdf.checkPrecision(precision) + "\0start=" + START)
                     .getBytes(StandardCharsets.US_ASCII));
             return sha.digest();
         } catch (NoSuchAlgorithmException e) {

@@ -52,7 +52,7 @@ class ReportTest {
         List<Stages.Record> stages = List.of(new Stages.Record("split", "a", "b", 1.0, "now", 10, false),
                 new Stages.Record("m1", "c", "d", 12.5, "now", 1000, true));
         return new Results("synthetic test corpus", "this corpus is not web text", preset, Map.of("cpus", "2", "java", "25"),
-                new Results.M1("tiny", 50_000, 80_000, 60, 3.1, 40_000), ds, ms, stages);
+                new Results.M1("tiny", 50_000, 80_000, 60, 3.1, 40_000, null), ds, ms, stages);
     }
 
     static final Map<Method.Kind, Double> PAPER_LIKE = Map.of(Method.Kind.BYTES, 0.25, Method.Kind.SPM, 0.2,

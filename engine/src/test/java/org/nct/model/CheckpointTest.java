@@ -176,8 +176,11 @@ class CheckpointTest {
     @Test
     void rejectsForgedTensorEntries() throws IOException {
         byte[] f = valid();
+        assertTrue(loadError(withHeader(f, h -> ((ObjectNode) h.get("final_norm.weight")).put("dtype", "BF16")))
+                .contains("dtype BF16, expected F32 or F16"));
+        // an F32 tensor declared F16 covers twice the bytes its shape needs
         assertTrue(loadError(withHeader(f, h -> ((ObjectNode) h.get("final_norm.weight")).put("dtype", "F16")))
-                .contains("dtype F16"));
+                .contains("shape needs"));
         assertTrue(loadError(withHeader(f, h -> ((ObjectNode) h.get("final_norm.weight")).putArray("shape").add(65)))
                 .contains("shape needs"));
         assertTrue(loadError(withHeader(f, h -> ((ObjectNode) h.get("final_norm.weight")).putArray("shape").add(-64)))

@@ -24,6 +24,7 @@ import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Buffers;
 import org.nct.kernels.Kernels;
+import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Option;
 @Command(name = "codec", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Coding speed: plain AC and EqualInfoAC[b=16] at default settings, both directions, with peak RSS.")
 public final class CodecBench implements Runnable {
-    @Option(names = {"-m", "--model"}, description = "M1 checkpoint (default: a 3m M1 trained once for this benchmark and cached in ~/.cache/nct)") Path model;
+    @Option(names = {"-m", "--model"}, description = "M1 checkpoint (default: the bundled M1; in a build without one, a 3m M1 trained once for this benchmark and cached in ~/.cache/nct)") Path model;
     @Option(names = "--data", arity = "1..*", description = "C4 JSON-lines files or directories (default: ../shared/data/c4)") List<Path> data;
     @Option(names = "--bytes", defaultValue = "262144", description = "bytes of held-out text (default ${DEFAULT-VALUE}; the held-out split may hold fewer)") int bytes;
     @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})") int threads;
@@ -55,18 +56,18 @@ public final class CodecBench implements Runnable {
         List<Path> paths = data != null ? data : List.of(Path.of("..", "shared", "data", "c4"));
         for (Path p : paths) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p + " (use --data)");
         if (bytes < 1) throw new UserException("--bytes must be at least 1, got " + bytes);
-        Path m = model != null ? model : defaultModel(paths);
+        Path m = model != null || BundledM1.present() ? model : trainedModel(paths);
         JoinedText joined = JoinedText.read(paths, Split.VALIDATION, validationFraction);
         if (joined.bytes().length == 0) throw new UserException("no held-out text in " + paths);
         byte[] text = Arrays.copyOf(joined.bytes(), Math.min(bytes, joined.bytes().length));
         System.out.printf(Locale.ROOT, "held-out text: %d bytes%s (%s)%n", text.length,
                 text.length < bytes ? " (asked for " + bytes + "; the held-out split holds no more)" : "", joined.describe());
-        try (Weights w = Checkpoint.loadWeights(m); Kernels k = Backends.create(threads)) {
+        try (Weights w = m != null ? Checkpoint.loadWeights(m) : BundledM1.load(); Kernels k = Backends.create(threads)) {
             ModelConfig cfg = w.config();
             double flopsPerRow = 2.0 * (cfg.numLayers() * ((double) cfg.dModel() * 3 * cfg.attnDim() + (double) cfg.attnDim() * cfg.dModel()
                     + 3.0 * cfg.dModel() * cfg.mlpDim()) + (double) cfg.dModel() * cfg.vocabSize());
             System.out.printf(Locale.ROOT, "M1: %s (%s); kernels %s, %d thread(s); %.2f MFLOP of matrix products per model row%n",
-                    cfg.describe(), m, k.name(), k.threads(), flopsPerRow / 1e6);
+                    cfg.describe(), m != null ? m : "bundled M1, " + BundledM1.SOURCE, k.name(), k.threads(), flopsPerRow / 1e6);
             CodingModel cm = new CodingModel(w, k, IntegerCdf.DEFAULT_PRECISION);
             double gemm = forwardGemmRate(k);
             System.out.printf(Locale.ROOT, "forward GEMM %dx%dx%d: %.1f GFLOP/s%n%n", GEMM_M, GEMM_K, GEMM_N, gemm);
@@ -123,10 +124,8 @@ public final class CodecBench implements Runnable {
         }
     }
 
-    /** The bundled M1 when there is one, else a 3m M1 trained once (≈ 1 minute) and cached. */
-    static Path defaultModel(List<Path> paths) {
-        Path bundled = Path.of(System.getProperty("nct.repo.root", "."), "models", "m1.safetensors");
-        if (Files.isRegularFile(bundled)) return bundled;
+    /** For a build without the bundled M1: a 3m M1 trained once (≈ 1 minute) and cached. */
+    static Path trainedModel(List<Path> paths) {
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "nct", "bench-codec-m1-3m.safetensors");
         if (Files.isRegularFile(cache)) return cache;
         System.out.println("no -m and no bundled M1: training a 3m M1 for 60 steps once (cached at " + cache + ")");

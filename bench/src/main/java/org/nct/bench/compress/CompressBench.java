@@ -6,9 +6,14 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.nct.bench.LoadAverage;
 import org.nct.cli.UserException;
 import org.nct.coding.CodingTask;
 import org.nct.coding.IntegerCdf;
@@ -22,54 +27,109 @@ import org.nct.inference.CodingModel;
 import org.nct.inference.IncrementalM1;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;
+import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code nct bench compress}: M1's AC and EqualInfoAC beside gzip, bzip2, xz, zstd and brotli on
- * the same held-out C4 bytes; compress/decompress throughput of nct; overhead of the integer CDF.
+ * {@code nct bench compress}: nct's plain AC, coded exactly as {@code nct compress} codes by
+ * default (2 KiB blocks, 2^16 CDFs, the .nct file with its header) and checked by a round trip,
+ * beside gzip, bzip2, xz, zstd, brotli, zpaq and PPMd (7z) on the same held-out C4 bytes. The last
+ * line is {@code ac bits/byte X vs brotli Y xz Z zpaq W}. {@code --windows} adds EqualInfoAC and the
+ * integer-CDF overhead.
  */
 @Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Compression of held-out text: nct AC / EqualInfoAC vs gzip, bzip2, xz, zstd, brotli.")
+        description = "Compression of held-out text: nct plain AC (as nct compress) vs gzip, bzip2, xz, zstd, brotli, zpaq, PPMd; "
+                + "last line: ac bits/byte X vs brotli Y xz Z zpaq W.")
 public final class CompressBench implements Runnable {
-    @Option(names = {"-m", "--model"}, required = true, description = "M1 checkpoint (.safetensors)") Path model;
+    @Option(names = {"-m", "--model"}, description = "M1 checkpoint (default: the bundled M1, " + BundledM1.SOURCE + ")") Path model;
     @Option(names = "--data", arity = "1..*", description = "C4 JSON-lines files or directories (default: ../shared/data/c4)") List<Path> data;
     @Option(names = "--validation-fraction", defaultValue = "0.05", description = "held-out fraction, as in training (default ${DEFAULT-VALUE})") double validationFraction;
-    @Option(names = "--bytes", defaultValue = "65536", description = "bytes of held-out text to compress (default ${DEFAULT-VALUE})") int bytes;
+    @Option(names = "--bytes", defaultValue = "131072", description = "bytes of held-out text to compress (default ${DEFAULT-VALUE})") int bytes;
     @Option(names = "--threads", defaultValue = "2", description = "kernel threads (default ${DEFAULT-VALUE})") int threads;
-    @Option(names = "--ac-block", defaultValue = "512", description = "bytes per AC block (M1 context) (default ${DEFAULT-VALUE})") int acBlock;
-    @Option(names = "--overhead-bytes", defaultValue = "8192", description = "bytes used for the integer-CDF overhead (default ${DEFAULT-VALUE})") int overheadBytes;
+    @Option(names = "--windows", description = "also EqualInfoAC[b=16, 32] (rule G and the paper's greedy) and the integer-CDF overhead (several times longer)") boolean windows;
+    @Option(names = "--overhead-bytes", defaultValue = "8192", description = "bytes used for the integer-CDF overhead with --windows (default ${DEFAULT-VALUE})") int overheadBytes;
+
+    /**
+     * A peer compressor: its row name, the Debian package that provides it, and its command. A
+     * stream tool reads standard input and writes standard output; an archiver gets the input as
+     * the file {@value #INPUT_NAME} and writes the archive {@value #ARCHIVE_NAME} in a scratch
+     * directory ({@code {in}} and {@code {out}} in the command).
+     */
+    record Peer(String name, String pkg, List<String> cmd, boolean archiver) {
+        static Peer stream(String pkg, String... cmd) {
+            return new Peer(String.join(" ", cmd), pkg, List.of(cmd), false);
+        }
+    }
+
+    static final String INPUT_NAME = "t", ARCHIVE_NAME = "a";
+
+    static final List<Peer> PEERS = List.of(
+            Peer.stream("gzip", "gzip", "-9"),
+            Peer.stream("bzip2", "bzip2", "-9"),
+            Peer.stream("xz-utils", "xz", "-9"),
+            Peer.stream("zstd", "zstd", "-19"),
+            Peer.stream("brotli", "brotli", "-q", "11"),
+            new Peer("zpaq -m5", "zpaq", List.of("zpaq", "a", "{out}.zpaq", "{in}", "-m5"), true),
+            new Peer("7z PPMd -mx=9", "p7zip-full", List.of("7z", "a", "-m0=PPMd", "-mx=9", "{out}.7z", "{in}"), true));
 
     @Override
     public void run() {
         List<Path> paths = data != null ? data : List.of(Path.of("..", "shared", "data", "c4"));
         for (Path p : paths) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p + " (use --data)");
-        byte[] text;
+        if (bytes < 1) throw new UserException("--bytes must be at least 1, got " + bytes);
+        if (threads < 1 || threads > 1024) throw new UserException("--threads must be 1..1024, got " + threads);
+        if (model != null && !Files.isRegularFile(model)) throw new UserException("no such checkpoint: " + model);
         JoinedText joined = JoinedText.read(paths, Split.VALIDATION, validationFraction);
         if (joined.bytes().length == 0) throw new UserException("no held-out text in " + paths);
-        text = java.util.Arrays.copyOf(joined.bytes(), Math.min(bytes, joined.bytes().length));
-        System.out.printf(Locale.ROOT, "held-out text: %d bytes (%s)%n", text.length, joined.describe());
-        try (Weights w = Checkpoint.loadWeights(model); Kernels k = Backends.create(threads)) {
-            System.out.printf(Locale.ROOT, "M1: %s; kernels %s, %d thread(s)%n", w.config().describe(), k.name(), k.threads());
-            org.nct.bench.LoadAverage.before();
+        byte[] text = java.util.Arrays.copyOf(joined.bytes(), Math.min(bytes, joined.bytes().length));
+        System.out.printf(Locale.ROOT, "held-out text: %d bytes%s (%s)%n", text.length,
+                text.length < bytes ? " (asked for " + bytes + "; the held-out split holds no more)" : "", joined.describe());
+        Weights loaded;
+        try {
+            loaded = model != null ? Checkpoint.loadWeights(model) : BundledM1.load();
+        } catch (BundledM1.Missing e) {
+            throw new UserException(e.getMessage());
+        } catch (IOException e) {
+            throw new UserException("cannot load " + (model != null ? model : "the bundled M1") + ": " + e.getMessage(), e);
+        }
+        try (Weights w = loaded; Kernels k = Backends.create(threads)) {
+            CodingModel cm = new CodingModel(w, k, IntegerCdf.DEFAULT_PRECISION);
+            System.out.printf(Locale.ROOT, "M1: %s (%s, model id %s…); kernels %s, %d thread(s)%n", w.config().describe(),
+                    model != null ? model : "bundled " + BundledM1.SOURCE, cm.idHex().substring(0, 16), k.name(), k.threads());
+            LoadAverage.before();
             System.out.println();
             System.out.printf(Locale.ROOT, "%-28s %10s %9s %8s %11s %11s %s%n", "method", "bytes", "bits/B", "ratio", "comp KB/s", "decomp KB/s", "note");
-            for (String[] tool : new String[][] {{"gzip", "-9"}, {"bzip2", "-9"}, {"xz", "-9"}, {"zstd", "-19"}, {"brotli", "-q", "11"}}) {
-                external(tool, text);
+            Map<String, Double> peerBits = new LinkedHashMap<>();
+            List<String> hints = new ArrayList<>();
+            for (Peer p : PEERS) peerBits.put(p.cmd().getFirst(), peer(p, text, hints));
+            NctCodec.Settings ac = NctCodec.Settings.defaults(0, WindowRule.G);
+            double acBits = nctRow("nct AC (as nct compress)", cm, ac, text);
+            if (windows) {
+                for (int win : new int[] {16, 32}) {
+                    nctRow("nct EqualInfoAC[b=" + win + "] G", cm, NctCodec.Settings.defaults(win, WindowRule.G), text);
+                    greedyRow("EqualInfoAC[b=" + win + "] greedy", cm, win, text);
+                }
+                overhead(w, k, cm, java.util.Arrays.copyOf(text, Math.min(overheadBytes, text.length)), ac.blockSize());
             }
-            CodingModel cm = new CodingModel(w, k, IntegerCdf.DEFAULT_PRECISION);
-            nctRow("nct AC (" + acBlock + " B blocks)", cm, new NctCodec.Settings(0, WindowRule.G, acBlock, 32), text);
-            for (int win : new int[] {16, 32}) {
-                nctRow("nct EqualInfoAC[b=" + win + "] G", cm, NctCodec.Settings.defaults(win, WindowRule.G), text);
-                greedyRow("EqualInfoAC[b=" + win + "] greedy", cm, win, text);
-            }
-            overhead(w, k, cm, java.util.Arrays.copyOf(text, Math.min(overheadBytes, text.length)), acBlock);
-            org.nct.bench.LoadAverage.after();
+            for (String h : hints) System.out.println(h);
+            System.out.println();
+            LoadAverage.after();
+            System.out.println(summary(acBits, peerBits.get("brotli"), peerBits.get("xz"), peerBits.get("zpaq")));
         } catch (IOException e) {
             throw new UserException(e.getMessage(), e);
         }
+    }
+
+    /** The last line: {@code ac bits/byte X vs brotli Y xz Z zpaq W}, three decimals, {@code -} for a peer that did not run. */
+    static String summary(double ac, double brotli, double xz, double zpaq) {
+        return "ac bits/byte " + f3(ac) + " vs brotli " + f3(brotli) + " xz " + f3(xz) + " zpaq " + f3(zpaq);
+    }
+
+    static String f3(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.3f", v);
     }
 
     static void row(String name, long n, long out, double cKBs, double dKBs, String note) {
@@ -78,41 +138,129 @@ public final class CompressBench implements Runnable {
                 Double.isNaN(dKBs) ? "-" : String.format(Locale.ROOT, "%.1f", dKBs), note);
     }
 
-    static void external(String[] tool, byte[] text) {
-        List<String> cmd = new ArrayList<>(List.of(tool));
-        cmd.add("-c");
+    static void missingRow(String name, String note) {
+        System.out.printf(Locale.ROOT, "%-28s %10s %9s %8s %11s %11s %s%n", name, "-", "-", "-", "-", "-", note);
+    }
+
+    /**
+     * Runs a peer on the text and prints its row; returns its bits/byte, or NaN when it is not
+     * installed (a hint is added) or failed.
+     */
+    static double peer(Peer p, byte[] text, List<String> hints) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            Thread feeder = Thread.ofVirtual().start(() -> {
-                try (var o = p.getOutputStream()) {
-                    o.write(text);
-                } catch (IOException ignored) {
-                    // the tool died; its exit status says so
-                }
-            });
             long size;
-            try (InputStream in = p.getInputStream()) {
-                size = in.transferTo(OutputStreamNull.INSTANCE);
+            String note = "";
+            if (p.archiver()) {
+                size = archive(p, text);
+                note = "archive file; an empty input's archive is " + archive(p, new byte[0]) + " B";
+            } else {
+                size = stream(p.cmd(), text);
             }
-            feeder.join();
-            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("exit " + p.exitValue());
-            row(String.join(" ", tool), text.length, size, Double.NaN, Double.NaN, "");
-        } catch (IOException | InterruptedException e) {
-            System.out.printf(Locale.ROOT, "%-28s %10s (not available: %s)%n", String.join(" ", tool), "-", e.getMessage());
+            row(p.name(), text.length, size, Double.NaN, Double.NaN, note);
+            return 8.0 * size / text.length;
+        } catch (NotInstalled e) {
+            missingRow(p.name(), "not installed");
+            hints.add(p.cmd().getFirst() + " is not installed: apt-get install -y " + p.pkg());
+        } catch (IOException e) {
+            missingRow(p.name(), "failed: " + e.getMessage());
+        }
+        return Double.NaN;
+    }
+
+    /** The peer's program could not be started. */
+    static final class NotInstalled extends IOException {
+        NotInstalled(IOException cause) {
+            super(cause.getMessage(), cause);
         }
     }
 
-    static void nctRow(String name, CodingModel cm, NctCodec.Settings s, byte[] text) throws IOException {
+    static Process start(ProcessBuilder pb) throws NotInstalled {
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new NotInstalled(e);
+        }
+    }
+
+    /** Bytes a stream tool writes to standard output ({@code -c}) for the text on standard input. */
+    static long stream(List<String> tool, byte[] text) throws IOException {
+        List<String> cmd = new ArrayList<>(tool);
+        cmd.add("-c");
+        Process p = start(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD));
+        Thread feeder = Thread.ofVirtual().start(() -> {
+            try (var o = p.getOutputStream()) {
+                o.write(text);
+            } catch (IOException ignored) {
+                // the tool died; its exit status says so
+            }
+        });
+        long size;
+        try (InputStream in = p.getInputStream()) {
+            size = in.transferTo(OutputStreamNull.INSTANCE);
+        }
+        waitFor(p, String.join(" ", cmd));
+        try {
+            feeder.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        return size;
+    }
+
+    /** Size of the archive an archiver writes for the text as a file, in a scratch directory it deletes. */
+    static long archive(Peer peer, byte[] text) throws IOException {
+        Path dir = Files.createTempDirectory("nct-bench-peer");
+        try {
+            Files.write(dir.resolve(INPUT_NAME), text);
+            List<String> cmd = new ArrayList<>();
+            String out = null;
+            for (String a : peer.cmd()) {
+                String arg = a.replace("{in}", INPUT_NAME).replace("{out}", ARCHIVE_NAME);
+                if (a.contains("{out}")) out = arg;
+                cmd.add(arg);
+            }
+            Process p = start(new ProcessBuilder(cmd).directory(dir.toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
+            p.getOutputStream().close();
+            waitFor(p, String.join(" ", cmd));
+            Path archive = dir.resolve(out);
+            if (!Files.isRegularFile(archive)) throw new IOException(peer.name() + " wrote no " + out);
+            return Files.size(archive);
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path f : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    static void waitFor(Process p, String what) throws IOException {
+        try {
+            if (!p.waitFor(600, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(what + " took more than 600 s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        if (p.exitValue() != 0) throw new IOException(what + ": exit " + p.exitValue());
+    }
+
+    /** Compresses as .nct, checks the round trip, prints the row; returns bits/byte of the whole file. */
+    static double nctRow(String name, CodingModel cm, NctCodec.Settings s, byte[] text) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long t0 = System.nanoTime();
         NctCodec.compress(cm, s, text, text.length, out, null);
         long t1 = System.nanoTime();
         ByteArrayOutputStream back = new ByteArrayOutputStream();
-        NctCodec.decompress(p -> cm, new java.io.ByteArrayInputStream(out.toByteArray()), back, s.streams(), null);
+        NctCodec.decompress(p -> cm, new java.io.ByteArrayInputStream(out.toByteArray()), back, 0, null);
         long t2 = System.nanoTime();
         if (!java.util.Arrays.equals(text, back.toByteArray())) throw new IllegalStateException(name + ": round trip failed");
         row(name, text.length, out.size(), text.length / 1e3 / ((t1 - t0) / 1e9), text.length / 1e3 / ((t2 - t1) / 1e9),
-                "round trip ok, .nct file incl. header");
+                "round trip ok, .nct file incl. header (" + (s.windowBits() == 0 ? "AC" : "windows") + ", " + s.blockSize() + " B blocks)");
+        return 8.0 * out.size() / text.length;
     }
 
     /** The paper's greedy rule: payload size and the share of windows its look-ahead decoder gets wrong. */
