@@ -53,6 +53,14 @@ public final class OutputTarget {
         public boolean verbose;
     }
 
+    /** nct's loggers (the kernel backend's start-up line); held here so that a level set on it stays set. */
+    private static final java.util.logging.Logger NCT_LOG = java.util.logging.Logger.getLogger("nct");
+
+    /** -q: nct's informational log lines (such as the kernel backend chosen) are not printed either. */
+    public static void quietLogs(Options o) {
+        if (o.quiet) NCT_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     /** One input and its output ({@link #STDIO} for standard input or output). */
     public record Job(String in, String out) {
         public boolean fromStdin() {

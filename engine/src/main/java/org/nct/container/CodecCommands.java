@@ -90,6 +90,7 @@ public final class CodecCommands {
      * reported all together and then nothing is written (null).
      */
     static List<OutputTarget.Job> plan(CommandSpec spec, List<String> files, OutputTarget.Direction d, OutputTarget.Options oo, Path model) {
+        OutputTarget.quietLogs(oo);
         List<OutputTarget.Job> jobs = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         for (String in : OutputTarget.inputs(files, d, oo)) {
