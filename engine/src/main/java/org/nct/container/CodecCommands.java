@@ -279,8 +279,11 @@ public final class CodecCommands {
                         long n;
                         try (InputStream in = OutputTarget.open(file)) {
                             long size = file.equals(OutputTarget.STDIO) ? 0 : Files.size(Path.of(file));
-                            Progress bar = size >= PROGRESS_FROM / 4 ? new Progress("verify", 0, "steps") : null;
-                            n = NctCodec.decompress(models, in, OutputStream.nullOutputStream(), streams, bar == null ? null : bar::set);
+                            boolean showBar = size >= PROGRESS_FROM / 4 && Progress.shown();
+                            long total = showBar ? originalLength(new OutputTarget.Job(file, OutputTarget.STDIO)) : 0;
+                            Progress bar = showBar ? new Progress("verify", total, total > 0 ? "B" : "steps") : null;
+                            n = NctCodec.decompress(models, in, OutputStream.nullOutputStream(), streams,
+                                    bar == null ? null : v -> bar.set(total > 0 ? Math.min(v, total) : v));
                             if (bar != null) bar.close();
                         } catch (NctFormatException e) {
                             throw new UserException(file + ": " + e.getMessage());
