@@ -16,9 +16,9 @@ for line in sys.stdin:
 sys.stdout.buffer.write(bytes(out[:$N]))" > "$T/in.txt"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)  input: $N bytes  nct: $DIR  options: --window 16 $*"
 for th in 1 2; do
-  (cd "$DIR" && ./nct compress -m "$M" --window 16 --threads $th "$@" "$T/in.txt" "$T/t$th.nct" 2>&1 | grep 'nct compress:' | sed "s/^/threads=$th /")
+  (cd "$DIR" && ./nct compress -m "$M" --window 16 --threads $th "$@" -o "$T/t$th.nct" "$T/in.txt" 2>&1 | grep 'nct compress:' | sed "s/^/threads=$th /")
   s=$(date +%s.%N)
-  (cd "$DIR" && ./nct decompress -m "$M" --threads $th "$T/t$th.nct" "$T/back$th" 2>&1 | grep -v 'WARNING\|kernel backend' || true)
+  (cd "$DIR" && ./nct decompress -m "$M" --threads $th -o "$T/back$th" "$T/t$th.nct" 2>&1 | grep -v 'WARNING\|kernel backend' || true)
   e=$(date +%s.%N)
   echo "threads=$th nct decompress: $(python3 -c "print(f'{$N/1024/($e-$s):.1f} KB/s ({$e-$s:.1f} s wall, JVM start included)')")"
   cmp -s "$T/in.txt" "$T/back$th" && echo "threads=$th round trip identical" || echo "threads=$th ROUND TRIP FAILED"

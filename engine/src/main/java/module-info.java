@@ -11,6 +11,7 @@ module org.nct.engine {
     requires com.fasterxml.jackson.core;
     requires org.agrona;
     requires java.desktop;
+    requires java.logging;
     requires java.management;
     requires jdk.management;
 

@@ -8,6 +8,12 @@ import picocli.CommandLine.Command;
 /**
  * The {@code nct} command line. Each subcommand is a picocli command class; add new ones to
  * {@link #SUBCOMMANDS}. Commands living in other modules (bench) are added when on the class path.
+ *
+ * <p>Exit codes, as zstd and gzip: {@value #OK} on success; {@value #ERROR} on any error (a bad or
+ * missing option, a missing or unreadable file, a corrupt file or one of another model, a refused
+ * overwrite, a failed write); {@value #INTERNAL} for an internal error (a bug: the message names the
+ * exception chain). A command over several files goes on after a file fails and exits with
+ * {@value #ERROR}.
  */
 @Command(name = "nct", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Training language models over neurally compressed text (Lester et al., TMLR 2024).",
@@ -24,8 +30,10 @@ public final class Main implements Runnable {
             org.nct.container.CodecCommands.Compress.class,
             org.nct.container.CodecCommands.Decompress.class,
             org.nct.container.CodecCommands.Verify.class,
+            org.nct.container.ListCommand.class,
             org.nct.experiment.ExperimentCommand.class,
-            org.nct.experiment.GenerateCommand.class
+            org.nct.experiment.GenerateCommand.class,
+            CompletionCommand.class
     );
 
     /** Subcommands from other modules, loaded by name when present. */
@@ -33,6 +41,13 @@ public final class Main implements Runnable {
             "org.nct.bench.BenchCommand",
             "org.nct.spark.SparkCommand"
     );
+
+    /** Exit code of success. */
+    public static final int OK = 0;
+    /** Exit code of every error a user can cause, usage errors included. */
+    public static final int ERROR = 1;
+    /** Exit code of an internal error (EX_SOFTWARE). */
+    public static final int INTERNAL = 70;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -56,7 +71,14 @@ public final class Main implements Runnable {
             cl.getCommandSpec().usageMessage().footer("", "  spark       Token shards on Apache Spark (./nct spark --help).");
         }
         cl.setExecutionExceptionHandler(new UserErrors());
+        usageErrorsExitWith(cl, ERROR);
         return cl;
+    }
+
+    /** Makes a usage error (unknown option, missing argument) exit with {@code code} in every command (picocli's default is 2). */
+    static void usageErrorsExitWith(CommandLine cl, int code) {
+        cl.getCommandSpec().exitCodeOnInvalidInput(code);
+        for (CommandLine sub : cl.getSubcommands().values()) usageErrorsExitWith(sub, code);
     }
 
     public static void main(String[] args) {
@@ -96,11 +118,11 @@ public final class Main implements Runnable {
             cl.getErr().println("nct " + cl.getCommandName() + ": error: " + msg);
             if (ex instanceof UserException ue) return ue.exitCode();
             if (ex instanceof java.io.IOException || ex instanceof IllegalArgumentException
-                    || ex instanceof IllegalStateException) return 1;
+                    || ex instanceof IllegalStateException) return ERROR;
             List<String> chain = new ArrayList<>();
             for (Throwable t = ex; t != null; t = t.getCause()) chain.add(t.getClass().getName());
             cl.getErr().println("nct: internal error (" + String.join(" <- ", chain) + "); rerun with NCT_DEBUG=1 for details");
-            return 70;
+            return INTERNAL;
         }
     }
 }

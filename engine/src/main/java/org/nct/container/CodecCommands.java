@@ -1,20 +1,19 @@
 package org.nct.container;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
+import org.nct.cli.OutputTarget;
 import org.nct.cli.UserException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowRule;
@@ -24,13 +23,19 @@ import org.nct.kernels.Kernels;
 import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;
-import org.nct.util.AtomicFiles;
 import org.nct.util.Progress;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** The {@code compress}, {@code decompress} and {@code verify} commands. */
+/**
+ * The {@code compress}, {@code decompress} and {@code verify} commands. Where each input goes (default
+ * names, -c, -o, -f, --rm) and the refusals are {@link OutputTarget}'s; here is the coding. Every check
+ * that can fail before work begins is made for all inputs first; a failure while coding one input is
+ * reported and the others go on; the exit code is 1 when any input failed.
+ */
 public final class CodecCommands {
     private CodecCommands() { }
 
@@ -74,122 +79,79 @@ public final class CodecCommands {
         }
     }
 
-    /**
-     * Refuses an output that is the input or the model (compared as real files, through links and
-     * relative paths): writing it would destroy what is being read.
-     */
-    static void checkOutput(String out, String in, Path model) {
-        if (out.equals("-")) return;
-        Path o = Path.of(out);
-        if (!Files.exists(o)) return;
-        try {
-            if (!in.equals("-") && Files.exists(Path.of(in)) && Files.isSameFile(o, Path.of(in))) {
-                throw new UserException("output " + out + " is the input file; refusing to overwrite it");
-            }
-            if (model != null && Files.exists(model) && Files.isSameFile(o, model)) {
-                throw new UserException("output " + out + " is the model file; refusing to overwrite it");
-            }
-        } catch (IOException e) {
-            throw new UserException("cannot check output " + out + ": " + e.getMessage());
-        }
-    }
-
-    /**
-     * Writes to stdout or atomically to a file. Standard output is written through its file
-     * descriptor, so a full disk or a closed pipe is an error (System.out would swallow it).
-     */
-    static void writeOutput(String out, AtomicFiles.Writer writer) throws IOException {
-        if (out.equals("-")) {
-            OutputStream o = new BufferedOutputStream(new StdoutStream(), 1 << 16);
-            try {
-                writer.write(o);
-                o.flush();
-            } catch (StdoutError e) {
-                throw new UserException("cannot write to standard output: " + e.getMessage());
-            }
-        } else {
-            AtomicFiles.write(Path.of(out), writer);
-        }
-    }
-
-    /** A failed write to standard output (as opposed to an error reading the input). */
-    static final class StdoutError extends IOException {
-        StdoutError(IOException cause) {
-            super(cause.getMessage(), cause);
-        }
-    }
-
-    /** Standard output through its file descriptor: every write error is a {@link StdoutError}. */
-    static final class StdoutStream extends OutputStream {
-        private final FileOutputStream fd = new FileOutputStream(FileDescriptor.out);
-
-        @Override
-        public void write(int b) throws IOException {
-            try {
-                fd.write(b);
-            } catch (IOException e) {
-                throw new StdoutError(e);
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            try {
-                fd.write(b, off, len);
-            } catch (IOException e) {
-                throw new StdoutError(e);
-            }
-        }
-    }
-
-    /** Prints a line on standard output; an output error (full disk, closed pipe) is an error, not a silent loss. */
-    static void printLine(String line) {
-        System.out.println(line);
-        if (System.out.checkError()) throw new UserException("cannot write to standard output");
-    }
-
-    static InputStream openInput(String in) throws IOException {
-        if (in.equals("-")) return new BufferedInputStream(System.in, 1 << 16);
-        Path p = Path.of(in);
-        if (Files.isDirectory(p)) throw new UserException(in + " is a directory");
-        try {
-            return new BufferedInputStream(Files.newInputStream(p), 1 << 16);
-        } catch (NoSuchFileException e) {
-            throw new UserException("no such file: " + in);
-        }
-    }
-
     /** Builds coding models of any precision on demand over one set of weights. */
     static IntFunction<CodingModel> models(Weights w, Kernels k) {
         Map<Integer, CodingModel> m = new HashMap<>();
         return p -> m.computeIfAbsent(p, q -> new CodingModel(w, k, q));
     }
 
-    static long decode(ModelOptions mo, String in, OutputStream out, String label) throws IOException {
-        int streams = mo.streams(0);
-        try (Weights w = mo.weights(); Kernels k = mo.kernels(); InputStream i = openInput(in)) {
-            long size = in.equals("-") ? 0 : Files.size(Path.of(in));
-            Progress bar = size >= PROGRESS_FROM / 4 ? new Progress(label, 0, "steps") : null;
-            LongConsumer pc = bar == null ? null : bar::set;
-            long n = NctCodec.decompress(models(w, k), i, out, streams, pc);
-            if (bar != null) bar.close();
-            return n;
+    /** Reports a failed input as one line, "nct CMD: error: ...", and lets the command go on with the rest. */
+    static void report(CommandSpec spec, UserException e) {
+        if (System.getenv("NCT_DEBUG") != null) e.printStackTrace();
+        spec.commandLine().getErr().println("nct " + spec.name() + ": error: " + e.getMessage());
+    }
+
+    /** A line on stderr (summaries, notes), unless -q. */
+    static void note(CommandSpec spec, OutputTarget.Options oo, String line) {
+        if (!oo.quiet) spec.commandLine().getErr().println("nct " + spec.name() + ": " + line);
+    }
+
+    /**
+     * The jobs of a command after every check that can fail before work begins; the failures are
+     * reported all together and then nothing is written (null).
+     */
+    static List<OutputTarget.Job> plan(CommandSpec spec, List<String> files, OutputTarget.Direction d, OutputTarget.Options oo, Path model) {
+        OutputTarget.quietLogs(oo);
+        List<OutputTarget.Job> jobs = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (String in : OutputTarget.inputs(files, d, oo)) {
+            try {
+                jobs.add(OutputTarget.job(in, d, oo));
+            } catch (UserException e) {
+                errors.add(e.getMessage());
+            }
+        }
+        errors.addAll(OutputTarget.checkAll(jobs, d, oo, model));
+        if (errors.isEmpty()) return jobs;
+        for (String e : errors) report(spec, new UserException(e));
+        return null;
+    }
+
+    /** What a job did with its input, for the summary line. */
+    static String removal(OutputTarget.Job j, OutputTarget.Options oo, boolean removed) {
+        if (removed) return "; removed " + j.in();
+        return oo.remove && !j.fromStdin() ? "; kept " + j.in() + " (--rm does not apply to standard output)" : "";
+    }
+
+    /**
+     * The original length recorded in an .nct file, for the decompress progress bar's total; 0
+     * when unknown (standard input, or a damaged file, which the decoder then reports).
+     */
+    static long originalLength(OutputTarget.Job j) {
+        if (j.fromStdin()) return 0;
+        try {
+            return NctSummary.read(Path.of(j.in())).rawLength();
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
     @Command(name = "compress", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Compress a file with M1 into the .nct format (use - for stdin/stdout); any size, in bounded memory.")
-    public static final class Compress implements Runnable {
+            description = {"Compress files with M1 into the .nct format, any size in bounded memory: FILE to FILE.nct (FILE is kept;"
+                    + " --rm removes it); no FILE or -: standard input to standard output.",
+                    "An existing output is replaced only with -f; compressed data are not written to a terminal."})
+    public static final class Compress implements Callable<Integer> {
         @picocli.CommandLine.Mixin ModelOptions mo = new ModelOptions();
+        @picocli.CommandLine.Mixin OutputTarget.Options oo = new OutputTarget.Options();
         @Option(names = "--window", defaultValue = "0", description = "Equal-Info window bits (16, 24, 32, 64, 128); 0: plain AC per block (default)") int window;
         @Option(names = "--rule", defaultValue = "g", description = "window rule: g (lossless, default), delay, greedy (refused unless it round-trips)") String rule;
         @Option(names = "--block-size", description = "bytes per independent block, 1..65536 (default: 1024 with windows, 2048 for AC)") Integer blockSize;
         @Option(names = "--precision", defaultValue = "16", description = "log2 of the CDF total: 16 (default) or 14 (the paper's)") int precision;
-        @Parameters(index = "0", paramLabel = "IN") String in;
-        @Parameters(index = "1", paramLabel = "OUT") String out;
+        @Parameters(arity = "0..*", paramLabel = "FILE", description = "files to compress (default: standard input)") List<String> files;
+        @Spec CommandSpec spec;
 
         @Override
-        public void run() {
+        public Integer call() {
             WindowRule r;
             NctCodec.Settings s;
             try {
@@ -201,15 +163,37 @@ public final class CodecCommands {
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage());
             }
-            checkOutput(out, in, mo.model);
-            long size;
-            try (InputStream input = openInput(in); Weights w = mo.weights(); Kernels k = mo.kernels()) {
-                size = in.equals("-") ? 0 : Files.size(Path.of(in));
-                CodingModel model = new CodingModel(w, k, precision);
-                Progress bar = size >= PROGRESS_FROM ? new Progress("compress", size, "B") : null;
+            List<OutputTarget.Job> jobs = plan(spec, files, OutputTarget.Direction.COMPRESS, oo, mo.model);
+            if (jobs == null) return 1;
+            int failed = 0;
+            try (Weights w = mo.weights(); Kernels k = mo.kernels()) {
+                CodingModel model;
+                try {
+                    model = new CodingModel(w, k, precision);
+                } catch (IllegalArgumentException e) {
+                    throw new UserException(e.getMessage());
+                }
+                if (oo.verbose) note(spec, oo, "model " + model.idHex() + ", " + (window == 0 ? "ac" : "eqinfo-ac[" + window + "," + rule + "]")
+                        + ", CDF precision " + precision + ", blocks of " + s.blockSize() + " bytes, " + s.streams() + " streams, " + k.name());
+                for (OutputTarget.Job j : jobs) {
+                    try {
+                        compress(j, model, s);
+                    } catch (UserException e) {
+                        report(spec, e);
+                        failed++;
+                    }
+                }
+            }
+            return failed == 0 ? 0 : 1;
+        }
+
+        private void compress(OutputTarget.Job j, CodingModel model, NctCodec.Settings s) {
+            try (InputStream input = OutputTarget.open(j.in())) {
+                long size = j.fromStdin() ? 0 : Files.size(Path.of(j.in()));
+                Progress bar = !oo.quiet && size >= PROGRESS_FROM ? new Progress("compress", size, "B") : null;
                 long t0 = System.nanoTime();
                 long[] counts = {0, 0};
-                writeOutput(out, o -> {
+                boolean removed = OutputTarget.write(j, oo, o -> {
                     CountingStream c = new CountingStream(o);
                     counts[0] = NctCodec.compress(model, s, input, c, bar == null ? null : n -> bar.set(Math.min(n, size)));
                     c.flush();
@@ -217,35 +201,71 @@ public final class CodecCommands {
                 });
                 if (bar != null) bar.close();
                 double secs = (System.nanoTime() - t0) / 1e9;
-                if (!out.equals("-") && counts[0] == 0) {
-                    System.err.printf(Locale.ROOT, "nct compress: 0 -> %d bytes (empty input: header and trailer only)%n", counts[1]);
-                } else if (!out.equals("-")) {
-                    System.err.printf(Locale.ROOT, "nct compress: %d -> %d bytes (ratio %.3f, %.3f bits/byte) in %.1f s (%.1f KB/s)%n",
+                if (j.toStdout() && !oo.verbose) return;
+                String what = j.inName() + " -> " + j.outName() + ": ";
+                if (counts[0] == 0) {
+                    note(spec, oo, what + String.format(Locale.ROOT, "0 -> %d bytes (empty input: header and trailer only)", counts[1]) + removal(j, oo, removed));
+                } else {
+                    note(spec, oo, what + String.format(Locale.ROOT, "%d -> %d bytes (ratio %.3f, %.3f bits/byte) in %.1f s (%.1f KB/s)",
                             counts[0], counts[1], counts[0] / (double) Math.max(1, counts[1]),
-                            8.0 * counts[1] / Math.max(1, counts[0]), secs, counts[0] / 1000.0 / secs);
+                            8.0 * counts[1] / Math.max(1, counts[0]), secs, counts[0] / 1000.0 / secs) + removal(j, oo, removed));
                 }
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage());
             } catch (IOException e) {
-                throw new UserException("cannot compress " + in + " to " + out + ": " + e.getMessage(), e);
+                throw new UserException("cannot compress " + j.inName() + " to " + j.outName() + ": " + e.getMessage(), e);
             }
         }
     }
 
     @Command(name = "decompress", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Decompress an .nct file with the M1 that compressed it (use - for stdin/stdout).")
-    public static final class Decompress implements Runnable {
+            description = {"Decompress .nct files with the M1 that compressed them: FILE.nct to FILE (FILE.nct is kept; --rm removes it);"
+                    + " no FILE or -: standard input to standard output.",
+                    "An existing output is replaced only with -f."})
+    public static final class Decompress implements Callable<Integer> {
         @picocli.CommandLine.Mixin ModelOptions mo = new ModelOptions();
-        @Parameters(index = "0", paramLabel = "IN") String in;
-        @Parameters(index = "1", paramLabel = "OUT") String out;
+        @picocli.CommandLine.Mixin OutputTarget.Options oo = new OutputTarget.Options();
+        @Option(names = {"-l", "--list"}, description = "show what each file holds (model id, mode, sizes, ratio) instead of decoding it; as nct list") boolean list;
+        @Parameters(arity = "0..*", paramLabel = "FILE", description = ".nct files to decompress (default: standard input)") List<String> files;
+        @Spec CommandSpec spec;
 
         @Override
-        public void run() {
-            checkOutput(out, in, mo.model);
-            try {
-                writeOutput(out, o -> decode(mo, in, o, "decompress"));
+        public Integer call() {
+            if (list) return ListCommand.print(files == null ? List.of() : files, oo.verbose, spec);
+            List<OutputTarget.Job> jobs = plan(spec, files, OutputTarget.Direction.DECOMPRESS, oo, mo.model);
+            if (jobs == null) return 1;
+            int streams = mo.streams(0);
+            int failed = 0;
+            try (Weights w = mo.weights(); Kernels k = mo.kernels()) {
+                IntFunction<CodingModel> models = models(w, k);
+                for (OutputTarget.Job j : jobs) {
+                    try {
+                        decompress(j, models, streams);
+                    } catch (UserException e) {
+                        report(spec, e);
+                        failed++;
+                    }
+                }
+            }
+            return failed == 0 ? 0 : 1;
+        }
+
+        private void decompress(OutputTarget.Job j, IntFunction<CodingModel> models, int streams) {
+            try (InputStream in = OutputTarget.open(j.in())) {
+                long size = j.fromStdin() ? 0 : Files.size(Path.of(j.in()));
+                boolean showBar = !oo.quiet && size >= PROGRESS_FROM / 4 && Progress.shown();
+                long total = showBar ? originalLength(j) : 0;
+                Progress bar = showBar ? new Progress("decompress", total, total > 0 ? "B" : "steps") : null;
+                LongConsumer pc = bar == null ? null : v -> bar.set(total > 0 ? Math.min(v, total) : v);
+                long t0 = System.nanoTime();
+                long[] n = {0};
+                boolean removed = OutputTarget.write(j, oo, o -> n[0] = NctCodec.decompress(models, in, o, streams, pc));
+                if (bar != null) bar.close();
+                if (j.toStdout() && !oo.verbose) return;
+                note(spec, oo, String.format(Locale.ROOT, "%s -> %s: %d bytes in %.1f s", j.inName(), j.outName(), n[0],
+                        (System.nanoTime() - t0) / 1e9) + removal(j, oo, removed));
             } catch (NctFormatException e) {
-                throw new UserException(in + ": " + e.getMessage(), 2);
+                throw new UserException(j.inName() + ": " + e.getMessage());
             } catch (IOException e) {
                 throw new UserException(e.getMessage(), e);
             }
@@ -253,22 +273,42 @@ public final class CodecCommands {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Decode an .nct file and check it against its checksums; writes nothing.")
-    public static final class Verify implements Runnable {
+            description = "Decode .nct files and check them against their checksums; writes nothing.")
+    public static final class Verify implements Callable<Integer> {
         @picocli.CommandLine.Mixin ModelOptions mo = new ModelOptions();
-        @Parameters(index = "0", paramLabel = "FILE") String file;
+        @Parameters(arity = "1..*", paramLabel = "FILE") List<String> files;
+        @Spec CommandSpec spec;
 
         @Override
-        public void run() {
-            long n;
-            try {
-                n = decode(mo, file, OutputStream.nullOutputStream(), "verify");
-            } catch (NctFormatException e) {
-                throw new UserException(file + ": " + e.getMessage(), 2);
-            } catch (IOException e) {
-                throw new UserException(e.getMessage(), e);
+        public Integer call() {
+            int streams = mo.streams(0);
+            int failed = 0;
+            try (Weights w = mo.weights(); Kernels k = mo.kernels()) {
+                IntFunction<CodingModel> models = models(w, k);
+                for (String file : files) {
+                    try {
+                        long n;
+                        try (InputStream in = OutputTarget.open(file)) {
+                            long size = file.equals(OutputTarget.STDIO) ? 0 : Files.size(Path.of(file));
+                            boolean showBar = size >= PROGRESS_FROM / 4 && Progress.shown();
+                            long total = showBar ? originalLength(new OutputTarget.Job(file, OutputTarget.STDIO)) : 0;
+                            Progress bar = showBar ? new Progress("verify", total, total > 0 ? "B" : "steps") : null;
+                            n = NctCodec.decompress(models, in, OutputStream.nullOutputStream(), streams,
+                                    bar == null ? null : v -> bar.set(total > 0 ? Math.min(v, total) : v));
+                            if (bar != null) bar.close();
+                        } catch (NctFormatException e) {
+                            throw new UserException(file + ": " + e.getMessage());
+                        } catch (IOException e) {
+                            throw new UserException(e.getMessage(), e);
+                        }
+                        OutputTarget.printLine(file + ": OK (" + n + " bytes, checksums match)");
+                    } catch (UserException e) {
+                        report(spec, e);
+                        failed++;
+                    }
+                }
             }
-            printLine(file + ": OK (" + n + " bytes, checksums match)");
+            return failed == 0 ? 0 : 1;
         }
     }
 

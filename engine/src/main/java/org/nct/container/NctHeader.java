@@ -142,9 +142,13 @@ public record NctHeader(byte[] modelId, int precision, int windowBits, WindowRul
         return new NctHeader(modelId, precision, windowBits, rule, blockSize, rawLength, rawCrc, raw, code, crcs);
     }
 
-    /** The precision is valid and the model that decodes it is the one that wrote the file. */
+    /**
+     * The precision is valid and the model that decodes it is the one that wrote the file
+     * ({@code expectedModel} null: any model, for reading a header without decoding; {@link NctSummary}).
+     */
     static void checkModel(byte[] modelId, int precision, java.util.function.IntFunction<byte[]> expectedModel) throws NctFormatException {
         if (precision < 9 || precision > 16) throw new NctFormatException("invalid CDF precision " + precision);
+        if (expectedModel == null) return;
         byte[] expected = expectedModel.apply(precision);
         if (!java.util.Arrays.equals(modelId, expected)) {
             HexFormat hex = HexFormat.of();

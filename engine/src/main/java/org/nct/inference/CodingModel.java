@@ -136,10 +136,11 @@ public final class CodingModel implements AutoCloseable {
     }
 
     /**
-     * Runs the tasks as a batch of up to {@code streams} concurrent streams. Calls are serialized:
-     * the kernels' thread pool serves one batch at a time.
+     * Runs the tasks as a batch of up to {@code streams} concurrent streams. Calls are serialized
+     * on the kernels, not on this model: the kernels' thread pool and scratch serve one batch at a
+     * time, and coding models of other precisions (or other weights) may share the same kernels.
      */
-    public synchronized void run(List<? extends CodingTask> tasks, int streams, LongConsumer progress) {
+    public void run(List<? extends CodingTask> tasks, int streams, LongConsumer progress) {
         if (tasks.isEmpty()) return;
         long bound = 1;
         for (CodingTask t : tasks) bound = Math.max(bound, t.maxContext());
@@ -150,8 +151,14 @@ public final class CodingModel implements AutoCloseable {
      * {@link #run} with contexts of at most {@code maxContext} model positions (a block's length
      * plus the start token): the KV caches never grow past streams × that.
      */
-    public synchronized void run(List<? extends CodingTask> tasks, int streams, int maxContext, LongConsumer progress) {
+    public void run(List<? extends CodingTask> tasks, int streams, int maxContext, LongConsumer progress) {
         if (tasks.isEmpty()) return;
+        synchronized (kernels) {
+            runLocked(tasks, streams, maxContext, progress);
+        }
+    }
+
+    private void runLocked(List<? extends CodingTask> tasks, int streams, int maxContext, LongConsumer progress) {
         if (allKnownContext(tasks)) {
             @SuppressWarnings("unchecked") List<? extends KnownContextTask> known = (List<? extends KnownContextTask>) tasks;
             int longest = 0;

@@ -37,7 +37,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--rule", paramLabel = "R", description = "Equal-Info window rule: G (default), greedy or delay")
     String rule;
 
-    @Option(names = {"-m", "--m1"}, paramLabel = "FILE", description = "M1 model (ac, eqinfo-ac)")
+    @Option(names = {"-m", "--model", "--m1"}, paramLabel = "FILE", description = "M1 checkpoint (ac, eqinfo-ac); --m1 is an older spelling")
     Path m1;
 
     @Option(names = "--spm-model", paramLabel = "FILE", description = "apply this SentencePiece .model instead of training one (spm)")
@@ -49,7 +49,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--data", arity = "1..*", paramLabel = "PATH", description = "C4 .json/.json.gz files, text files or directories")
     List<Path> data;
 
-    @Option(names = "--out", paramLabel = "DIR|FILE", description = "shard directory (build) or text file (decode)")
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR|FILE", description = "shard directory (build) or text file (decode)")
     Path out;
 
     @Option(names = "--decode", paramLabel = "DIR", description = "decode this shard back to text (into --out)")
@@ -82,7 +82,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "encoding threads; for the M1 methods, M1's kernel threads (default: all processors)")
     Integer threads;
 
-    @Option(names = "--force", description = "replace an existing shard directory")
+    @Option(names = {"-f", "--force"}, description = "replace an existing output (shard directory, decoded text, --json report)")
     boolean force;
 
     @Override
@@ -124,6 +124,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private int decode() throws Exception {
         if (out == null) throw new UserException("--out FILE is required with --decode");
+        org.nct.cli.OutputTarget.refuseExisting(out, force, "--out");
         try (Shard.Reader r = new Shard.Reader(decode)) {
             Tokenizer tok = Methods.forShard(r, m1, threads);
             ShardDecoder.Result[] res = new ShardDecoder.Result[1];
@@ -152,6 +153,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
 
     private int report() throws Exception {
+        org.nct.cli.OutputTarget.refuseExisting(json, force, "--json");
         JoinedText held = JoinedText.read(data, Split.VALIDATION, validationFraction, sep());
         List<byte[]> examples = Shard.cut(held.bytes(), exampleBytes);
         List<String> list = methods != null ? methods : defaultReportMethods();

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
         description = "Evaluate a byte-level model on text: prints the loss and bits/byte.")
 public final class EvalCommand implements Runnable {
 
-    @Option(names = "--model", required = true, description = "checkpoint (.safetensors)") Path model;
+    @Option(names = {"-m", "--model"}, required = true, description = "checkpoint (.safetensors)") Path model;
     @Option(names = "--data", required = true, arity = "1..*", description = "input files or directories") List<Path> data;
     @Option(names = "--split", defaultValue = "validation", description = "train, validation or all (default ${DEFAULT-VALUE})") String split;
     @Option(names = "--validation-fraction", defaultValue = "0.05", description = "as used in training (default ${DEFAULT-VALUE})") double validationFraction;

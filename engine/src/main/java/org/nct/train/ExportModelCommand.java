@@ -44,7 +44,8 @@ public final class ExportModelCommand implements Runnable {
     static final float F16_MIN_NORMAL = 0x1p-14f;
 
     @Option(names = "--in", required = true, paramLabel = "CKPT", description = "checkpoint from nct train") Path in;
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "weights-only .safetensors to write") Path out;
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "weights-only .safetensors to write") Path out;
+    @Option(names = {"-f", "--force"}, description = "replace an existing --out file") boolean force;
     @Option(names = "--dtype", defaultValue = "f16", paramLabel = "T", description = "f16 (IEEE binary16, default) or f32") String dtype;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,6 +58,7 @@ public final class ExportModelCommand implements Runnable {
         if (!Files.isRegularFile(in)) throw new UserException("no such checkpoint: " + in);
         try {
             if (Files.exists(out) && Files.isSameFile(in, out)) throw new UserException("--out " + out + " is the input checkpoint; refusing to overwrite it");
+            if (Files.exists(out) && !force) throw new UserException("--out " + out + " already exists; use -f to overwrite it");
         } catch (IOException e) {
             throw new UserException("cannot check --out " + out + ": " + e.getMessage());
         }

@@ -28,7 +28,8 @@ public final class TrainCommand implements Runnable {
     @Option(names = "--steps", description = "total optimizer steps (a resumed run continues up to this step)") Long steps;
     @Option(names = "--batch", defaultValue = "16", description = "sequences per step (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--seq", defaultValue = "256", description = "bytes per sequence (default ${DEFAULT-VALUE})") int seq;
-    @Option(names = "--out", description = "checkpoint to write (.safetensors)") Path out;
+    @Option(names = {"-o", "--out"}, description = "checkpoint to write (.safetensors); an existing one is replaced only with -f or when it is the --resume checkpoint") Path out;
+    @Option(names = {"-f", "--force"}, description = "replace an existing --out checkpoint") boolean force;
     @Option(names = "--resume", description = "checkpoint to continue from (weights, optimizer state, data position)") Path resume;
     @Option(names = "--threads", description = "kernel threads (default: all processors)") Integer threads;
     @Option(names = "--seed", defaultValue = "1", description = "seed of the initialisation and data order (default ${DEFAULT-VALUE})") long seed;
@@ -46,6 +47,15 @@ public final class TrainCommand implements Runnable {
 
     @Option(names = "--list-presets", description = "print the model presets with their parameter counts and exit") boolean listPresets;
 
+    /** Whether {@code resume} is the same file as {@code out} (through links and relative paths). */
+    static boolean sameFile(Path out, Path resume) {
+        try {
+            return resume != null && Files.isSameFile(out, resume);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Override
     public void run() {
         if (listPresets) {
@@ -59,6 +69,9 @@ public final class TrainCommand implements Runnable {
         if (!(validationFraction > 0)) throw new UserException("--validation-fraction must be > 0 to validate");
         for (Path p : data) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p);
         if (resume != null && !Files.isRegularFile(resume)) throw new UserException("no such checkpoint: " + resume);
+        if (!force && Files.exists(out) && !sameFile(out, resume)) {
+            throw new UserException("--out " + out + " already exists; use -f to overwrite it, or --resume " + out + " to continue it");
+        }
         double rate = lr != null ? lr : optimizer.equals("adamw") ? 1e-3 : 1.0;
         long warm = warmup != null ? warmup : optimizer.equals("adamw") ? Math.max(1, steps / 10) : 1000;
         TrainConfig cfg;

@@ -60,8 +60,21 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
-    /** Writes {@code target} atomically with the content produced by {@code writer}. */
+    /** Writes {@code target} atomically with the content produced by {@code writer}, replacing it if it exists. */
     public static void write(Path target, Writer writer) throws IOException {
+        write(target, writer, true);
+    }
+
+    /**
+     * Writes {@code target} atomically; with {@code replace} false an existing target is never
+     * replaced, not even one created while the content was being written: the finished temporary
+     * file is hard-linked to the target (which fails if the target exists) and then unlinked.
+     * Where the file system has no hard links, the target's existence is checked just before the
+     * rename instead.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException when {@code replace} is false and the target exists
+     */
+    public static void write(Path target, Writer writer, boolean replace) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
@@ -76,10 +89,14 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            if (replace) {
+                try {
+                    Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } else {
+                moveNoReplace(tmp, abs);
             }
             fsyncDirectory(dir);
             ok = true;
@@ -90,6 +107,19 @@ public final class AtomicFiles {
                 release(tmp);
             }
         }
+    }
+
+    /** Renames {@code tmp} to {@code target} unless the target exists (then FileAlreadyExistsException). */
+    private static void moveNoReplace(Path tmp, Path target) throws IOException {
+        try {
+            Files.createLink(target, tmp);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | IOException noLinks) {
+            Files.move(tmp, target);           // fails with FileAlreadyExistsException if the target exists
+            return;
+        }
+        Files.delete(tmp);
     }
 
     /** Writes bytes atomically. */

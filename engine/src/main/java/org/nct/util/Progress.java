@@ -4,9 +4,11 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A one-line progress bar on stderr: fraction done, rate in units/s and ETA. Redraws at most every
- * 200 ms; prints plain periodic lines instead when stderr is not a terminal (logs, CI), and
- * nothing when {@code NCT_QUIET} is set.
+ * A one-line progress bar on stderr: fraction done, rate in units/s and ETA. It is drawn only when
+ * stderr is a terminal ({@link Terminal#stderr()}), redrawn at most every 200 ms.
+ * When stderr is not a terminal (a log, CI, a pipe) nothing is printed, unless
+ * {@code NCT_PROGRESS=1} asks for plain periodic lines (every 10 s) there; {@code NCT_QUIET}
+ * silences it everywhere.
  */
 public final class Progress implements AutoCloseable {
     private final String label;
@@ -25,8 +27,13 @@ public final class Progress implements AutoCloseable {
         this.total = total;
         this.unit = unit;
         this.out = System.err;
-        this.tty = System.console() != null;
-        this.quiet = System.getenv("NCT_QUIET") != null;
+        this.tty = Terminal.stderr();
+        this.quiet = !shown();
+    }
+
+    /** Whether progress is printed at all: stderr is a terminal or NCT_PROGRESS=1, and NCT_QUIET is unset. */
+    public static boolean shown() {
+        return System.getenv("NCT_QUIET") == null && (Terminal.stderr() || "1".equals(System.getenv("NCT_PROGRESS")));
     }
 
     /** Free text shown after the numbers (e.g. the current loss). */

@@ -40,7 +40,7 @@ class CodecCommandsHostileTest {
         text = dir.resolve("text.txt");
         Files.writeString(text, "The cat sat on the mat. ".repeat(40));
         nct = dir.resolve("text.nct");
-        assertEquals(0, Main.commandLine().execute("compress", "-m", model.toString(), "--threads", "1", text.toString(), nct.toString()));
+        assertEquals(0, Main.commandLine().execute("compress", "-m", model.toString(), "--threads", "1", text.toString(), "-o", nct.toString()));
     }
 
     record Run(int code, String err) { }
@@ -56,16 +56,16 @@ class CodecCommandsHostileTest {
     @Test
     void outputThatIsTheInputOrTheModelIsRefused() throws IOException {
         byte[] before = Files.readAllBytes(text);
-        Run r = inProcess("compress", "-m", model.toString(), text.toString(), dir.resolve(".").resolve("text.txt").toString());
+        Run r = inProcess("compress", "-m", model.toString(), text.toString(), "-o", dir.resolve(".").resolve("text.txt").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("is the input file"), r.err());
         assertArrayEquals(before, Files.readAllBytes(text));
         Path link = dir.resolve("link.txt");
         Files.createSymbolicLink(link, text);
-        r = inProcess("compress", "-m", model.toString(), text.toString(), link.toString());
+        r = inProcess("compress", "-m", model.toString(), "-f", text.toString(), "-o", link.toString());
         assertTrue(r.err().contains("is the input file"), r.err());
         byte[] m = Files.readAllBytes(model);
-        r = inProcess("decompress", "-m", model.toString(), nct.toString(), model.toString());
+        r = inProcess("decompress", "-m", model.toString(), "-f", nct.toString(), "-o", model.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("is the model file"), r.err());
         assertArrayEquals(m, Files.readAllBytes(model));
@@ -74,7 +74,7 @@ class CodecCommandsHostileTest {
     @Test
     void streamsOutOfRangeIsNamed() {
         for (String cmd : new String[] {"decompress", "compress"}) {
-            Run r = inProcess(cmd, "-m", model.toString(), "--streams", "0", cmd.equals("compress") ? text.toString() : nct.toString(), dir.resolve("o").toString());
+            Run r = inProcess(cmd, "-m", model.toString(), "--streams", "0", cmd.equals("compress") ? text.toString() : nct.toString(), "-o", dir.resolve("o").toString());
             assertEquals(1, r.code(), r.err());
             assertTrue(r.err().contains("--streams must be 1..4096"), r.err());
         }
@@ -106,7 +106,7 @@ class CodecCommandsHostileTest {
 
     @Test
     void standardOutputErrorsAreErrors() throws Exception {
-        Process p = cli("decompress", "-m", model.toString(), "--threads", "1", nct.toString(), "-")
+        Process p = cli("decompress", "-m", model.toString(), "--threads", "1", "-c", nct.toString())
                 .redirectOutput(new File("/dev/full")).start();
         String err = finish(p);
         assertNotEquals(0, p.exitValue(), err);
@@ -117,7 +117,7 @@ class CodecCommandsHostileTest {
         assertNotEquals(0, p.exitValue(), err);
         assertOneLineError(err, "cannot write to standard output");
 
-        p = cli("decompress", "-m", model.toString(), "--threads", "1", nct.toString(), "-").start();
+        p = cli("decompress", "-m", model.toString(), "--threads", "1", nct.toString(), "-o", "-").start();
         p.getInputStream().close();                   // the reader of the pipe is gone
         err = finish(p);
         assertNotEquals(0, p.exitValue(), err);
@@ -130,7 +130,7 @@ class CodecCommandsHostileTest {
         Files.writeString(big, "It was the best of times, it was the worst of times. ".repeat(4000));
         Path out = dir.resolve("sub").resolve("big.nct");
         Files.createDirectories(out.getParent());
-        Process p = cli("compress", "-m", model.toString(), "--threads", "1", big.toString(), out.toString())
+        Process p = cli("compress", "-m", model.toString(), "--threads", "1", big.toString(), "-o", out.toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (temps(out.getParent()).isEmpty() && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);

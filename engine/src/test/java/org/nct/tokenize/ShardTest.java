@@ -164,6 +164,11 @@ class ShardTest {
         assertEquals(0, org.nct.cli.Main.commandLine().execute("tokenize", "--decode", out.toString(), "--out", txt.toString()));
         // documents split at blank lines and joined with "\n\n": the text comes back as written
         assertEquals(sb.toString(), Files.readString(txt));
+        Files.writeString(txt, "mine");
+        assertEquals(1, org.nct.cli.Main.commandLine().execute("tokenize", "--decode", out.toString(), "--out", txt.toString()));
+        assertEquals("mine", Files.readString(txt), "an existing output is replaced only with -f");
+        assertEquals(0, org.nct.cli.Main.commandLine().execute("tokenize", "--decode", out.toString(), "-o", txt.toString(), "-f"));
+        assertEquals(sb.toString(), Files.readString(txt));
         assertEquals(1, org.nct.cli.Main.commandLine().execute("tokenize", "--method", "gzip", "--vocab", "300",
                 "--data", data.toString(), "--out", dir.resolve("x").toString()));
         assertEquals(1, org.nct.cli.Main.commandLine().execute("tokenize", "--method", "bytes",

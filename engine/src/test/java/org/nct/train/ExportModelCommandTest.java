@@ -134,6 +134,16 @@ class ExportModelCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("is the input checkpoint"), r.err());
         assertArrayEquals(before, Files.readAllBytes(in));
+        // an existing output is replaced only with -f
+        Path existing = dir.resolve("existing.safetensors");
+        Files.write(existing, new byte[] {42});
+        r = run("export-model", "--in", in.toString(), "-o", existing.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().strip().endsWith("already exists; use -f to overwrite it"), r.err());
+        assertArrayEquals(new byte[] {42}, Files.readAllBytes(existing));
+        r = run("export-model", "--in", in.toString(), "-o", existing.toString(), "-f");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(existing) > 1000);
         Path garbage = dir.resolve("garbage.safetensors");
         Files.write(garbage, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         r = run("export-model", "--in", garbage.toString(), "--out", dir.resolve("x").toString());

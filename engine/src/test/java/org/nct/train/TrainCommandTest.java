@@ -77,6 +77,9 @@ class TrainCommandTest {
         Result r = run(concat(common, "train", "--steps", "2"));
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(out) && Files.exists(dir.resolve("m.metrics.jsonl")) && Files.exists(dir.resolve("m.loss.png")));
+        byte[] first = Files.readAllBytes(out);
+        assertOneLineError(run(concat(common, "train", "--steps", "2")), "--out " + out + " already exists; use -f to overwrite it");
+        assertArrayEquals(first, Files.readAllBytes(out), "a refused run leaves the checkpoint alone");
         r = run(concat(common, "train", "--steps", "3", "--resume", out.toString()));
         assertEquals(0, r.code(), r.err());
         assertTrue(Checkpoint.load(out).metadata().get("nct.training").contains("\"step\":3"));

@@ -31,7 +31,7 @@ public final class CompressExample {
     /** Compresses {@code file} both ways, reports on {@code out}; true when both round trips are exact. */
     public static boolean run(Path checkpoint, Path file, PrintStream out) throws IOException {
         byte[] original = Files.readAllBytes(file);
-        try (NctCompressor nct = NctCompressor.open(checkpoint)) {
+        try (NctCompressor nct = NctCompressor.builder().model(checkpoint).build()) {
             byte[] packed = nct.compress(original);
             byte[] unpacked = nct.decompress(packed);
             boolean arraysOk = Arrays.equals(original, unpacked);
