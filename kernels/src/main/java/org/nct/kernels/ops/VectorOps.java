@@ -72,6 +72,31 @@ public final class VectorOps extends ScalarOps {
         for (int t = 0; t < n; t += 16) lanes.scoresTransposed(out, outOff + t, q, qOff, kt, ktOff + (long) t * d, 16, 16, d);
     }
 
+    /** Blocks of 4 query rows by {@link Lanes#scores4}; the last rows (fewer than 4) by the scalar primitive. */
+    @Override protected void trainScores(MemorySegment out, long outOff, long outStride, MemorySegment a, long aOff, long aStride,
+                                         MemorySegment bt, long btOff, long btStride, int t0, int rows, int d) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) lanes.scores4(out, outOff + r * outStride, outStride, a, aOff + r * aStride, aStride, bt, btOff, btStride, t0 + r, d);
+        if (r < rows) super.trainScores(out, outOff + r * outStride, outStride, a, aOff + r * aStride, aStride, bt, btOff, btStride, t0 + r, rows - r, d);
+    }
+
+    /**
+     * Blocks of 4 rows by {@link Lanes#triangle4} over whole blocks of 4 vectors of columns, the
+     * other columns of those rows and the last rows (fewer than 4) by the scalar primitive (each
+     * column's chain is independent of the others).
+     */
+    @Override protected void trainTriangle(MemorySegment out, long outOff, long outStride, boolean accumulate,
+                                           MemorySegment w, long wOff, long wRowStride, long wColStride,
+                                           MemorySegment x, long xOff, long xStride, boolean lower, int r0, int rows, int n, int d) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            long o = outOff + r * outStride, wr = wOff + r * wRowStride;
+            int done = lanes.triangle4(out, o, outStride, accumulate, w, wr, wRowStride, wColStride, x, xOff, xStride, lower, r0 + r, n, d);
+            if (done < d) super.trainTriangle(out, o + done, outStride, accumulate, w, wr, wRowStride, wColStride, x, xOff + done, xStride, lower, r0 + r, 4, n, d - done);
+        }
+        if (r < rows) super.trainTriangle(out, outOff + r * outStride, outStride, accumulate, w, wOff + r * wRowStride, wRowStride, wColStride, x, xOff, xStride, lower, r0 + r, rows - r, n, d);
+    }
+
     @Override protected void biasScaleRange(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
         long done = lanes.biasScale(p, pOff, bias, bOff, n, scale);
         if (done < n) super.biasScaleRange(p, pOff + done, bias, bOff + done, n - done, scale);
