@@ -19,5 +19,6 @@ public final class InfoCommand implements Runnable {
             System.out.println("kernel backend  " + k.name() + ", " + k.threads() + " thread(s)");
         }
         System.out.println("numerics        " + NumericsProfile.ID);
+        System.out.println("training        " + NumericsProfile.TRAINING_ID);
     }
 }
