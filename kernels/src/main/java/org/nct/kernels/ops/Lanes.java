@@ -218,20 +218,20 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * {@link ScalarOps#trainTriangle} for 4 output rows (r0..r0+3) at once, for the columns
-     * [0, returned) (whole blocks of 4 vectors): 4 rows × 4 vectors in 16 accumulators, each the
-     * same chain over j in increasing order as the scalar primitive. Row k's range of j is
-     * [lo_k, hi_k]; the j that only some rows take (the triangle's edge, at most 3 at either end)
-     * run with a per-row test, the rest with all four rows.
+     * The common part of {@link ScalarOps#trainTriangle} for 4 output rows at once, for the columns
+     * [0, returned) (whole blocks of 4 vectors): out[k·outStride + i] = the chain over j = j0..j1
+     * in increasing order of fma(w[wOff + k·wRowStride + j·wColStride], x[xOff + j·xStride + i], acc),
+     * from out's value when accumulate, else from +0, for k = 0..3 — 4 rows × 4 vectors in 16
+     * accumulators. The triangle's edge (the j that only some rows take) is {@link #axpy}'s, before
+     * or after this, so every row's chain keeps its order. One loop, so that C1 and C2 compile it
+     * (a longer method with the edges inline ran out of C1's virtual registers and stayed
+     * interpreted-speed).
      */
-    final int triangle4(MemorySegment out, long outOff, long outStride, boolean accumulate,
-                        MemorySegment w, long wOff, long wRowStride, long wColStride,
-                        MemorySegment x, long xOff, long xStride, boolean lower, int r0, int n, int d) {
+    final int block4(MemorySegment out, long outOff, long outStride, boolean accumulate,
+                     MemorySegment w, long wOff, long wRowStride, long wColStride,
+                     MemorySegment x, long xOff, long xStride, int j0, int j1, int d) {
         VectorSpecies<Float> s = species();
         int l = s.length(), full = d - d % (4 * l);
-        int lo0 = lower ? 0 : r0, lo1 = lower ? 0 : r0 + 1, lo2 = lower ? 0 : r0 + 2, lo3 = lower ? 0 : r0 + 3;
-        int hi0 = lower ? r0 : n - 1, hi1 = lower ? r0 + 1 : n - 1, hi2 = lower ? r0 + 2 : n - 1, hi3 = lower ? r0 + 3 : n - 1;
-        int all0 = lo3, all1 = hi0;    // j in [all0, all1]: every row
         long w0 = wOff, w1 = wOff + wRowStride, w2 = wOff + 2 * wRowStride, w3 = wOff + 3 * wRowStride, v = 4L * l;
         long os = outStride * 4;
         FloatVector z = FloatVector.zero(s);
@@ -253,52 +253,16 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             FloatVector a31 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * os + v, NATIVE) : z;
             FloatVector a32 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * os + 2 * v, NATIVE) : z;
             FloatVector a33 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * os + 3 * v, NATIVE) : z;
-            // the edge before the common range (upper triangle: rows start at r0, r0+1, r0+2, r0+3)
-            for (int j = lo0; j < all0; j++) {
-                long xo = (xOff + j * xStride + c) * 4;
+            for (int j = j0; j <= j1; j++) {
+                long xo = (xOff + j * xStride + c) * 4, wj = j * wColStride;
                 FloatVector x0 = FloatVector.fromMemorySegment(s, x, xo, NATIVE), x1 = FloatVector.fromMemorySegment(s, x, xo + v, NATIVE);
                 FloatVector x2 = FloatVector.fromMemorySegment(s, x, xo + 2 * v, NATIVE), x3 = FloatVector.fromMemorySegment(s, x, xo + 3 * v, NATIVE);
-                long wj = j * wColStride;
-                FloatVector p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w0 + wj));
-                a00 = x0.fma(p, a00); a01 = x1.fma(p, a01); a02 = x2.fma(p, a02); a03 = x3.fma(p, a03);
-                if (j >= lo1) {
-                    p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w1 + wj));
-                    a10 = x0.fma(p, a10); a11 = x1.fma(p, a11); a12 = x2.fma(p, a12); a13 = x3.fma(p, a13);
-                }
-                if (j >= lo2) {
-                    p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w2 + wj));
-                    a20 = x0.fma(p, a20); a21 = x1.fma(p, a21); a22 = x2.fma(p, a22); a23 = x3.fma(p, a23);
-                }
-            }
-            for (int j = all0; j <= all1; j++) {
-                long xo = (xOff + j * xStride + c) * 4;
-                FloatVector x0 = FloatVector.fromMemorySegment(s, x, xo, NATIVE), x1 = FloatVector.fromMemorySegment(s, x, xo + v, NATIVE);
-                FloatVector x2 = FloatVector.fromMemorySegment(s, x, xo + 2 * v, NATIVE), x3 = FloatVector.fromMemorySegment(s, x, xo + 3 * v, NATIVE);
-                long wj = j * wColStride;
                 FloatVector p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w0 + wj));
                 a00 = x0.fma(p, a00); a01 = x1.fma(p, a01); a02 = x2.fma(p, a02); a03 = x3.fma(p, a03);
                 p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w1 + wj));
                 a10 = x0.fma(p, a10); a11 = x1.fma(p, a11); a12 = x2.fma(p, a12); a13 = x3.fma(p, a13);
                 p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w2 + wj));
                 a20 = x0.fma(p, a20); a21 = x1.fma(p, a21); a22 = x2.fma(p, a22); a23 = x3.fma(p, a23);
-                p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w3 + wj));
-                a30 = x0.fma(p, a30); a31 = x1.fma(p, a31); a32 = x2.fma(p, a32); a33 = x3.fma(p, a33);
-            }
-            // the edge after the common range (lower triangle: rows end at r0, r0+1, r0+2, r0+3)
-            for (int j = all1 + 1; j <= hi3; j++) {
-                long xo = (xOff + j * xStride + c) * 4;
-                FloatVector x0 = FloatVector.fromMemorySegment(s, x, xo, NATIVE), x1 = FloatVector.fromMemorySegment(s, x, xo + v, NATIVE);
-                FloatVector x2 = FloatVector.fromMemorySegment(s, x, xo + 2 * v, NATIVE), x3 = FloatVector.fromMemorySegment(s, x, xo + 3 * v, NATIVE);
-                long wj = j * wColStride;
-                FloatVector p;
-                if (j <= hi1) {
-                    p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w1 + wj));
-                    a10 = x0.fma(p, a10); a11 = x1.fma(p, a11); a12 = x2.fma(p, a12); a13 = x3.fma(p, a13);
-                }
-                if (j <= hi2) {
-                    p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w2 + wj));
-                    a20 = x0.fma(p, a20); a21 = x1.fma(p, a21); a22 = x2.fma(p, a22); a23 = x3.fma(p, a23);
-                }
                 p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w3 + wj));
                 a30 = x0.fma(p, a30); a31 = x1.fma(p, a31); a32 = x2.fma(p, a32); a33 = x3.fma(p, a33);
             }
@@ -310,6 +274,18 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a22.intoMemorySegment(out, o + 2 * os + 2 * v, NATIVE); a23.intoMemorySegment(out, o + 2 * os + 3 * v, NATIVE);
             a30.intoMemorySegment(out, o + 3 * os, NATIVE); a31.intoMemorySegment(out, o + 3 * os + v, NATIVE);
             a32.intoMemorySegment(out, o + 3 * os + 2 * v, NATIVE); a33.intoMemorySegment(out, o + 3 * os + 3 * v, NATIVE);
+        }
+        return full;
+    }
+
+    /** out[i] = fma(a, x[i], out[i]) for the whole vectors of i in [0, n): one step of n chains (the triangle's edge). */
+    final long axpy(MemorySegment out, long outOff, float a, MemorySegment x, long xOff, long n) {
+        VectorSpecies<Float> s = species();
+        long full = n - n % s.length();
+        FloatVector av = FloatVector.broadcast(s, a);
+        for (long i = 0; i < full; i += s.length()) {
+            FloatVector.fromMemorySegment(s, x, (xOff + i) * 4L, NATIVE).fma(av, FloatVector.fromMemorySegment(s, out, (outOff + i) * 4L, NATIVE))
+                    .intoMemorySegment(out, (outOff + i) * 4L, NATIVE);
         }
         return full;
     }
