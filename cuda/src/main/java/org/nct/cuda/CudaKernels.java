@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.nct.kernels.Parallel;
 import org.nct.kernels.ops.ScalarOps;
+import org.nct.kernels.ops.VectorOps;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -131,6 +132,10 @@ public final class CudaKernels implements Kernels {
     private final float[] one = new float[1];
     private Parallel hostPool;
     private ScalarOps hostOps;
+    /** The Vector API ops on the host (the training profile's attention; same bits as hostOps). */
+    private VectorOps hostVectorOps;
+    /** Host copies of device arguments of the host-run training attention, grown on demand. */
+    private MemorySegment hostStage = MemorySegment.NULL;
 
     private CudaKernels(Profile profile) {
         this.profile = profile;
@@ -533,6 +538,65 @@ public final class CudaKernels implements Kernels {
                                 MemorySegment biasByDistance, long bOff, int bStride, int[] slot, int[] pos, int n, int h, int d, float scale) {
         requireHost(out, q, kt, v, biasByDistance);
         hostOps().attentionCached(out, outOff, outStride, q, qOff, qStride, kt, ktOff, v, vOff, cap, biasByDistance, bOff, bStride, slot, pos, n, h, d, scale);
+    }
+
+    /**
+     * The training profile's attention has no device kernel: it runs on the host with the Vector
+     * API ops (the CPU backend's bits; the contract makes them the scalar reference's). Host
+     * arguments are used in place; device arguments are copied to host memory and the outputs
+     * copied back (synchronous), so a device-resident training step stays bit-identical to the
+     * CPU's at the cost of the transfers.
+     */
+    @Override
+    public void attentionForwardTraining(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv,
+                                         long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d,
+                                         int numBuckets, int maxDistance, float scale) {
+        if (!isDevice(out) && !isDevice(att) && !isDevice(qkv) && !isDevice(relBias)) {
+            hostVectorOps().attentionForwardTraining(out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
+            return;
+        }
+        long hd = (long) h * d, nOut = b * t * hd, nAtt = (long) b * h * t * t, nQkv = b * t * 3 * hd, nRb = (long) h * numBuckets;
+        MemorySegment hs = hostStage(nOut + nAtt + nQkv + nRb);
+        long oAtt = nOut, oQkv = oAtt + nAtt, oRb = oQkv + nQkv;
+        copy(hs, oQkv, qkv, qkvOff, nQkv);
+        copy(hs, oRb, relBias, rbOff, nRb);
+        hostVectorOps().attentionForwardTraining(hs, 0, hs, oAtt, hs, oQkv, hs, oRb, b, t, h, d, numBuckets, maxDistance, scale);
+        copy(out, outOff, hs, 0, nOut);
+        copy(att, attOff, hs, oAtt, nAtt);
+    }
+
+    /** On the host, as {@link #attentionForwardTraining}. */
+    @Override
+    public void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff,
+                                          MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att,
+                                          long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance,
+                                          float scale) {
+        if (!isDevice(dqkv) && !isDevice(dRelBias) && !isDevice(dout) && !isDevice(qkv) && !isDevice(att)) {
+            hostVectorOps().attentionBackwardTraining(dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff,
+                    b, t, h, d, numBuckets, maxDistance, scale);
+            return;
+        }
+        long hd = (long) h * d, nQkv = b * t * 3 * hd, nRb = (long) h * numBuckets, nOut = b * t * hd, nAtt = (long) b * h * t * t;
+        MemorySegment hs = hostStage(2 * nQkv + nRb + nOut + nAtt);
+        long oRb = nQkv, oDout = oRb + nRb, oQkv = oDout + nOut, oAtt = oQkv + nQkv;
+        copy(hs, 0, dqkv, dqkvOff, nQkv);
+        copy(hs, oRb, dRelBias, drbOff, nRb);
+        copy(hs, oDout, dout, doutOff, nOut);
+        copy(hs, oQkv, qkv, qkvOff, nQkv);
+        copy(hs, oAtt, att, attOff, nAtt);
+        hostVectorOps().attentionBackwardTraining(hs, 0, hs, oRb, hs, oDout, hs, oQkv, hs, oAtt, b, t, h, d, numBuckets, maxDistance, scale);
+        copy(dqkv, dqkvOff, hs, 0, nQkv);
+        copy(dRelBias, drbOff, hs, oRb, nRb);
+    }
+
+    private MemorySegment hostStage(long floats) {
+        if (hostStage.byteSize() < floats * 4) hostStage = java.lang.foreign.Arena.ofAuto().allocate(floats * 4, 64);
+        return hostStage;
+    }
+
+    private synchronized VectorOps hostVectorOps() {
+        if (hostVectorOps == null) hostVectorOps = new VectorOps(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, pool());
+        return hostVectorOps;
     }
 
     /** Logits → CDF rows on the host (scalar reference), for host logits. */

@@ -30,6 +30,7 @@ public final class InfoCommand implements Callable<Integer> {
             System.out.println("kernel backend  " + k.name() + ", " + k.threads() + " thread(s)");
         }
         System.out.println("numerics        " + NumericsProfile.ID);
+        System.out.println("training        " + NumericsProfile.TRAINING_ID);
         return 0;
     }
 }

@@ -177,7 +177,7 @@ public final class Experiment {
         ObjectNode in = JSON.createObjectNode();
         in.put("split", split.outputHash()).put("model", p.m1Preset()).put("steps", p.m1Steps()).put("batch", p.m1Batch())
                 .put("seq", p.m1Seq()).put("lr", p.learningRate()).put("warmup", p.warmupSteps()).put("seed", p.seed())
-                .put("valid_bytes", p.validBytes()).put("numerics", NumericsProfile.ID);
+                .put("valid_bytes", p.validBytes()).put("numerics", NumericsProfile.ID).put("training_numerics", NumericsProfile.TRAINING_ID);
         return stages.run("m1", in, (dir, resume) -> {
             ByteExamples train = new ByteExamples(text(TRAIN_TEXT, 0), p.m1Seq() + 1, "experiment split train");
             ByteExamples valid = new ByteExamples(text(VALID_TEXT, p.validBytes()), p.m1Seq() + 1, "experiment split valid");
@@ -299,7 +299,7 @@ public final class Experiment {
         ObjectNode in = JSON.createObjectNode();
         in.put("dataset", data.outputHash()).put("model", size).put("vocab", m.vocab()).put("steps", p.m2Steps())
                 .put("batch", p.m2Batch()).put("seq", p.m2Seq()).put("lr", p.learningRate()).put("warmup", p.warmupSteps())
-                .put("seed", p.seed()).put("numerics", NumericsProfile.ID);
+                .put("seed", p.seed()).put("numerics", NumericsProfile.ID).put("training_numerics", NumericsProfile.TRAINING_ID);
         return stages.run("m2/" + m.id() + "/" + size, in, (dir, resume) -> {
             ModelConfig cfg = ModelConfig.preset(size, m.vocab());
             try (Shard.Reader train = Datasets.open(stages.dir("datasets/" + m.id()), Datasets.TRAIN)) {

@@ -16,6 +16,12 @@ import org.nct.kernels.Kernels;
  * <p>Residual additions are fused into the projections: {@code x + a·Wᵀ} is computed as the FMA
  * chain of the matmul starting from x ({@code accumulate = true}).
  *
+ * <p>Two numerics profiles (docs/architecture.md, "Numerics profiles"): {@link #forward} runs the
+ * coding profile, whose logits equal the incremental decoder's bit for bit (evaluation,
+ * generation, the equivalence tests); {@link #trainingForward} and {@link #backward} run the
+ * training profile, which differs only in attention ({@link Kernels#attentionForwardTraining}, tiled).
+ * Both are deterministic and independent of the thread count.
+ *
  * <p>Not thread-safe; one instance per training or evaluation loop.
  */
 public final class Transformer implements AutoCloseable {
@@ -40,6 +46,8 @@ public final class Transformer implements AutoCloseable {
     private long lnf, rstdf, logits, lse, losses;
     private long dres, dln, dqkv, dgate, dup;
     private int tokenCount;
+    /** Whether the last forward ran the training profile (and so saved what backward needs). */
+    private boolean trainingProfile;
     private double lossSum, ceSum;
 
     public Transformer(Weights weights, Kernels kernels) {
@@ -142,12 +150,26 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Forward pass over b sequences of t tokens. {@code inputs} and {@code targets} are (b·t)
+     * Forward pass over b sequences of t tokens in the coding profile (its logits are the
+     * incremental decoder's, bit for bit). {@code inputs} and {@code targets} are (b·t)
      * token ids, row-major; an input of -1 is read as token 0, a target of -1 is padding (no
      * loss). Returns the mean over non-padding targets of CE + zLoss·lse² (NaN when every
      * target is padding). {@code targets} may be null to compute logits only.
      */
     public float forward(int[] inputs, int[] targets, int b, int t) {
+        return forward(inputs, targets, b, t, false);
+    }
+
+    /**
+     * {@link #forward} in the training profile (tiled attention, {@link Kernels#attentionForwardTraining}),
+     * keeping what {@link #backward} needs: the forward of a training step.
+     */
+    public float trainingForward(int[] inputs, int[] targets, int b, int t) {
+        if (targets == null) throw new IllegalArgumentException("a training forward needs targets");
+        return forward(inputs, targets, b, t, true);
+    }
+
+    private float forward(int[] inputs, int[] targets, int b, int t, boolean training) {
         if (b < 1 || t < 1) throw new IllegalArgumentException("batch and length must be positive, got " + b + "×" + t);
         if (b > capB || t > capT) reserve(Math.max(b, capB), Math.max(t, capT));
         int R = b * t;
@@ -166,6 +188,7 @@ public final class Transformer implements AutoCloseable {
         curB = b;
         curT = t;
         tokenCount = count;
+        trainingProfile = training;
         runForward(targets != null);
         return tokenCount == 0 ? Float.NaN : (float) (lossSum / tokenCount);
     }
@@ -204,13 +227,15 @@ public final class Transformer implements AutoCloseable {
     }
 
     /**
-     * Backward pass of the last {@link #forward} (which must have had targets): overwrites
-     * {@link #grads()} with the gradient of the mean loss. The logits, attention outputs and MLP
-     * hidden activations of that forward are overwritten by their gradients (call forward again
-     * before another backward).
+     * Backward pass of the last forward, which must have been a {@link #trainingForward}:
+     * overwrites {@link #grads()} with the gradient of the mean loss. The logits, attention outputs
+     * and MLP hidden activations of that forward are overwritten by their gradients (call
+     * trainingForward again before another backward).
      */
     public void backward() {
+        if (!trainingProfile) throw new IllegalStateException("backward needs a trainingForward first (the coding profile's forward keeps nothing for it)");
         if (tokenCount == 0) throw new IllegalStateException("backward needs a forward with at least one non-padding target");
+        trainingProfile = false;
         zeroAccumulatedGrads();
         headBackward();
         for (int l = cfg.numLayers() - 1; l >= 0; l--) {
@@ -239,8 +264,13 @@ public final class Transformer implements AutoCloseable {
         int R = curB * curT, C = cfg.dModel(), A = cfg.attnDim();
         k.rmsnormForward(act, ln1[l], act, rstd1[l], act, res[l], p, w.attnNorm(), R, C, cfg.normEps());
         k.matmul(act, qkv[l], act, ln1[l], p, w.qkv(), null, 0, R, C, 3 * A, false);
-        k.attentionForward(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
-                curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
+        if (trainingProfile) {
+            k.attentionForwardTraining(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
+                    curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
+        } else {
+            k.attentionForward(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
+                    curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
+        }
         MemorySegment.copy(act, res[l] * Float.BYTES, act, mid[l] * Float.BYTES, (long) R * C * Float.BYTES);
         k.matmul(act, mid[l], act, atty[l], p, w.out(), null, 0, R, A, C, true);
     }
@@ -254,7 +284,7 @@ public final class Transformer implements AutoCloseable {
         k.matmulBackwardWeight(g, w.out(), act, dres, act, atty[l], R, A, C, false);
         k.matmulBackwardData(act, datty, act, dres, p, w.out(), R, A, C, false);
         k.zero(act, dqkv, (long) R * 3 * A);
-        k.attentionBackward(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
+        k.attentionBackwardTraining(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
                 curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
         k.matmulBackwardWeight(g, w.qkv(), act, dqkv, act, ln1[l], R, C, 3 * A, false);
         k.matmulBackwardData(act, dln, act, dqkv, p, w.qkv(), R, C, 3 * A, false);

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.nct.data.ExampleSource;
 import org.nct.kernels.Kernels;
+import org.nct.kernels.NumericsProfile;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Transformer;
@@ -110,6 +111,11 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("the training data differs from the checkpoint's (" + da.path("source").asText() + ", "
                     + da.path("size").asLong() + " examples; now " + train.describe() + ", " + train.size() + ")");
         }
+        String numerics = tr.path("numerics").asText(NumericsProfile.TRAINING_ID);
+        if (!numerics.equals(NumericsProfile.TRAINING_ID)) {
+            throw new IllegalArgumentException("the checkpoint was trained with numerics " + numerics + ", this build trains with "
+                    + NumericsProfile.TRAINING_ID + ": a resumed run would not continue bit for bit");
+        }
         if (da.path("seed").asLong() != cfg.seed()) throw new IllegalArgumentException("the checkpoint's data seed is " + da.path("seed").asLong() + "; resume with the same --seed");
         MemorySegment.copy(ck.optimizerState(), 0, opt.state(), 0, opt.stateSize() * Float.BYTES);
         step = tr.path("step").asLong();
@@ -152,7 +158,7 @@ public final class Trainer implements AutoCloseable {
             System.arraycopy(example, 0, inputs, b * T, T);
             System.arraycopy(example, 1, targets, b * T, T);
         }
-        float loss = model.forward(inputs, targets, B, T);
+        float loss = model.trainingForward(inputs, targets, B, T);
         if (model.tokenCount() == 0) throw new IllegalStateException("step " + s + ": the batch holds only padding");
         if (!Float.isFinite(loss)) throw new DivergedException("the training loss is " + loss + " at step " + s);
         model.backward();
@@ -179,7 +185,8 @@ public final class Trainer implements AutoCloseable {
     /** Checkpoint metadata of the current state. */
     public Map<String, String> metadata() {
         ObjectNode tr = JSON.createObjectNode().put("step", step).put("tokens_seen", tokensSeen).put("batch", cfg.batch())
-                .put("seq", cfg.seq()).put("steps", cfg.steps()).put("schedule", schedule.describe()).put("clip_norm", cfg.clipNorm());
+                .put("seq", cfg.seq()).put("steps", cfg.steps()).put("schedule", schedule.describe()).put("clip_norm", cfg.clipNorm())
+                .put("numerics", NumericsProfile.TRAINING_ID);
         ObjectNode op = JSON.createObjectNode().put("name", opt.name()).put("config", opt.describe());
         ObjectNode da = JSON.createObjectNode().put("seed", order.seed()).put("epoch", order.epoch()).put("position", order.position())
                 .put("size", train.size()).put("source", train.describe());

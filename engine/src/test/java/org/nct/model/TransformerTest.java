@@ -54,7 +54,7 @@ class TransformerTest {
         int b = 2, t = 40;
         int[][] data = batch(SMALL, b, t, 5);
         try (Weights w = randomWeights(SMALL, 3); Kernels k = new ScalarKernels(1); Transformer m = new Transformer(w, k)) {
-            float loss = m.forward(data[0], data[1], b, t);
+            float loss = m.trainingForward(data[0], data[1], b, t);
             double[] p = DoubleReference.params(w);
             ParameterLayout l = w.layout();
             double ref = DoubleReference.loss(SMALL, l, p, data[0], data[1], b, t);
@@ -88,7 +88,7 @@ class TransformerTest {
             // a second step on the same batch gives the same gradient bits (nothing stale accumulates)
             int[] first = new int[(int) l.size()];
             for (int i = 0; i < first.length; i++) first[i] = Float.floatToRawIntBits(g.getAtIndex(F, i));
-            m.forward(data[0], data[1], b, t);
+            m.trainingForward(data[0], data[1], b, t);
             m.backward();
             for (int i = 0; i < first.length; i++) assertEquals(first[i], Float.floatToRawIntBits(g.getAtIndex(F, i)), "gradient " + i);
             // a token that never occurs as input gets no embedding gradient
@@ -115,6 +115,46 @@ class TransformerTest {
                 assertEquals(Float.floatToRawIntBits(m3.activations().getAtIndex(F, m3.logitsOffset() + 2L * t * V + i)),
                         Float.floatToRawIntBits(m1.activations().getAtIndex(F, m1.logitsOffset() + i)), "logit " + i);
             }
+        }
+    }
+
+    /** A head dimension of 64: the tiled training attention's vector paths at every width. */
+    static final ModelConfig WIDE_HEADS = ModelConfig.of(50, 128, 2, 64, 2, 96);
+
+    @Test
+    void aTrainingStepGivesTheSameBitsOnOneTwoAndThreeThreadsAndTheScalarBackend() {
+        int b = 3, t = 45;
+        int[][] data = batch(WIDE_HEADS, b, t, 17);
+        int[] lossBits = new int[4];
+        int[][] grads = new int[4][];
+        Kernels[] backends = {new ScalarKernels(1), new VectorKernels(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, 1),
+            new VectorKernels(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, 2), new VectorKernels(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, 3)};
+        for (int i = 0; i < backends.length; i++) {
+            try (Kernels k = backends[i]; Weights w = randomWeights(WIDE_HEADS, 8); Transformer m = new Transformer(w, k)) {
+                lossBits[i] = Float.floatToRawIntBits(m.trainingForward(data[0], data[1], b, t));
+                m.backward();
+                grads[i] = new int[(int) w.layout().size()];
+                for (int j = 0; j < grads[i].length; j++) grads[i][j] = Float.floatToRawIntBits(m.grads().getAtIndex(F, j));
+            }
+        }
+        for (int i = 1; i < backends.length; i++) {
+            assertEquals(lossBits[0], lossBits[i], "loss, run " + i);
+            assertArrayEquals(grads[0], grads[i], "gradient, run " + i);
+        }
+    }
+
+    @Test
+    void backwardNeedsATrainingForwardAndTheTwoProfilesAgreeClosely() {
+        int b = 2, t = 40;
+        int[][] data = batch(WIDE_HEADS, b, t, 23);
+        try (Weights w = randomWeights(WIDE_HEADS, 6); Kernels k = new ScalarKernels(1); Transformer m = new Transformer(w, k)) {
+            float coding = m.forward(data[0], data[1], b, t);
+            IllegalStateException e = assertThrows(IllegalStateException.class, m::backward);
+            assertTrue(e.getMessage().contains("trainingForward"), e.getMessage());
+            float training = m.trainingForward(data[0], data[1], b, t);
+            assertEquals(coding, training, 1e-5 * Math.abs(coding), "loss of the coding and the training profile");
+            m.backward();
+            assertThrows(IllegalStateException.class, m::backward, "a second backward without a forward");
         }
     }
 

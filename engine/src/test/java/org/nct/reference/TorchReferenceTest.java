@@ -71,6 +71,11 @@ class TorchReferenceTest {
             return model.forward(ref.ints("tokens"), ref.ints("targets"), batch, seq);
         }
 
+        /** The forward of a training step (training profile), before a backward. */
+        float trainingForward(Transformer model) {
+            return model.trainingForward(ref.ints("tokens"), ref.ints("targets"), batch, seq);
+        }
+
         float[] logits(Transformer model) {
             float[] logits = new float[batch * seq * cfg.vocabSize()];
             MemorySegment.copy(model.activations(), F, model.logitsOffset() * Float.BYTES, logits, 0, logits.length);
@@ -149,6 +154,9 @@ class TorchReferenceTest {
             float loss = tiny.forward(model);
             compareAbs("logits", tiny.logits(model), ref.floats("logits"), LOGITS_ABS, report, failures);
             compareAbs("loss", new float[] {loss}, new float[] {ref.floatScalar("loss")}, LOSS_ABS, report, failures);
+            float trainingLoss = tiny.trainingForward(model);
+            compareAbs("logits (training profile)", tiny.logits(model), ref.floats("logits"), LOGITS_ABS, report, failures);
+            compareAbs("loss (training profile)", new float[] {trainingLoss}, new float[] {ref.floatScalar("loss")}, LOSS_ABS, report, failures);
             model.backward();
             for (ParameterLayout.Tensor t : w.layout().tensors()) {
                 float[] g = new float[(int) t.size()];
@@ -183,7 +191,7 @@ class TorchReferenceTest {
     private static float[] optimizerLosses(Case c, Transformer model, Optimizer opt, float lr, int count) {
         float[] out = new float[count];
         for (int step = 0; step < count; step++) {
-            out[step] = c.forward(model);
+            out[step] = c.trainingForward(model);
             if (step == count - 1) break;
             model.backward();
             opt.update(step + 1, lr);

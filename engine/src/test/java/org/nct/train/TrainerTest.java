@@ -160,6 +160,18 @@ class TrainerTest {
             try (Trainer t = new Trainer(cfg, c.weights(), k, new SyntheticText(7, 50, T + 1), VAL)) {
                 assertTrue(assertThrows(IllegalArgumentException.class, () -> t.restore(c)).getMessage().contains("training data differs"));
             }
+            // a checkpoint of another training profile: resuming would not continue bit for bit
+            java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(c.metadata());
+            String tr = meta.get(Trainer.KEY_TRAINING);
+            assertTrue(tr.contains("\"numerics\":\"" + org.nct.kernels.NumericsProfile.TRAINING_ID + "\""), tr);
+            meta.put(Trainer.KEY_TRAINING, tr.replace(org.nct.kernels.NumericsProfile.TRAINING_ID, "nct-fp32-det-v1+train-attn-v0"));
+            Checkpoint other = new Checkpoint(c.weights(), c.numericsProfile(), meta, c.optimizerState());
+            try (Trainer t = new Trainer(cfg, c.weights(), k, TRAIN, VAL)) {
+                String msg = assertThrows(IllegalArgumentException.class, () -> t.restore(other)).getMessage();
+                assertTrue(msg.contains("train-attn-v0") && msg.contains("bit for bit"), msg);
+                t.restore(c);                                   // the checkpoint itself resumes
+                assertEquals(1, t.step());
+            }
         }
         c.weights().close();
     }

@@ -131,6 +131,53 @@ public interface Kernels extends AutoCloseable {
                            int b, int t, int h, int d, int numBuckets, int maxDistance, float scale);
 
     /**
+     * The training profile's causal attention: {@link #attentionForward}'s inputs, outputs and
+     * softmax, with the scores in GEMM order so that they are computed on tiles of queries × keys.
+     * For query t of head h of each sequence, keys s = 0..t:
+     * <ol>
+     *   <li>S[t,s] = the sequential chain over i = 0..D-1 of {@code acc = fma(q_t[i], k_s[i], acc)}
+     *       from +0 (not dot16);</li>
+     *   <li>x[s] = S[t,s]·scale + relBias[h, bucket(t−s)] (a product, then a sum);</li>
+     *   <li>m = max(x); e[s] = exp(x[s] − m) ({@link NctMath#exp}); sum = the canonical 16-partial
+     *       sum of e; p[s] = e[s]·(1/sum), saved in att (entries s &gt; t written as +0);</li>
+     *   <li>out_t[i] = the sequential chain over s = 0..t of {@code fma(p[s], v_s[i], acc)} from +0.</li>
+     * </ol>
+     * Every output is written by exactly one (sequence, head, query tile) work item, so no bit
+     * depends on the thread count or on the other sequences of the batch. Not bit-compatible with
+     * {@link #attentionForward} (the coding profile): the training step uses this pair, the coding
+     * path never does.
+     */
+    void attentionForwardTraining(MemorySegment out, long outOff,   // (B,T,H·D)
+                                  MemorySegment att, long attOff,   // (B,H,T,T) out: probabilities (s ≤ t)
+                                  MemorySegment qkv, long qkvOff,   // (B,T,3·H·D)
+                                  MemorySegment relBias, long rbOff,// (H,numBuckets)
+                                  int b, int t, int h, int d, int numBuckets, int maxDistance, float scale);
+
+    /**
+     * Backward of {@link #attentionForwardTraining}, per (sequence, head):
+     * <ol>
+     *   <li>dP[t,s] = the sequential chain over i of {@code fma(dout_t[i], v_s[i], acc)} from +0 (s ≤ t);</li>
+     *   <li>r_t = dot16(p_t[0..t], dP[t,0..t]); dS[t,s] = p[t,s]·(dP[t,s] − r_t);</li>
+     *   <li>bias gradient by distance: g[δ] = the chain over t = δ..T-1 in increasing t of
+     *       {@code g[δ] = g[δ] + dS[t, t−δ]} from +0; the (sequence, head) partial of bucket j is the
+     *       chain over δ = 0..T-1 in increasing δ of {@code partial[bucket(δ)] = partial[bucket(δ)] + g[δ]}
+     *       from +0; dRelBias[h,j] = dRelBias[h,j] + partial(seq 0) + partial(seq 1) + …, left to right;</li>
+     *   <li>dS[t,s] = dS[t,s]·scale;</li>
+     *   <li>dq_t = chain over s = 0..t of {@code fma(dS[t,s], k_s, acc)}; dk_s = chain over
+     *       t = s..T-1 of {@code fma(dS[t,s], q_t, acc)}; dv_s = chain over t = s..T-1 of
+     *       {@code fma(p[t,s], dout_t, acc)}; each from the existing dqkv value.</li>
+     * </ol>
+     * att must hold the probabilities of {@link #attentionForwardTraining}. Thread-count invariant
+     * (threads split (sequence, head) pairs; the bias partials are added in sequence order).
+     */
+    void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff,    // (B,T,3·H·D) accumulated
+                                   MemorySegment dRelBias, long drbOff, // (H,numBuckets) accumulated
+                                   MemorySegment dout, long doutOff,    // (B,T,H·D)
+                                   MemorySegment qkv, long qkvOff,      // (B,T,3·H·D)
+                                   MemorySegment att, long attOff,      // (B,H,T,T)
+                                   int b, int t, int h, int d, int numBuckets, int maxDistance, float scale);
+
+    /**
      * One query row against a key/value cache — the per-row computation of
      * {@link #attentionForward}, bit for bit, for incremental decoding. Keys and values of
      * positions 0..pos are read from kCache/vCache rows of stride {@code kvStride} floats

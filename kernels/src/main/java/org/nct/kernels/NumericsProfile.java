@@ -26,6 +26,15 @@ public final class NumericsProfile {
     /** Version of the profile; part of model ids and container headers. */
     public static final String ID = "nct-fp32-det-v1";
 
+    /**
+     * The training step's profile: this one except attention, which uses
+     * {@link Kernels#attentionForwardTraining}/{@link Kernels#attentionBackwardTraining} (scores
+     * and dP as GEMM-order chains, the relative-bias gradient summed by distance first). Training
+     * checkpoints and the experiment's training stages record it; the coding path never uses it,
+     * so it is not part of model ids or container headers.
+     */
+    public static final String TRAINING_ID = "nct-fp32-det-v1+train-attn-v1";
+
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** Canonical 16-partial sum of x[off..off+n) (scalar definition); p is caller-owned scratch of 16 floats. */

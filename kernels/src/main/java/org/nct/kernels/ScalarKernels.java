@@ -45,6 +45,12 @@ public final class ScalarKernels implements Kernels {
     @Override public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
         ops.attentionBackward(dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff, b, t, h, d, numBuckets, maxDistance, scale);
     }
+    @Override public void attentionForwardTraining(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
+        ops.attentionForwardTraining(out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
+    }
+    @Override public void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
+        ops.attentionBackwardTraining(dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff, b, t, h, d, numBuckets, maxDistance, scale);
+    }
     @Override public void attentionRow(MemorySegment out, long outOff, MemorySegment q, long qOff, MemorySegment kCache, long kOff, MemorySegment vCache, long vOff, long kvStride, MemorySegment relBias, long rbOff, MemorySegment scratch, long sOff, int pos, int h, int d, int numBuckets, int maxDistance, float scale) {
         ops.attentionRow(out, outOff, q, qOff, kCache, kOff, vCache, vOff, kvStride, relBias, rbOff, scratch, sOff, pos, h, d, numBuckets, maxDistance, scale);
     }

@@ -43,6 +43,9 @@ public final class VectorKernels implements Kernels {
             attentionForward(a, 0, f, 0, c, 0, e, 0, b, t, h, d, nb, md, 1f);
             attentionBackward(g, 0, s, 0, a, 0, c, 0, f, 0, b, t, h, d, nb, md, 1f);
             attentionRow(a, 0, c, 0, c, 0, e, 0, 3L * h * d, s, 0, g, 0, t - 1, h, d, nb, md, 1f);
+            // one head of D = 64: the tiled training kernels' vector paths at every width
+            attentionForwardTraining(a, 0, f, 0, c, 0, e, 0, b, t, 1, 64, nb, md, 1f);
+            attentionBackwardTraining(g, 0, s, 0, a, 0, c, 0, f, 0, b, t, 1, 64, nb, md, 1f);
             reluGateForward(a, 0, c, 0, e, 0, n);
             reluGateBackward(g, 0, s, 0, a, 0, c, 0, e, 0, n);
             add(a, 0, a, 0, c, 0, n);
@@ -93,6 +96,12 @@ public final class VectorKernels implements Kernels {
     }
     @Override public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
         ops.attentionBackward(dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff, b, t, h, d, numBuckets, maxDistance, scale);
+    }
+    @Override public void attentionForwardTraining(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
+        ops.attentionForwardTraining(out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
+    }
+    @Override public void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
+        ops.attentionBackwardTraining(dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff, b, t, h, d, numBuckets, maxDistance, scale);
     }
     @Override public void attentionRow(MemorySegment out, long outOff, MemorySegment q, long qOff, MemorySegment kCache, long kOff, MemorySegment vCache, long vOff, long kvStride, MemorySegment relBias, long rbOff, MemorySegment scratch, long sOff, int pos, int h, int d, int numBuckets, int maxDistance, float scale) {
         ops.attentionRow(out, outOff, q, qOff, kCache, kOff, vCache, vOff, kvStride, relBias, rbOff, scratch, sOff, pos, h, d, numBuckets, maxDistance, scale);

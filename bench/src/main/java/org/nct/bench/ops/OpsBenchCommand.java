@@ -79,12 +79,12 @@ public final class OpsBenchCommand implements Runnable {
         }
         System.out.printf(Locale.ROOT, "%nnon-GEMM kernels, %d thread(s), vector width %s bits%n", t,
                 bits != null ? bits : Backends.species(0).vectorBitSize());
-        System.out.printf(Locale.ROOT, "%-28s %8s %12s %12s %14s%n", "kernel", "unit", "scalar", "vector", "vector/scalar");
+        System.out.printf(Locale.ROOT, "%-46s %8s %12s %12s %14s%n", "kernel", "unit", "scalar", "vector", "vector/scalar");
         for (Map.Entry<String, Map<String, Double>> e : table.entrySet()) {
             double[] w = workOf.get(e.getKey());
             Double s = e.getValue().get("scalar"), v = e.getValue().get("vector");
             double rs = s == null ? Double.NaN : w[0] / (s * 1e-6) / 1e9, rv = v == null ? Double.NaN : w[0] / (v * 1e-6) / 1e9;
-            System.out.printf(Locale.ROOT, "%-28s %8s %12.2f %12.2f %14.2f%n", e.getKey(), w[1] == 1 ? "GFLOP/s" : "GB/s", rs, rv, rv / rs);
+            System.out.printf(Locale.ROOT, "%-46s %8s %12.2f %12.2f %14.2f%n", e.getKey(), w[1] == 1 ? "GFLOP/s" : "GB/s", rs, rv, rv / rs);
         }
         org.nct.bench.LoadAverage.after();
     }

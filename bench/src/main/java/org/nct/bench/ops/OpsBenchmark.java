@@ -35,6 +35,8 @@ public class OpsBenchmark {
     /** Shapes (also used by OpsBenchCommand to compute the work per call). */
     static final int RMS_ROWS = 4096, RMS_C = 512;
     static final int ATT_H = 8, ATT_D = 64, ATT_NB = 32, ATT_MD = 128;
+    /** The training step's attention: the 3m model (4 heads of 64) on a batch of 16 sequences. */
+    static final int TRAIN_B = 16, TRAIN_H = 4;
     static final int CE_ELEMENTS = 1 << 22;
     static final int ADA_ROWS = 2048, ADA_COLS = 512;
     /** The coding path at the 3m model's attention shape: rows (streams) of one batched step. */
@@ -62,11 +64,14 @@ public class OpsBenchmark {
      */
     static double[] work(String benchmark, int t, int vocab) {
         double attFlopsFwd = 2.0 * t * (t + 1) * ATT_D * ATT_H;  // QKᵀ and PV over the causal triangle (2 flops per fma)
+        double trainFlopsFwd = 2.0 * t * (t + 1) * ATT_D * TRAIN_H * TRAIN_B;
         return switch (benchmark) {
             case "rmsnormForward" -> new double[] {4.0 * (2L * RMS_ROWS * RMS_C + RMS_C + RMS_ROWS), 0};
             case "rmsnormBackward" -> new double[] {4.0 * (5L * RMS_ROWS * RMS_C + 3 * RMS_C + RMS_ROWS), 0};
             case "attentionForward" -> new double[] {attFlopsFwd, 1};
             case "attentionBackward" -> new double[] {2 * attFlopsFwd, 1};   // dP, dQ, dK, dV: four triangles
+            case "attentionTrainingForward", "attentionCodingForwardAtTrainingShape" -> new double[] {trainFlopsFwd, 1};
+            case "attentionTrainingBackward", "attentionCodingBackwardAtTrainingShape" -> new double[] {2 * trainFlopsFwd, 1};
             case "crossEntropyForward" -> new double[] {4.0 * CE_ELEMENTS, 0};
             case "crossEntropyBackward" -> new double[] {8.0 * CE_ELEMENTS, 0};
             case "adafactor" -> new double[] {4.0 * 8L * ADA_ROWS * ADA_COLS, 0};  // g ×2, u ×3, p ×3 (see docs)
@@ -133,6 +138,51 @@ public class OpsBenchmark {
 
     @Benchmark public void attentionBackward(Attention s) {
         s.k.attentionBackward(s.dqkv, 0, s.drb, 0, s.dout, 0, s.qkv, 0, s.att, 0, 1, s.t, ATT_H, ATT_D, ATT_NB, ATT_MD, 1f);
+    }
+
+    /**
+     * The training step's attention at the 3m model's shape, B16×T256 and B16×T1024: the training
+     * profile's tiled kernels, and the coding profile's kernels at the same shape for comparison.
+     * Vector backend only by default (the scalar reference takes minutes per call at T1024; add
+     * {@code -p backend=scalar} to time it).
+     */
+    @State(Scope.Benchmark)
+    public static class TrainingShape {
+        @Param({"vector"}) public String backend;
+        @Param({"256", "1024"}) public int t;
+        Kernels k;
+        Arena arena;
+        MemorySegment qkv, rb, out, att, dqkv, drb, dout;
+
+        @Setup(Level.Trial) public void setup() {
+            k = open(backend);
+            arena = Arena.ofShared();
+            long rows = (long) TRAIN_B * t, hd = TRAIN_H * ATT_D;
+            qkv = random(arena, rows * 3 * hd, 0.3, 14); rb = random(arena, TRAIN_H * ATT_NB, 1, 15);
+            dout = random(arena, rows * hd, 1, 16);
+            out = Buffers.floats(arena, rows * hd); att = Buffers.floats(arena, (long) TRAIN_B * TRAIN_H * t * t);
+            dqkv = Buffers.floats(arena, rows * 3 * hd); drb = Buffers.floats(arena, TRAIN_H * ATT_NB);
+            k.attentionForwardTraining(out, 0, att, 0, qkv, 0, rb, 0, TRAIN_B, t, TRAIN_H, ATT_D, ATT_NB, ATT_MD, 1f);
+        }
+
+        @TearDown(Level.Trial) public void tearDown() { k.close(); arena.close(); }
+    }
+
+    @Benchmark public void attentionTrainingForward(TrainingShape s) {
+        s.k.attentionForwardTraining(s.out, 0, s.att, 0, s.qkv, 0, s.rb, 0, TRAIN_B, s.t, TRAIN_H, ATT_D, ATT_NB, ATT_MD, 1f);
+    }
+
+    /** Backward from the training forward's probabilities (computed once in setup; the backward only reads them). */
+    @Benchmark public void attentionTrainingBackward(TrainingShape s) {
+        s.k.attentionBackwardTraining(s.dqkv, 0, s.drb, 0, s.dout, 0, s.qkv, 0, s.att, 0, TRAIN_B, s.t, TRAIN_H, ATT_D, ATT_NB, ATT_MD, 1f);
+    }
+
+    @Benchmark public void attentionCodingForwardAtTrainingShape(TrainingShape s) {
+        s.k.attentionForward(s.out, 0, s.att, 0, s.qkv, 0, s.rb, 0, TRAIN_B, s.t, TRAIN_H, ATT_D, ATT_NB, ATT_MD, 1f);
+    }
+
+    @Benchmark public void attentionCodingBackwardAtTrainingShape(TrainingShape s) {
+        s.k.attentionBackward(s.dqkv, 0, s.drb, 0, s.dout, 0, s.qkv, 0, s.att, 0, TRAIN_B, s.t, TRAIN_H, ATT_D, ATT_NB, ATT_MD, 1f);
     }
 
     @State(Scope.Benchmark)

@@ -24,8 +24,11 @@ import java.util.concurrent.Callable;
 /**
  * {@code nct bench train}: training steps of nct's Transformer against PyTorch CPU on the identical
  * model shape, batch shape and optimizer (AdamW), measured one after the other in the same run.
- * Prints both median step times, tokens/s and peak resident memory, and last
- * {@code train step ratio vs pytorch: X.XX} (PyTorch's median step time over ours).
+ * Prints both median step times, tokens/s and peak resident memory; then nct alone at a second,
+ * longer sequence length ({@code --long-seq}, default 1024: the paper trains M1 on 1,024-byte
+ * sequences), so that the M1 training rate is reported at B×T256 and B×T1024; the load average
+ * before and after (with a warning line when the machine was not quiet); and last
+ * {@code train step ratio vs pytorch: X.XX} (PyTorch's median step time over ours, at --seq).
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Times training steps (forward, backward, AdamW) of nct and of PyTorch CPU on the same model and batch shape.",
@@ -40,6 +43,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     @Option(names = "--seq", description = "bytes per sequence (default: ${DEFAULT-VALUE})", defaultValue = "256")
     int seq;
+
+    @Option(names = "--long-seq", description = "also time nct alone at this sequence length, same batch (default: ${DEFAULT-VALUE}; 0 skips)",
+            defaultValue = "1024")
+    int longSeq;
 
     @Option(names = "--steps", description = "timed steps on each side (default: ${DEFAULT-VALUE})", defaultValue = "5")
     int steps;
@@ -72,6 +79,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || seq < 1) throw new UserException("--batch and --seq must be positive");
+        if (longSeq < 0) throw new UserException("--long-seq must be 0 (skip) or positive");
         if (steps < 1 || warmup < 0) throw new UserException("--steps must be at least 1 and --warmup at least 0");
         ModelConfig cfg;
         try {
@@ -89,11 +97,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "machine: %s, %d cores%n", cpuModel(), Runtime.getRuntime().availableProcessors());
         org.nct.bench.LoadAverage.before();
 
-        Ours ours = runOurs(cfg, nThreads);
+        Ours ours = runOurs(cfg, nThreads, seq, profile);
         TorchPeer.Result theirs = null;
         if (!noTorch && torchMissing == null) {
             theirs = TorchPeer.run(python, script, cfg, batch, seq, warmup, steps, nThreads, seed);
         }
+        Ours longRun = longSeq > 0 && longSeq != seq ? runOurs(cfg, nThreads, longSeq, false) : null;
 
         System.out.println();
         System.out.printf(Locale.ROOT, "%-22s %10s %12s %12s %11s  %s%n", "", "params", "median ms", "tokens/s", "peak RSS", "step times (ms)");
@@ -104,6 +113,12 @@ public final class BenchTrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%-22s %,10d %12.1f %12.0f %7d MiB  %s%n", "pytorch " + theirs.torchVersion()
                     + " (" + theirs.threads() + "t)", theirs.params(), theirs.medianStepMs(), theirs.tokensPerS(), theirs.peakRssKiB() / 1024, fmt(t));
         }
+        if (longRun != null) {
+            System.out.printf(Locale.ROOT, "%-22s %,10d %12.1f %12.0f %7d MiB  %s%n", "nct " + longRun.backend() + " seq " + longSeq, longRun.params(),
+                    longRun.medianStepMs(), longRun.tokensPerS(), longRun.peakRssKiB() / 1024, fmt(longRun.stepMs()));
+        }
+        System.out.printf(Locale.ROOT, "nct %s training tokens/s: B%dxT%d %.0f%s%n", preset, batch, seq, ours.tokensPerS(),
+                longRun == null ? "" : String.format(Locale.ROOT, ", B%dxT%d %.0f", batch, longSeq, longRun.tokensPerS()));
         org.nct.bench.LoadAverage.after();
         if (ours.profile() != null) {
             System.out.printf(Locale.ROOT, "nct time per kernel (mean step %.1f ms):%n", ours.meanStepMs());
@@ -117,13 +132,14 @@ public final class BenchTrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Ours runOurs(ModelConfig cfg, int nThreads) throws IOException {
+    /** nct's training steps at batch × seqLen (kernel times when withProfile). */
+    private Ours runOurs(ModelConfig cfg, int nThreads, int seqLen, boolean withProfile) throws IOException {
         Kernels base = Backends.create(nThreads);
-        KernelTimer timer = profile ? KernelTimer.wrap(base) : null;
+        KernelTimer timer = withProfile ? KernelTimer.wrap(base) : null;
         Kernels k = timer != null ? timer.kernels() : base;
         int total = warmup + steps;
-        TrainConfig tc = new TrainConfig(total, batch, seq, seed, "adamw", 1e-3, 0, 0.1, 0.0, 0, 1, 0, 1, true);
-        ExampleSource data = new RandomBytes(seed, (long) batch * total, seq + 1);
+        TrainConfig tc = new TrainConfig(total, batch, seqLen, seed, "adamw", 1e-3, 0, 0.1, 0.0, 0, 1, 0, 1, true);
+        ExampleSource data = new RandomBytes(seed, (long) batch * total, seqLen + 1);
         double[] times = new double[steps];
         try (base; Weights w = Weights.init(cfg, seed); Trainer trainer = new Trainer(tc, w, k, data, null)) {
             for (int i = 0; i < total; i++) {
@@ -134,7 +150,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
                 if (i >= warmup) times[i - warmup] = dt / 1e6;
             }
             double median = median(times), mean = Arrays.stream(times).average().orElse(0);
-            return new Ours(base.name(), base.threads(), cfg.totalParams(), median, mean, batch * seq / (median / 1000),
+            return new Ours(base.name(), base.threads(), cfg.totalParams(), median, mean, (double) batch * seqLen / (median / 1000),
                     peakRssKiB(), times, timer != null ? timer.table(steps, mean) : null);
         }
     }

@@ -181,6 +181,115 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return full;
     }
 
+    // ------------------------------------------------------------------ training attention tiles
+
+    /**
+     * {@link ScalarOps#trainScores} for 4 query rows (t0..t0+3) at once, register-blocked: 4 rows
+     * × 2 vectors of keys (lanes are keys) in 8 accumulators; each is the sequential FMA chain over
+     * i = 0..d-1 from +0, so the bits are the scalar chain's at every width. Writes the keys
+     * [0, t0+4 rounded up to 2 vectors): the caller's btStride and outStride must hold them.
+     */
+    final void scores4(MemorySegment out, long outOff, long outStride, MemorySegment a, long aOff, long aStride,
+                       MemorySegment bt, long btOff, long btStride, int t0, int d) {
+        VectorSpecies<Float> s = species();
+        int l = s.length(), kb = 2 * l, nk = (t0 + 4 + kb - 1) / kb * kb;
+        long bs = btStride * 4, a0 = aOff, a1 = aOff + aStride, a2 = aOff + 2 * aStride, a3 = aOff + 3 * aStride;
+        for (int k = 0; k < nk; k += kb) {
+            FloatVector z = FloatVector.zero(s);
+            FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+            long bo = (btOff + k) * 4;
+            for (int i = 0; i < d; i++, bo += bs) {
+                FloatVector k0 = FloatVector.fromMemorySegment(s, bt, bo, NATIVE), k1 = FloatVector.fromMemorySegment(s, bt, bo + 4L * l, NATIVE);
+                FloatVector q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a0 + i));
+                c00 = k0.fma(q, c00); c01 = k1.fma(q, c01);
+                q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a1 + i));
+                c10 = k0.fma(q, c10); c11 = k1.fma(q, c11);
+                q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a2 + i));
+                c20 = k0.fma(q, c20); c21 = k1.fma(q, c21);
+                q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a3 + i));
+                c30 = k0.fma(q, c30); c31 = k1.fma(q, c31);
+            }
+            long o = (outOff + k) * 4, os = outStride * 4, v = 4L * l;
+            c00.intoMemorySegment(out, o, NATIVE); c01.intoMemorySegment(out, o + v, NATIVE);
+            c10.intoMemorySegment(out, o + os, NATIVE); c11.intoMemorySegment(out, o + os + v, NATIVE);
+            c20.intoMemorySegment(out, o + 2 * os, NATIVE); c21.intoMemorySegment(out, o + 2 * os + v, NATIVE);
+            c30.intoMemorySegment(out, o + 3 * os, NATIVE); c31.intoMemorySegment(out, o + 3 * os + v, NATIVE);
+        }
+    }
+
+    /**
+     * The common part of {@link ScalarOps#trainTriangle} for 4 output rows at once, for the columns
+     * [0, returned) (whole blocks of 4 vectors): out[k·outStride + i] = the chain over j = j0..j1
+     * in increasing order of fma(w[wOff + k·wRowStride + j·wColStride], x[xOff + j·xStride + i], acc),
+     * from out's value when accumulate, else from +0, for k = 0..3 — 4 rows × 4 vectors in 16
+     * accumulators. The triangle's edge (the j that only some rows take) is {@link #axpy}'s, before
+     * or after this, so every row's chain keeps its order. One loop, so that C1 and C2 compile it
+     * (a longer method with the edges inline ran out of C1's virtual registers and stayed
+     * interpreted-speed).
+     */
+    final int block4(MemorySegment out, long outOff, long outStride, boolean accumulate,
+                     MemorySegment w, long wOff, long wRowStride, long wColStride,
+                     MemorySegment x, long xOff, long xStride, int j0, int j1, int d) {
+        VectorSpecies<Float> s = species();
+        int l = s.length(), full = d - d % (4 * l);
+        long w0 = wOff, w1 = wOff + wRowStride, w2 = wOff + 2 * wRowStride, w3 = wOff + 3 * wRowStride, v = 4L * l;
+        long os = outStride * 4;
+        FloatVector z = FloatVector.zero(s);
+        for (int c = 0; c < full; c += 4 * l) {
+            long o = (outOff + c) * 4;
+            FloatVector a00 = accumulate ? FloatVector.fromMemorySegment(s, out, o, NATIVE) : z;
+            FloatVector a01 = accumulate ? FloatVector.fromMemorySegment(s, out, o + v, NATIVE) : z;
+            FloatVector a02 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 2 * v, NATIVE) : z;
+            FloatVector a03 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * v, NATIVE) : z;
+            FloatVector a10 = accumulate ? FloatVector.fromMemorySegment(s, out, o + os, NATIVE) : z;
+            FloatVector a11 = accumulate ? FloatVector.fromMemorySegment(s, out, o + os + v, NATIVE) : z;
+            FloatVector a12 = accumulate ? FloatVector.fromMemorySegment(s, out, o + os + 2 * v, NATIVE) : z;
+            FloatVector a13 = accumulate ? FloatVector.fromMemorySegment(s, out, o + os + 3 * v, NATIVE) : z;
+            FloatVector a20 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 2 * os, NATIVE) : z;
+            FloatVector a21 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 2 * os + v, NATIVE) : z;
+            FloatVector a22 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 2 * os + 2 * v, NATIVE) : z;
+            FloatVector a23 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 2 * os + 3 * v, NATIVE) : z;
+            FloatVector a30 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * os, NATIVE) : z;
+            FloatVector a31 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * os + v, NATIVE) : z;
+            FloatVector a32 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * os + 2 * v, NATIVE) : z;
+            FloatVector a33 = accumulate ? FloatVector.fromMemorySegment(s, out, o + 3 * os + 3 * v, NATIVE) : z;
+            for (int j = j0; j <= j1; j++) {
+                long xo = (xOff + j * xStride + c) * 4, wj = j * wColStride;
+                FloatVector x0 = FloatVector.fromMemorySegment(s, x, xo, NATIVE), x1 = FloatVector.fromMemorySegment(s, x, xo + v, NATIVE);
+                FloatVector x2 = FloatVector.fromMemorySegment(s, x, xo + 2 * v, NATIVE), x3 = FloatVector.fromMemorySegment(s, x, xo + 3 * v, NATIVE);
+                FloatVector p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w0 + wj));
+                a00 = x0.fma(p, a00); a01 = x1.fma(p, a01); a02 = x2.fma(p, a02); a03 = x3.fma(p, a03);
+                p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w1 + wj));
+                a10 = x0.fma(p, a10); a11 = x1.fma(p, a11); a12 = x2.fma(p, a12); a13 = x3.fma(p, a13);
+                p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w2 + wj));
+                a20 = x0.fma(p, a20); a21 = x1.fma(p, a21); a22 = x2.fma(p, a22); a23 = x3.fma(p, a23);
+                p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w3 + wj));
+                a30 = x0.fma(p, a30); a31 = x1.fma(p, a31); a32 = x2.fma(p, a32); a33 = x3.fma(p, a33);
+            }
+            a00.intoMemorySegment(out, o, NATIVE); a01.intoMemorySegment(out, o + v, NATIVE);
+            a02.intoMemorySegment(out, o + 2 * v, NATIVE); a03.intoMemorySegment(out, o + 3 * v, NATIVE);
+            a10.intoMemorySegment(out, o + os, NATIVE); a11.intoMemorySegment(out, o + os + v, NATIVE);
+            a12.intoMemorySegment(out, o + os + 2 * v, NATIVE); a13.intoMemorySegment(out, o + os + 3 * v, NATIVE);
+            a20.intoMemorySegment(out, o + 2 * os, NATIVE); a21.intoMemorySegment(out, o + 2 * os + v, NATIVE);
+            a22.intoMemorySegment(out, o + 2 * os + 2 * v, NATIVE); a23.intoMemorySegment(out, o + 2 * os + 3 * v, NATIVE);
+            a30.intoMemorySegment(out, o + 3 * os, NATIVE); a31.intoMemorySegment(out, o + 3 * os + v, NATIVE);
+            a32.intoMemorySegment(out, o + 3 * os + 2 * v, NATIVE); a33.intoMemorySegment(out, o + 3 * os + 3 * v, NATIVE);
+        }
+        return full;
+    }
+
+    /** out[i] = fma(a, x[i], out[i]) for the whole vectors of i in [0, n): one step of n chains (the triangle's edge). */
+    final long axpy(MemorySegment out, long outOff, float a, MemorySegment x, long xOff, long n) {
+        VectorSpecies<Float> s = species();
+        long full = n - n % s.length();
+        FloatVector av = FloatVector.broadcast(s, a);
+        for (long i = 0; i < full; i += s.length()) {
+            FloatVector.fromMemorySegment(s, x, (xOff + i) * 4L, NATIVE).fma(av, FloatVector.fromMemorySegment(s, out, (outOff + i) * 4L, NATIVE))
+                    .intoMemorySegment(out, (outOff + i) * 4L, NATIVE);
+        }
+        return full;
+    }
+
     /** p[s] = p[s]·scale + bias[s] for the whole vectors of s in [0, n) (a product, then a sum). */
     final long biasScale(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
         VectorSpecies<Float> s = species();

@@ -63,6 +63,20 @@ public class ScalarOps {
     /** Per-worker scores of one cached-attention row (cap floats), grown on demand. */
     private final MemorySegment[] cachedScratch;
 
+    /** Training attention: query rows per forward work item (a multiple of 4, the vector row block). */
+    static final int TRAIN_QUERY_TILE = 32;
+    /** Training attention: every (sequence, head)'s keys transposed to (D, Tp), Tp = T rounded up to 64. */
+    private MemorySegment trainKeysT = MemorySegment.NULL;
+    /** Training attention: per head, relBias by distance, reversed: [h·Tp + T−1−δ] = relBias[h, bucket(δ)]. */
+    private MemorySegment trainBiasRev = MemorySegment.NULL;
+    /** Training attention, per worker: forward scores of one query tile (TILE, Tp); backward dP/dS of one (sequence, head) (T, Tp). */
+    private final MemorySegment[] trainRows;
+    /** Training attention backward, per worker: the values transposed (D, Tp), then the bias gradient by distance (Tp). */
+    private final MemorySegment[] trainValuesT, trainBiasDist;
+    private final AttnTrainKeys attnTrainKeys = new AttnTrainKeys();
+    private final AttnTrainForward attnTrainForward = new AttnTrainForward();
+    private final AttnTrainBackward attnTrainBackward = new AttnTrainBackward();
+
     public ScalarOps(Parallel pool) {
         this.pool = pool;
         this.partials = new float[pool.threads()][16];
@@ -72,6 +86,12 @@ public class ScalarOps {
         java.util.Arrays.fill(valuesT, MemorySegment.NULL);
         this.cachedScratch = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(cachedScratch, MemorySegment.NULL);
+        this.trainRows = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(trainRows, MemorySegment.NULL);
+        this.trainValuesT = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(trainValuesT, MemorySegment.NULL);
+        this.trainBiasDist = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(trainBiasDist, MemorySegment.NULL);
     }
 
     // =========================================================================== RMSNorm
@@ -381,6 +401,208 @@ public class ScalarOps {
                     weightedRowSum(dqkv, dv0 + s * stride, true, att, attOff + ((long) bh * t + s) * t + s, t, t - s,
                             dout, do0 + s * hd, hd, d);
                 }
+            }
+        }
+    }
+
+    // =========================================================================== attention, training profile
+
+    /** T rounded up to 64: the row stride of the transposed keys/values and of the score rows (whole vector blocks fit). */
+    static int paddedLength(int t) {
+        return (t + 63) & ~63;
+    }
+
+    /** s when it holds at least n floats, else a new 64-byte-aligned segment of n floats (scratch grows once per shape). */
+    static MemorySegment atLeast(MemorySegment s, long n) {
+        return s.byteSize() >= n * Float.BYTES ? s : Arena.ofAuto().allocate(n * Float.BYTES, 64);
+    }
+
+    public void attentionForwardTraining(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
+        int tp = paddedLength(t);
+        int[] bucket = buckets(t, numBuckets, maxDistance);
+        trainKeysT = atLeast(trainKeysT, (long) b * h * d * tp);
+        trainBiasRev = atLeast(trainBiasRev, (long) h * tp);
+        for (int w = 0; w < trainRows.length; w++) trainRows[w] = atLeast(trainRows[w], (long) TRAIN_QUERY_TILE * tp);
+        for (int head = 0; head < h; head++) {     // a copy: no arithmetic
+            for (int dist = 0; dist < t; dist++) {
+                trainBiasRev.setAtIndex(F, (long) head * tp + t - 1 - dist, relBias.getAtIndex(F, rbOff + (long) head * numBuckets + bucket[dist]));
+            }
+        }
+        AttnTrainKeys kt = attnTrainKeys;
+        kt.src = qkv; kt.srcOff = qkvOff + (long) h * d; kt.dst = trainKeysT; kt.t = t; kt.h = h; kt.d = d;
+        pool.forRange(b * h, kt);
+        AttnTrainForward k = attnTrainForward;
+        k.out = out; k.outOff = outOff; k.att = att; k.attOff = attOff; k.qkv = qkv; k.qkvOff = qkvOff;
+        k.t = t; k.h = h; k.d = d; k.scale = scale;
+        pool.forRange(b * h * Math.ceilDiv(t, TRAIN_QUERY_TILE), k);
+    }
+
+    /** dst[((b·H + h)·D + i)·Tp + s] = element i of the key of token s, head h, sequence b (a copy). */
+    private final class AttnTrainKeys implements Parallel.Range {
+        MemorySegment src, dst;
+        long srcOff;
+        int t, h, d;
+
+        @Override public void run(int from, int to, int w) {
+            long stride = 3L * h * d, tp = paddedLength(t);
+            for (int bh = from; bh < to; bh++) {
+                int head = bh % h, seq = bh / h;
+                transposeHead(dst, (long) bh * d * tp, tp, src, srcOff + (long) seq * t * stride + (long) head * d, stride, t, d);
+            }
+        }
+    }
+
+    /** dst[i·dstStride + s] = src[s·srcStride + i] for s &lt; t, i &lt; d (a copy). */
+    static void transposeHead(MemorySegment dst, long dstOff, long dstStride, MemorySegment src, long srcOff, long srcStride, int t, int d) {
+        for (int s = 0; s < t; s++) {
+            for (int i = 0; i < d; i++) dst.setAtIndex(F, dstOff + i * dstStride + s, src.getAtIndex(F, srcOff + s * srcStride + i));
+        }
+    }
+
+    /** One work item per (sequence, head, tile of TRAIN_QUERY_TILE query rows): scores, softmax, then P·V. */
+    private final class AttnTrainForward implements Parallel.Range {
+        MemorySegment out, att, qkv;
+        long outOff, attOff, qkvOff;
+        int t, h, d;
+        float scale;
+
+        @Override public void run(int from, int to, int w) {
+            long hd = (long) h * d, stride = 3 * hd;
+            int tp = paddedLength(t), tiles = Math.ceilDiv(t, TRAIN_QUERY_TILE);
+            MemorySegment sc = trainRows[w];
+            for (int item = from; item < to; item++) {
+                int tile = item % tiles, bh = item / tiles, head = bh % h, seq = bh / h;
+                int t0 = tile * TRAIN_QUERY_TILE, rows = Math.min(TRAIN_QUERY_TILE, t - t0);
+                long tok0 = qkvOff + (long) seq * t * stride + (long) head * d;
+                trainScores(sc, 0, tp, qkv, tok0 + t0 * stride, stride, trainKeysT, (long) bh * d * tp, tp, t0, rows, d);
+                long attTile = attOff + ((long) bh * t + t0) * t;
+                for (int r = 0; r < rows; r++) {
+                    int n = t0 + r + 1;
+                    long row = (long) r * tp, attRow = attTile + (long) r * t;
+                    biasScaleRange(sc, row, trainBiasRev, (long) head * tp + t - n, n, scale);
+                    float max = max(sc, row, n);
+                    float sum = expSum16(sc, row, sc, row, n, max, w);
+                    scaleRange(att, attRow, sc, row, n, 1f / sum);
+                    zeroRange(att, attRow + n, t - n);
+                }
+                trainTriangle(out, outOff + ((long) seq * t + t0) * hd + (long) head * d, hd, false,
+                        att, attTile, t, 1, qkv, tok0 + 2 * hd, stride, true, t0, rows, t, d);
+            }
+        }
+    }
+
+    public void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
+        int tp = paddedLength(t);
+        biasPartials = atLeast(biasPartials, (long) b * h * numBuckets);
+        for (int w = 0; w < trainRows.length; w++) {
+            trainRows[w] = atLeast(trainRows[w], (long) Math.max(t, TRAIN_QUERY_TILE) * tp);
+            trainValuesT[w] = atLeast(trainValuesT[w], (long) d * tp);
+            trainBiasDist[w] = atLeast(trainBiasDist[w], tp);
+        }
+        AttnTrainBackward k = attnTrainBackward;
+        k.dqkv = dqkv; k.dqkvOff = dqkvOff; k.dout = dout; k.doutOff = doutOff; k.qkv = qkv; k.qkvOff = qkvOff;
+        k.att = att; k.attOff = attOff; k.t = t; k.h = h; k.d = d; k.numBuckets = numBuckets; k.scale = scale;
+        k.bucket = buckets(t, numBuckets, maxDistance);
+        pool.forRange(b * h, k);
+        addBiasPartials(dRelBias, drbOff, b, h, numBuckets);
+    }
+
+    /** dRelBias[h, j] = dRelBias[h, j] + partial(seq 0) + partial(seq 1) + ... (sequences in order). */
+    private void addBiasPartials(MemorySegment dRelBias, long drbOff, int b, int h, int numBuckets) {
+        for (int head = 0; head < h; head++) {
+            for (int j = 0; j < numBuckets; j++) {
+                long o = drbOff + (long) head * numBuckets + j;
+                float acc = dRelBias.getAtIndex(F, o);
+                for (int seq = 0; seq < b; seq++) {
+                    acc += biasPartials.getAtIndex(F, ((long) seq * h + head) * numBuckets + j);
+                }
+                dRelBias.setAtIndex(F, o, acc);
+            }
+        }
+    }
+
+    /** One work item per (sequence, head): dP by tiles, dS row by row (with the bias gradient by distance), then dQ, dK, dV by tiles. */
+    private final class AttnTrainBackward implements Parallel.Range {
+        MemorySegment dqkv, dout, qkv, att;
+        long dqkvOff, doutOff, qkvOff, attOff;
+        int t, h, d, numBuckets;
+        float scale;
+        int[] bucket;
+
+        @Override public void run(int from, int to, int w) {
+            long hd = (long) h * d, stride = 3 * hd;
+            int tp = paddedLength(t);
+            MemorySegment ds = trainRows[w], vT = trainValuesT[w], g = trainBiasDist[w];
+            for (int bh = from; bh < to; bh++) {
+                int head = bh % h, seq = bh / h;
+                long tok0 = (long) seq * t * stride + (long) head * d;  // q of token 0 of this head
+                long q0 = qkvOff + tok0, k0 = q0 + hd, v0 = q0 + 2 * hd;
+                long dq0 = dqkvOff + tok0, dk0 = dq0 + hd, dv0 = dq0 + 2 * hd;
+                long do0 = doutOff + (long) seq * t * hd + (long) head * d;
+                long p0 = attOff + (long) bh * t * t;
+                transposeHead(vT, 0, tp, qkv, v0, stride, t, d);
+                trainScores(ds, 0, tp, dout, do0, hd, vT, 0, tp, 0, t, d);          // dP
+                zeroRange(g, 0, t);
+                for (int tq = 0; tq < t; tq++) {
+                    int n = tq + 1;
+                    long pRow = p0 + (long) tq * t, dsRow = (long) tq * tp;
+                    float rowDot = dot16(att, pRow, ds, dsRow, n, w);
+                    softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);           // dS
+                    addRange(g, t - n, g, t - n, ds, dsRow, n);                     // g[t−1−δ] += dS[t, t−δ]
+                    scaleRange(ds, dsRow, ds, dsRow, n, scale);
+                }
+                long part = (long) bh * numBuckets;
+                zeroRange(biasPartials, part, numBuckets);
+                for (int dist = 0; dist < t; dist++) {
+                    long o = part + bucket[dist];
+                    biasPartials.setAtIndex(F, o, biasPartials.getAtIndex(F, o) + g.getAtIndex(F, t - 1 - dist));
+                }
+                trainTriangle(dqkv, dq0, stride, true, ds, 0, tp, 1, qkv, k0, stride, true, 0, t, t, d);     // dQ = dS·K
+                trainTriangle(dqkv, dk0, stride, true, ds, 0, 1, tp, qkv, q0, stride, false, 0, t, t, d);    // dK = dSᵀ·Q
+                trainTriangle(dqkv, dv0, stride, true, att, p0, 1, t, dout, do0, hd, false, 0, t, t, d);     // dV = Pᵀ·dO
+            }
+        }
+    }
+
+    /**
+     * Scores of a tile of query rows against transposed keys, in GEMM order: for row r (query
+     * t0 + r), out[r·outStride + s] = the chain over i = 0..d-1 of fma(a[r·aStride + i],
+     * bt[i·btStride + s], acc) from +0, for keys s = 0..t0+r. An override may also write the
+     * entries of keys up to t0+rows rounded up to its key block (never past btStride, a multiple
+     * of 64); they are never read.
+     */
+    protected void trainScores(MemorySegment out, long outOff, long outStride, MemorySegment a, long aOff, long aStride,
+                               MemorySegment bt, long btOff, long btStride, int t0, int rows, int d) {
+        for (int r = 0; r < rows; r++) {
+            long o = outOff + r * outStride, ar = aOff + r * aStride;
+            for (int s = 0; s <= t0 + r; s++) {
+                float acc = 0f;
+                for (int i = 0; i < d; i++) acc = Math.fma(a.getAtIndex(F, ar + i), bt.getAtIndex(F, btOff + i * btStride + s), acc);
+                out.setAtIndex(F, o + s, acc);
+            }
+        }
+    }
+
+    /**
+     * Weighted sums over a triangle, the P·V / dS·K / dSᵀ·Q / Pᵀ·dO form: for output row r
+     * (index r0 + r, r &lt; rows) and column i &lt; d, out[r·outStride + i] = the chain over j in
+     * increasing order of fma(w[wOff + r·wRowStride + j·wColStride], x[xOff + j·xStride + i], acc),
+     * from out's value when accumulate, else from +0; j runs over 0..r0+r when lower, else over
+     * r0+r..n-1.
+     */
+    protected void trainTriangle(MemorySegment out, long outOff, long outStride, boolean accumulate,
+                                 MemorySegment w, long wOff, long wRowStride, long wColStride,
+                                 MemorySegment x, long xOff, long xStride, boolean lower, int r0, int rows, int n, int d) {
+        for (int r = 0; r < rows; r++) {
+            long o = outOff + r * outStride, wr = wOff + r * wRowStride;
+            if (!accumulate) {
+                for (int i = 0; i < d; i++) out.setAtIndex(F, o + i, 0f);
+            }
+            int lo = lower ? 0 : r0 + r, hi = lower ? r0 + r : n - 1;
+            for (int j = lo; j <= hi; j++) {     // out holds each chain's running value
+                float wj = w.getAtIndex(F, wr + j * wColStride);
+                long xj = xOff + j * xStride;
+                for (int i = 0; i < d; i++) out.setAtIndex(F, o + i, Math.fma(wj, x.getAtIndex(F, xj + i), out.getAtIndex(F, o + i)));
             }
         }
     }

@@ -72,6 +72,51 @@ public final class VectorOps extends ScalarOps {
         for (int t = 0; t < n; t += 16) lanes.scoresTransposed(out, outOff + t, q, qOff, kt, ktOff + (long) t * d, 16, 16, d);
     }
 
+    /** Blocks of 4 query rows by {@link Lanes#scores4}; the last rows (fewer than 4) by the scalar primitive. */
+    @Override protected void trainScores(MemorySegment out, long outOff, long outStride, MemorySegment a, long aOff, long aStride,
+                                         MemorySegment bt, long btOff, long btStride, int t0, int rows, int d) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) lanes.scores4(out, outOff + r * outStride, outStride, a, aOff + r * aStride, aStride, bt, btOff, btStride, t0 + r, d);
+        if (r < rows) super.trainScores(out, outOff + r * outStride, outStride, a, aOff + r * aStride, aStride, bt, btOff, btStride, t0 + r, rows - r, d);
+    }
+
+    /**
+     * Blocks of 4 rows over whole blocks of 4 vectors of columns: the j that only some of the 4 rows
+     * take (at most 3, before the common range of an upper triangle or after that of a lower one)
+     * by {@link Lanes#axpy} on the output rows, the common range by {@link Lanes#block4}, so each
+     * row's chain runs in increasing j. The other columns of those rows and the last rows (fewer
+     * than 4) by the scalar primitive (each column's chain is independent of the others).
+     */
+    @Override protected void trainTriangle(MemorySegment out, long outOff, long outStride, boolean accumulate,
+                                           MemorySegment w, long wOff, long wRowStride, long wColStride,
+                                           MemorySegment x, long xOff, long xStride, boolean lower, int r0, int rows, int n, int d) {
+        int full = d - d % (4 * lanes.species().length()), r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            long o = outOff + r * outStride, wr = wOff + r * wRowStride;
+            int rr = r0 + r;
+            if (full > 0) {
+                boolean acc = accumulate;
+                if (!lower) {       // row k starts at j = rr + k: rows 0..2 take j = rr .. rr+2 alone first
+                    if (!acc) {
+                        for (int k = 0; k < 4; k++) lanes.zero(out, o + k * outStride, full);
+                        acc = true;
+                    }
+                    for (int j = rr; j < rr + 3; j++) {
+                        for (int k = 0; k <= j - rr; k++) lanes.axpy(out, o + k * outStride, w.getAtIndex(F, wr + k * wRowStride + j * wColStride), x, xOff + j * xStride, full);
+                    }
+                    lanes.block4(out, o, outStride, acc, w, wr, wRowStride, wColStride, x, xOff, xStride, rr + 3, n - 1, full);
+                } else {            // row k ends at j = rr + k: rows 1..3 take j = rr+1 .. rr+3 alone last
+                    lanes.block4(out, o, outStride, acc, w, wr, wRowStride, wColStride, x, xOff, xStride, 0, rr, full);
+                    for (int j = rr + 1; j <= rr + 3; j++) {
+                        for (int k = j - rr; k < 4; k++) lanes.axpy(out, o + k * outStride, w.getAtIndex(F, wr + k * wRowStride + j * wColStride), x, xOff + j * xStride, full);
+                    }
+                }
+            }
+            if (full < d) super.trainTriangle(out, o + full, outStride, accumulate, w, wr, wRowStride, wColStride, x, xOff + full, xStride, lower, rr, 4, n, d - full);
+        }
+        if (r < rows) super.trainTriangle(out, outOff + r * outStride, outStride, accumulate, w, wOff + r * wRowStride, wRowStride, wColStride, x, xOff, xStride, lower, r0 + r, rows - r, n, d);
+    }
+
     @Override protected void biasScaleRange(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
         long done = lanes.biasScale(p, pOff, bias, bOff, n, scale);
         if (done < n) super.biasScaleRange(p, pOff + done, bias, bOff + done, n - done, scale);

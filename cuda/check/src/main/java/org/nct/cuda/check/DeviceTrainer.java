@@ -16,9 +16,11 @@ import org.nct.model.Weights;
  * come back.
  *
  * <p>The forward and backward passes issue exactly the kernel calls of
- * {@code org.nct.model.Transformer} in the same order (the model class allocates host memory, so
+ * {@code org.nct.model.Transformer}'s training step (trainingForward, backward) in the same order (the model class allocates host memory, so
  * it cannot run resident on the device as it stands). {@link GpuCheck} verifies the two bitwise:
  * loss and every gradient of this class in the deterministic profile equal the CPU Transformer's.
+ * The training profile's attention has no device kernel yet: {@link CudaKernels} runs it on the
+ * host, so each layer's attention copies its inputs down and its outputs up (docs/gpu.md).
  */
 public final class DeviceTrainer implements AutoCloseable {
 
@@ -129,7 +131,7 @@ public final class DeviceTrainer implements AutoCloseable {
             ParameterLayout.Layer w = layout.layer(l);
             k.rmsnormForward(act, ln1[l], act, rstd1[l], act, res[l], p, w.attnNorm(), R, C, eps);
             k.matmul(act, qkv[l], act, ln1[l], p, w.qkv(), null, 0, R, C, 3 * A, false);
-            k.attentionForward(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
+            k.attentionForwardTraining(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
                     b, t, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
             k.copy(act, mid[l], act, res[l], (long) R * C);
             k.matmul(act, mid[l], act, atty[l], p, w.out(), null, 0, R, A, C, true);
@@ -176,7 +178,7 @@ public final class DeviceTrainer implements AutoCloseable {
             k.matmulBackwardWeight(g, w.out(), act, dres, act, atty[l], R, A, C, false);
             k.matmulBackwardData(act, datty, act, dres, p, w.out(), R, A, C, false);
             k.zero(act, dqkv, (long) R * 3 * A);
-            k.attentionBackward(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
+            k.attentionBackwardTraining(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
                     B, T, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
             k.matmulBackwardWeight(g, w.qkv(), act, dqkv, act, ln1[l], R, C, 3 * A, false);
             k.matmulBackwardData(act, dln, act, dqkv, p, w.qkv(), R, C, 3 * A, false);

@@ -184,7 +184,7 @@ public final class GpuCheck {
             float loss = Float.NaN;
             for (int step = 1; step <= 3 && ok; step++) {
                 int[] in = randomTokens(rng, b * t, 300, false), tg = randomTokens(rng, b * t, 300, true);
-                loss = tr.forward(in, tg, b, t);
+                loss = tr.trainingForward(in, tg, b, t);
                 tr.backward();
                 float lg = dt.forward(in, tg, b, t);
                 dt.backward();

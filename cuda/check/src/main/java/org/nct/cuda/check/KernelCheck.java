@@ -167,6 +167,8 @@ public final class KernelCheck {
             rmsnorm(arena, 5, 512);
             attention(arena, 2, 37, 3, 24);
             attention(arena, 1, 150, 2, 64);
+            attentionTraining(arena, 2, 37, 3, 24);
+            attentionTraining(arena, 2, 150, 2, 64);
             attentionRow(arena, 40, 3, 24);
             attentionRow(arena, 149, 2, 64);
             elementwise(arena, 1000);
@@ -232,6 +234,25 @@ public final class KernelCheck {
         int dqkv = c2.floats(b * t * 3 * hd, -1, 1, true), drb = c2.floats(h * 32L, -1, 1, true), dout = c2.floats(b * t * hd, -1, 1, false);
         int q2 = c2.add(copyOf(arena, fs[fq]), false), a2 = c2.add(copyOf(arena, fs[fa]), false);
         check("attentionBackward" + shape, true, c2, (k, s) -> k.attentionBackward(s[dqkv], 0, s[drb], 0, s[dout], 0, s[q2], 0, s[a2], 0,
+                b, t, h, d, 32, 128, 1f));
+    }
+
+    /** The training profile's attention (run on the host by CudaKernels, device arguments staged through host memory). */
+    private void attentionTraining(Arena arena, int b, int t, int h, int d) {
+        String shape = " b" + b + " t" + t + " h" + h + " d" + d;
+        long hd = (long) h * d;
+        Case c = newCase(arena);
+        int out = c.out(b * t * hd), att = c.out((long) b * h * t * t), qkv = c.floats(b * t * 3 * hd, -1, 1, false);
+        int rb = c.floats(h * 32L, -0.5, 0.5, false);
+        check("attentionForwardTraining" + shape, true, c, (k, s) -> k.attentionForwardTraining(s[out], 0, s[att], 0, s[qkv], 0, s[rb], 0, b, t, h, d, 32, 128, 1f));
+        Case f = newCase(arena);
+        int fo = f.out(b * t * hd), fa = f.out((long) b * h * t * t), fq = f.floats(b * t * 3 * hd, -1, 1, false), fr = f.floats(h * 32L, -0.5, 0.5, false);
+        MemorySegment[] fs = f.refs();
+        reference.attentionForwardTraining(fs[fo], 0, fs[fa], 0, fs[fq], 0, fs[fr], 0, b, t, h, d, 32, 128, 1f);
+        Case c2 = newCase(arena);
+        int dqkv = c2.floats(b * t * 3 * hd, -1, 1, true), drb = c2.floats(h * 32L, -1, 1, true), dout = c2.floats(b * t * hd, -1, 1, false);
+        int q2 = c2.add(copyOf(arena, fs[fq]), false), a2 = c2.add(copyOf(arena, fs[fa]), false);
+        check("attentionBackwardTraining" + shape, true, c2, (k, s) -> k.attentionBackwardTraining(s[dqkv], 0, s[drb], 0, s[dout], 0, s[q2], 0, s[a2], 0,
                 b, t, h, d, 32, 128, 1f));
     }
 
