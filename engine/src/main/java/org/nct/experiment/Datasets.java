@@ -3,21 +3,19 @@ package org.nct.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.nct.kernels.Backends;
+import org.nct.paper.Metrics;
+import org.nct.tokenize.Method;
 import org.nct.tokenize.Methods;
 import org.nct.tokenize.SentencePieceTokenizer;
 import org.nct.tokenize.Shard;
 import org.nct.tokenize.ShardBuilder;
 import org.nct.tokenize.Tokenizer;
-import org.nct.tokenize.UnigramTrainer;
 
 /**
  * The M2 datasets of the experiment, built as token shards of {@code org.nct.tokenize}: the
@@ -60,36 +58,15 @@ final class Datasets {
                 m.paperName(), tr.tokens(), tr.bytes(), tr.sourceBytes(), ratio));
     }
 
-    /** The method's tokenizer; spm and the StaticAC unigram model learn from {@code trainText}. */
+    /** The method's tokenizer, as {@code nct tokenize} builds it; spm and the StaticAC unigram model learn from {@code trainText}. */
     static Tokenizer tokenizer(Method m, byte[] trainText, Path m1, Preset p, Consumer<String> log) {
+        long t0 = System.nanoTime();
+        Tokenizer tok = Methods.create(m, new Methods.Setup(p.windowRule(), m.needsM1ForData() ? m1 : null, null, null, null), () -> trainText);
         if (m.kind() == Method.Kind.SPM) {
-            long t0 = System.nanoTime();
-            SentencePieceTokenizer spm = new SentencePieceTokenizer(new UnigramTrainer().vocabSize(m.vocab()).train(sentences(trainText)));
             log.accept(String.format(Locale.ROOT, "spm: trained a %,d-piece Unigram-LM on %,d bytes in %s", m.vocab(),
                     trainText.length, Report.seconds((System.nanoTime() - t0) / 1e9)));
-            return spm;
         }
-        return Methods.create(new Methods.Options(m.kind().cliName(), m.vocab(), m.kind() == Method.Kind.EQINFO_AC ? m.bits() : null,
-                p.windowRule(), m.needsM1ForData() ? m1 : null, null, null, null), () -> trainText);
-    }
-
-    /**
-     * The lines the SentencePiece trainer learns from: the text's lines, long ones cut at a space
-     * before 3,000 bytes (the trainer skips lines over 4,192 bytes, like spm_train; some corpora,
-     * e.g. the default one, hold whole speeches on one line).
-     */
-    static List<byte[]> sentences(byte[] text) {
-        List<byte[]> out = new ArrayList<>();
-        for (String line : new String(text, StandardCharsets.UTF_8).split("\n")) {
-            while (line.length() > 3000) {
-                int cut = line.lastIndexOf(' ', 3000);
-                if (cut <= 0) cut = 1000;
-                out.add(line.substring(0, cut).getBytes(StandardCharsets.UTF_8));
-                line = line.substring(cut);
-            }
-            if (!line.isEmpty()) out.add(line.getBytes(StandardCharsets.UTF_8));
-        }
-        return out;
+        return tok;
     }
 
     /** How often each token occurs in a shard. */

@@ -11,6 +11,7 @@ import org.nct.cli.UserException;
 import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;
+import org.nct.tokenize.Method;
 import org.nct.tokenize.ShardBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +42,7 @@ public final class ExperimentCommand implements Callable<Integer> {
                     + "such as datasets/gzip-v256 or m2/bytes/cpu-s. Repeatable.")
     List<String> force = new ArrayList<>();
 
-    @Option(names = "--methods", split = ",(?![^\\[]*\\])", paramLabel = "M",
+    @Option(names = "--methods", split = Method.LIST_SPLIT, splitSynopsisLabel = ",", paramLabel = "M",
             description = "Only these methods, e.g. bytes,spm,eqinfo-ac[16,65536]. Default: the preset's.")
     List<String> methods;
 

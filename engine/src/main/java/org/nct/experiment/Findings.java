@@ -3,6 +3,7 @@ package org.nct.experiment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.nct.tokenize.Method;
 
 /**
  * The paper's qualitative claims, each checked against our numbers: reproduced, not reproduced,

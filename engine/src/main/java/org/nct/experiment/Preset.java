@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.nct.cli.UserException;
+import org.nct.tokenize.Method;
 
 /**
  * Every setting of one experiment scale. {@code smoke} runs end to end in a few minutes on 2 cores

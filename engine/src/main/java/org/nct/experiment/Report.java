@@ -12,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nct.paper.PaperNumbers;
 import org.nct.report.LinePlot;
+import org.nct.tokenize.Method;
 import org.nct.util.AtomicFiles;
 
 /**

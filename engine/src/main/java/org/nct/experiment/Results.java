@@ -2,6 +2,8 @@ package org.nct.experiment;
 
 import java.util.List;
 import java.util.Map;
+import org.nct.paper.Metrics;
+import org.nct.tokenize.Method;
 
 /** The numbers of one experiment run, as the report prints them; {@code corpusNote} is null or a caveat about the corpus. */
 public record Results(String corpus, String corpusNote, Preset preset, Map<String, String> machine,

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
 import java.util.function.Supplier;
 import org.nct.cli.UserException;
 import org.nct.coding.IntegerCdf;
@@ -14,31 +12,31 @@ import org.nct.coding.WindowRule;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 
-/** The tokenization methods by name: creation from CLI options, and re-creation from shard metadata. */
+/**
+ * The tokenizer of a {@link Method}: created for {@code nct tokenize}, {@code nct spark tokenize}
+ * and {@code nct experiment} alike, and re-created from shard metadata.
+ */
 public final class Methods {
     private Methods() { }
 
-    /** Every method name the CLI accepts. */
-    public static final List<String> NAMES = List.of("bytes", "spm", "gzip", "static-ac", "ac", "eqinfo-ac");
-
     /**
-     * Options that select and parameterize a method: vocabulary (256/65,536, or the spm size),
-     * Equal-Info window bits, window rule, M1 checkpoint, spm .model, CDF precision (16 or the
-     * paper's 14), kernel threads for M1 (null: the default).
+     * What a method needs besides its spec: the Equal-Info window rule (null: G), the M1
+     * checkpoint (ac, eqinfo-ac), a SentencePiece .model to apply instead of training one (spm),
+     * the CDF precision (null: 16; the paper's is 14), M1's kernel threads (null: the default).
      */
-    public record Options(String method, Integer vocab, Integer bits, String rule, Path m1, Path spmModel, Integer precision, Integer threads) { }
+    public record Setup(String rule, Path m1, Path spmModel, Integer precision, Integer threads) {
+        /** No rule, M1, .model, precision or threads given: the defaults. */
+        public static final Setup DEFAULTS = new Setup(null, null, null, null, null);
+    }
 
-    /** The tokenizer for {@code o}. {@code trainingText} is the training split (spm and static-ac learn from it). */
-    public static Tokenizer create(Options o, Supplier<byte[]> trainingText) {
-        String m = o.method().toLowerCase(Locale.ROOT);
+    /** The tokenizer of {@code m}. {@code trainingText} is the training split (spm and static-ac learn from it). */
+    public static Tokenizer create(Method m, Setup o, Supplier<byte[]> trainingText) {
         int precision = o.precision() == null ? IntegerCdf.DEFAULT_PRECISION : o.precision();
-        return switch (m) {
-            case "bytes" -> {
-                if (o.vocab() != null && o.vocab() != 256) throw new UserException("bytes has vocabulary 256, not " + o.vocab());
-                yield new BytesTokenizer();
-            }
-            case "gzip" -> new GzipTokenizer(bitsOf(o));
-            case "spm" -> {
+        int bits = m.kind() == Method.Kind.SPM ? 0 : TokenPacking.bitsOfVocab(m.vocab());
+        return switch (m.kind()) {
+            case BYTES -> new BytesTokenizer();
+            case GZIP -> new GzipTokenizer(bits);
+            case SPM -> {
                 if (o.spmModel() != null) {
                     SentencePieceModel model = SentencePieceModel.read(o.spmModel());
                     if (!model.lossless()) {
@@ -47,24 +45,23 @@ public final class Methods {
                     }
                     yield new SentencePieceTokenizer(model);
                 }
-                UnigramTrainer trainer = new UnigramTrainer().vocabSize(o.vocab() == null ? 32000 : o.vocab());
-                yield new SentencePieceTokenizer(trainer.train(List.of(trainingText.get())));
+                yield new SentencePieceTokenizer(trainSpm(trainingText.get(), m.vocab()));
             }
-            case "static-ac" -> {
+            case STATIC_AC -> {
                 byte[] text = trainingText.get();
-                yield new ArithmeticTokenizer("static-ac", bitsOf(o), CodingModels.staticUnigram(StaticUnigramModel.count(text, 0, text.length), precision));
+                yield new ArithmeticTokenizer("static-ac", bits, CodingModels.staticUnigram(StaticUnigramModel.count(text, 0, text.length), precision));
             }
-            case "ac" -> new ArithmeticTokenizer("ac", bitsOf(o), m1(o.m1(), precision, o.threads()));
-            case "eqinfo-ac" -> {
-                if (o.bits() == null) throw new UserException("eqinfo-ac needs --bits B (window bits: 16, 24, 32, 64 or 128)");
-                yield new EqualInfoTokenizer(o.bits(), bitsOf(o), rule(o.rule()), m1(o.m1(), precision, o.threads()));
-            }
-            default -> throw new UserException("unknown method '" + o.method() + "' (one of " + String.join(", ", NAMES) + ")");
+            case AC -> new ArithmeticTokenizer("ac", bits, m1(o.m1(), precision, o.threads()));
+            case EQINFO_AC -> new EqualInfoTokenizer(m.bits(), bits, rule(o.rule()), m1(o.m1(), precision, o.threads()));
         };
     }
 
-    private static int bitsOf(Options o) {
-        return TokenPacking.bitsOfVocab(o.vocab() == null ? 256 : o.vocab());
+    /**
+     * The one SentencePiece training path of every command: a {@code vocab}-piece Unigram-LM
+     * trained on the lines of {@code text}, long lines cut first ({@link UnigramTrainer#lines}).
+     */
+    public static SentencePieceModel trainSpm(byte[] text, int vocab) {
+        return new UnigramTrainer().vocabSize(vocab).train(UnigramTrainer.lines(text));
     }
 
     static WindowRule rule(String r) {

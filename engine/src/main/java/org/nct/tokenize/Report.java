@@ -5,11 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nct.paper.Metrics;
+import org.nct.paper.PaperNumbers;
 
 /**
- * Compression ratio (bytes per token) of a tokenizer over whole examples, with the uniform and
- * unigram bits/byte of paper Table 3: uniform = log2(v) / ratio; unigram = H / ratio, where H is
- * the entropy in bits of the unigram token distribution of these same tokens.
+ * Compression ratio (bytes per token) of a tokenizer over whole held-out examples, with the
+ * uniform and unigram bits/byte of paper Table 3 as {@link Metrics} defines them (the same
+ * functions as the experiment's report): uniform = log2(v) / ratio; unigram = the cross-entropy
+ * of the held-out tokens under the token frequencies of training examples (add-one smoothed),
+ * divided by the ratio. The paper's values come from {@link PaperNumbers}.
  */
 public final class Report {
     private Report() { }
@@ -19,7 +23,11 @@ public final class Report {
                       double uniformBitsPerByte, double unigramBitsPerByte, double paperRatio,
                       double paperUniform, double paperUnigram, double seconds) { }
 
-    public static Row measure(Tokenizer tok, List<byte[]> examples) {
+    /**
+     * Measures {@code tok} (the tokenizer of {@code m}) on the held-out {@code examples}; the
+     * unigram model is fitted on the tokens of {@code fitExamples} (training examples).
+     */
+    public static Row measure(Method m, Tokenizer tok, List<byte[]> examples, List<byte[]> fitExamples) {
         long t0 = System.nanoTime();
         long[] counts = new long[tok.vocabSize()];
         long bytes = 0, tokens = 0;
@@ -28,39 +36,24 @@ public final class Report {
             bytes += p.bytes();
             tokens += p.tokens().length;
         }
-        double h = 0;
-        for (long c : counts) {
-            if (c == 0) continue;
-            double p = (double) c / tokens;
-            h -= p * Math.log(p) / Math.log(2);
-        }
-        double ratio = (double) bytes / tokens;
-        double log2v = Math.log(tok.vocabSize()) / Math.log(2);
-        double[] paper = paper(tok);
-        return new Row(tok.name(), tok.vocabSize(), examples.size(), bytes, tokens, ratio, log2v / ratio, h / ratio,
-                paper[0], paper[1], paper[2], (System.nanoTime() - t0) / 1e9);
+        long[] fit = new long[tok.vocabSize()];
+        for (Tokenizer.Prefix p : tok.encodePrefixes(fitExamples, Integer.MAX_VALUE)) for (int x : p.tokens()) fit[x]++;
+        double ratio = Metrics.compressionRatio(bytes, tokens);
+        double[] paper = paper(m, tok.vocabSize());
+        return new Row(tok.name(), tok.vocabSize(), examples.size(), bytes, tokens, ratio, Metrics.uniformBitsPerByte(tok.vocabSize(), ratio),
+                Metrics.unigramBitsPerByte(fit, counts, ratio), paper[0], paper[1], paper[2], (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Paper Table 12 ratio and Table 3 uniform/unigram bits/byte for the method, NaN where absent. */
-    static double[] paper(Tokenizer tok) {
-        Object m = tok.parameters().get("method");
-        int v = tok.vocabSize();
+    /**
+     * Paper Table 12 ratio and Table 3 uniform/unigram bits/byte for the method, NaN where absent
+     * (SentencePiece: only at the paper's 32,000 pieces).
+     */
+    static double[] paper(Method m, int vocab) {
         double nan = Double.NaN;
-        if ("bytes".equals(m)) return new double[] {1.0, 8.000, 4.602};
-        if ("spm".equals(m)) return new double[] {4.28, 3.497, 2.443};
-        if ("gzip".equals(m)) return v == 256 ? new double[] {2.23, 3.587, 3.586} : new double[] {4.47, nan, nan};
-        if ("static-ac".equals(m)) return v == 256 ? new double[] {1.73, 4.624, 4.624} : new double[] {3.46, nan, nan};
-        if ("ac".equals(m)) return v == 256 ? new double[] {5.49, 1.457, 1.457} : new double[] {10.98, nan, nan};
-        if ("eqinfo-ac".equals(m)) {
-            Object b = tok.parameters().get("b");
-            int bits = b instanceof Number n ? n.intValue() : -1;
-            Map<Integer, double[]> r256 = Map.of(16, new double[] {2.66, 3.008, 2.976}, 24, new double[] {3.15, nan, nan},
-                    32, new double[] {3.49, 2.292, 2.285}, 64, new double[] {4.16, 1.923, 1.921}, 128, new double[] {4.61, 1.735, 1.735});
-            Map<Integer, Double> r65k = Map.of(16, 5.31, 24, 6.30, 32, 6.97, 64, 8.33, 128, 9.22);
-            if (v == 256 && r256.containsKey(bits)) return r256.get(bits);
-            if (v == 65536 && r65k.containsKey(bits)) return new double[] {r65k.get(bits), nan, nan};
-        }
-        return new double[] {nan, nan, nan};
+        if (m.kind() == Method.Kind.SPM && vocab != Method.DEFAULT_SPM_VOCAB) return new double[] {nan, nan, nan};
+        Double ratio = PaperNumbers.TABLE12_RATIO.get(m.paperName());
+        double[] t3 = PaperNumbers.TABLE3.get(m.paperName());
+        return new double[] {ratio == null ? nan : ratio, t3 == null ? nan : t3[0], t3 == null ? nan : t3[1]};
     }
 
     /** The table as fixed-width text. */

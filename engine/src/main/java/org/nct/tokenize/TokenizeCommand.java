@@ -14,37 +14,27 @@ import org.nct.data.JoinedText;
 import org.nct.data.Split;
 import org.nct.util.AtomicFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nct tokenize}: build a token shard, decode one back to text, or report compression ratios. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Turn text into M2 token shards with one of the paper's methods, decode a shard back to text,",
                 "or report every method's compression ratio on held-out text.",
-                "  build:  nct tokenize --method NAME [--vocab V] [--bits B] [--rule R] [-m M1] --data PATH... --out DIR",
+                "  build:  nct tokenize --method SPEC [--rule R] [-m M1] --data PATH... --out DIR",
+                "          (SPEC: NAME[b=B,v=V], e.g. eqinfo-ac[b=16,v=65536]; the syntax of nct experiment --methods)",
                 "  decode: nct tokenize --decode DIR --out FILE",
-                "  report: nct tokenize --report --data PATH... [--vocab V] [--json FILE]"})
+                "  report: nct tokenize --report --data PATH... [--methods SPEC,...] [--json FILE]"})
 public final class TokenizeCommand implements Callable<Integer> {
 
-    @Option(names = "--method", paramLabel = "NAME", description = "bytes, spm, gzip, static-ac, ac or eqinfo-ac")
-    String method;
-
-    @Option(names = "--vocab", paramLabel = "V", description = "vocabulary: 256 or 65536 (gzip, AC methods), spm size (default 32000)")
-    Integer vocab;
-
-    @Option(names = "--bits", paramLabel = "B", description = "Equal-Info window bits: 16, 24, 32, 64 or 128")
-    Integer bits;
-
-    @Option(names = "--rule", paramLabel = "R", description = "Equal-Info window rule: G (default), greedy or delay")
-    String rule;
+    @Mixin
+    ShardOptions o = new ShardOptions();
 
     @Option(names = {"-m", "--model", "--m1"}, paramLabel = "FILE", description = "M1 checkpoint (ac, eqinfo-ac); --m1 is an older spelling")
     Path m1;
 
     @Option(names = "--spm-model", paramLabel = "FILE", description = "apply this SentencePiece .model instead of training one (spm)")
     Path spmModel;
-
-    @Option(names = "--precision", paramLabel = "P", description = "CDF precision bits of the AC methods: 16 (default) or the paper's 14")
-    Integer precision;
 
     @Option(names = "--data", arity = "1..*", paramLabel = "PATH", description = "C4 .json/.json.gz files, text files or directories")
     List<Path> data;
@@ -58,26 +48,11 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--report", description = "compression ratio of every method on the validation split, beside the paper's")
     boolean report;
 
-    @Option(names = "--methods", split = ",", paramLabel = "LIST", description = "report only these, NAME[:V[:B]] (e.g. bytes,spm,gzip:65536,static-ac:256,eqinfo-ac:65536:16)")
+    @Option(names = "--methods", split = Method.LIST_SPLIT, splitSynopsisLabel = ",", paramLabel = "SPEC", description = "report only these specs (e.g. bytes,spm,gzip[v=65536],static-ac[v=256],eqinfo-ac[b=16,v=65536])")
     List<String> methods;
 
     @Option(names = "--json", paramLabel = "FILE", description = "also write the report as JSON")
     Path json;
-
-    @Option(names = "--split", defaultValue = "train", paramLabel = "S", description = "documents to tokenize: train, validation or all (default ${DEFAULT-VALUE})")
-    String split;
-
-    @Option(names = "--validation-fraction", defaultValue = "0.05", paramLabel = "F", description = "share of documents in validation (default ${DEFAULT-VALUE})")
-    double validationFraction;
-
-    @Option(names = "--separator", defaultValue = "\\n\\n", paramLabel = "S", description = "document separator, escapes \\n \\t \\xNN (default ${DEFAULT-VALUE})")
-    String separator;
-
-    @Option(names = "--example-bytes", defaultValue = "10240", paramLabel = "N", description = "bytes per example (default ${DEFAULT-VALUE}, the paper's)")
-    int exampleBytes;
-
-    @Option(names = "--seq", defaultValue = "512", paramLabel = "T", description = "M2 sequence length: examples keep the longest prefix whose tokens fit T+1, padded; 0 keeps whole examples (default ${DEFAULT-VALUE})")
-    int seq;
 
     @Option(names = "--threads", paramLabel = "N", description = "encoding threads; for the M1 methods, M1's kernel threads (default: all processors)")
     Integer threads;
@@ -87,34 +62,35 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int modes = (method != null ? 1 : 0) + (decode != null ? 1 : 0) + (report ? 1 : 0);
+        int modes = (o.method != null ? 1 : 0) + (decode != null ? 1 : 0) + (report ? 1 : 0);
         if (modes != 1) throw new UserException("give exactly one of --method (build), --decode DIR or --report");
         if (decode != null) return decode();
         if (data == null || data.isEmpty()) throw new UserException("--data PATH... is required");
-        Split.checkFraction(validationFraction);
-        if (exampleBytes < 1) throw new UserException("--example-bytes must be positive, got " + exampleBytes);
-        if (seq < 0) throw new UserException("--seq must be 0 or positive, got " + seq);
+        Split.checkFraction(o.validationFraction);
+        if (o.exampleBytes < 1) throw new UserException("--example-bytes must be positive, got " + o.exampleBytes);
+        if (o.seq < 0) throw new UserException("--seq must be 0 or positive, got " + o.seq);
         return report ? report() : build();
     }
 
     private byte[] sep() {
-        return JoinedText.unescape(separator);
+        return o.separatorBytes();
     }
 
     private byte[] trainingText() {
-        return JoinedText.read(data, Split.TRAIN, validationFraction, sep()).bytes();
+        return JoinedText.read(data, Split.TRAIN, o.validationFraction, sep()).bytes();
     }
 
     private int build() throws Exception {
         if (out == null) throw new UserException("--out DIR is required");
-        Split s = Split.parse(split);
-        JoinedText text = JoinedText.read(data, s, validationFraction, sep());
-        Tokenizer tok = Methods.create(new Methods.Options(method, vocab, bits, rule, m1, spmModel, precision, threads), this::trainingText);
+        Method m = o.method();
+        Split s = Split.parse(o.split);
+        JoinedText text = JoinedText.read(data, s, o.validationFraction, sep());
+        Tokenizer tok = Methods.create(m, setup(), this::trainingText);
         Map<String, byte[]> extra = new LinkedHashMap<>();
         if (tok instanceof SentencePieceTokenizer spm) extra.put(Shard.SPM_MODEL, spm.model().serialize());
-        List<byte[]> examples = Shard.cut(text.bytes(), exampleBytes);
+        List<byte[]> examples = Shard.cut(text.bytes(), o.exampleBytes);
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Shard.Spec spec = new Shard.Spec(tok, exampleBytes, seq, text.describe(), n);
+        Shard.Spec spec = new Shard.Spec(tok, o.exampleBytes, o.seq, text.describe(), n);
         long t0 = System.nanoTime();
         Shard.Totals t = Shard.build(examples, spec, out, force, extra);
         System.out.printf(Locale.ROOT, "%s: %d examples, %d tokens (+%d padding), %d of %d bytes, compression ratio %.4f bytes/token, %.1f s -> %s%n",
@@ -139,14 +115,18 @@ public final class TokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    private Methods.Setup setup() {
+        return new Methods.Setup(o.rule, m1, spmModel, o.precision, threads);
+    }
+
     /** Every method; the M1 ones only when -m is given. */
     private List<String> defaultReportMethods() {
-        List<String> l = new ArrayList<>(List.of("bytes", "spm", "gzip:256", "gzip:65536", "static-ac:256", "static-ac:65536"));
+        List<String> l = new ArrayList<>(List.of("bytes", "spm", "gzip[v=256]", "gzip[v=65536]", "static-ac[v=256]", "static-ac[v=65536]"));
         if (m1 != null) {
-            l.addAll(List.of("ac:256", "ac:65536"));
+            l.addAll(List.of("ac[v=256]", "ac[v=65536]"));
             for (int b : new int[] {16, 24, 32, 64, 128}) {
-                l.add("eqinfo-ac:256:" + b);
-                l.add("eqinfo-ac:65536:" + b);
+                l.add("eqinfo-ac[b=" + b + ",v=256]");
+                l.add("eqinfo-ac[b=" + b + ",v=65536]");
             }
         }
         return l;
@@ -154,32 +134,33 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private int report() throws Exception {
         org.nct.cli.OutputTarget.refuseExisting(json, force, "--json");
-        JoinedText held = JoinedText.read(data, Split.VALIDATION, validationFraction, sep());
-        List<byte[]> examples = Shard.cut(held.bytes(), exampleBytes);
-        List<String> list = methods != null ? methods : defaultReportMethods();
+        if (o.bits != null) throw new UserException("--report takes the window in --methods (eqinfo-ac[b=B,v=V]), not --bits");
+        List<Method> list = new ArrayList<>();
+        for (String spec : methods != null ? methods : defaultReportMethods()) {
+            list.add(Method.parse(spec, o.vocab != null ? o.vocab : Method.DEFAULT_SPM_VOCAB));
+        }
+        JoinedText held = JoinedText.read(data, Split.VALIDATION, o.validationFraction, sep());
+        List<byte[]> examples = Shard.cut(held.bytes(), o.exampleBytes);
+        byte[] train = trainingText();
+        // the unigram model of every row is fitted on as many training examples as the held-out sample holds
+        List<byte[]> trainExamples = Shard.cut(train, o.exampleBytes);
+        List<byte[]> fit = trainExamples.subList(0, Math.min(trainExamples.size(), examples.size()));
         List<Report.Row> rows = new ArrayList<>();
-        byte[][] train = new byte[1][];
-        for (String spec : list) {
-            String[] parts = spec.split(":");
-            Integer v = parts.length > 1 ? Integer.valueOf(parts[1]) : (parts[0].equals("spm") ? vocab : null);
-            Integer b = parts.length > 2 ? Integer.valueOf(parts[2]) : bits;
+        for (Method m : list) {
             long t0 = System.nanoTime();
-            Tokenizer tok = Methods.create(new Methods.Options(parts[0], v, b, rule, m1, spmModel, precision, threads), () -> {
-                if (train[0] == null) train[0] = trainingText();
-                return train[0];
-            });
+            Tokenizer tok = Methods.create(m, setup(), () -> train);
             if (tok instanceof SentencePieceTokenizer && spmModel == null) {
                 System.err.printf(Locale.ROOT, "trained %s in %.1f s%n", tok.name(), (System.nanoTime() - t0) / 1e9);
             }
-            rows.add(Report.measure(tok, examples));
+            rows.add(Report.measure(m, tok, examples, fit));
         }
         System.out.printf(Locale.ROOT, "held-out text: %d validation documents, %d bytes, %d examples of %d bytes%n",
-                held.documents(), held.bytes().length, examples.size(), exampleBytes);
+                held.documents(), held.bytes().length, examples.size(), o.exampleBytes);
         System.out.print(Report.format(rows));
         if (json != null) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("source", held.describe());
-            doc.put("example_bytes", exampleBytes);
+            doc.put("example_bytes", o.exampleBytes);
             doc.put("rows", Report.json(rows));
             AtomicFiles.write(json, Shard.JSON.writeValueAsBytes(doc));
         }

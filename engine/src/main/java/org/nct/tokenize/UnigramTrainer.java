@@ -74,6 +74,27 @@ public final class UnigramTrainer {
     /** A distinct word with its count. */
     private record Word(int[] cps, long freq) { }
 
+    /**
+     * The lines a SentencePiece model learns from (what {@link Methods#trainSpm} feeds
+     * {@link #train}): the text's lines, long ones cut at a space before 3,000 characters, so that
+     * the {@code maxSentenceLength} rule (lines over 4,192 bytes are skipped, as spm_train does)
+     * does not drop them; some corpora, e.g. the experiment's default one, hold whole speeches on
+     * one line.
+     */
+    public static List<byte[]> lines(byte[] text) {
+        List<byte[]> out = new ArrayList<>();
+        for (String line : new String(text, StandardCharsets.UTF_8).split("\n")) {
+            while (line.length() > 3000) {
+                int cut = line.lastIndexOf(' ', 3000);
+                if (cut <= 0) cut = 1000;
+                out.add(line.substring(0, cut).getBytes(StandardCharsets.UTF_8));
+                line = line.substring(cut);
+            }
+            if (!line.isEmpty()) out.add(line.getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
     /** Trains on the lines of {@code documents}. */
     public SentencePieceModel train(List<byte[]> documents) {
         List<int[]> sentences = sentences(documents);

@@ -20,6 +20,7 @@ import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
+import org.nct.tokenize.Method;
 
 /** {@code experiment --m1 FILE}: the given M1 replaces the m1 stage's training, and the report says so. */
 class ExperimentGivenM1Test {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nct.cli.UserException;
 import org.nct.testing.TestData;
+import org.nct.tokenize.Method;
 
 /**
  * Runs {@code experiment --preset smoke} end to end (on the C4 sample when present, else on

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.nct.cli.UserException;
+import org.nct.paper.PaperNumbers;
+import org.nct.tokenize.Method;
 
 class MethodTest {
 
@@ -32,6 +34,23 @@ class MethodTest {
         assertThrows(UserException.class, () -> Method.parse("ac[v=512]", 1000));
         assertThrows(UserException.class, () -> Method.parse("gzip[b=16,v=256]", 1000));
         assertThrows(UserException.class, () -> Method.parse("bytes[65536]", 1000));
+    }
+
+    @Test
+    void commandLineFlagsFillABareNameAndMayNotContradictASpec() {
+        assertEquals(new Method(Method.Kind.EQINFO_AC, 16, 65536), Method.of("eqinfo-ac", 65536, 16));
+        assertEquals(Method.of("eqinfo-ac", 65536, 16), Method.of("eqinfo-ac[b=16,v=65k]", null, null));
+        assertEquals(new Method(Method.Kind.EQINFO_AC, 16, 256), Method.of("eqinfo-ac", null, null));
+        assertEquals(new Method(Method.Kind.SPM, 0, 32000), Method.of("spm", null, null));
+        assertEquals(new Method(Method.Kind.SPM, 0, 8000), Method.of("spm", 8000, null));
+        assertEquals(new Method(Method.Kind.GZIP, 0, 65536), Method.of("gzip[v=65536]", 65536, null));
+        assertThrows(UserException.class, () -> Method.of("gzip[v=256]", 65536, null));
+        assertThrows(UserException.class, () -> Method.of("eqinfo-ac[b=16,v=256]", null, 32));
+        assertThrows(UserException.class, () -> Method.of("ac", null, 16));
+        assertThrows(UserException.class, () -> Method.of("eqinfo-ac", null, 20));
+        assertThrows(UserException.class, () -> Method.of("bytes", 65536, null));
+        UserException old = assertThrows(UserException.class, () -> Method.parse("eqinfo-ac:65536:16", 32000));
+        assertTrue(old.getMessage().contains("NAME[b=B,v=V]"), old.getMessage());
     }
 
     @Test

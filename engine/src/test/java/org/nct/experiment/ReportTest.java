@@ -16,6 +16,8 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nct.paper.Metrics;
+import org.nct.tokenize.Method;
 
 class ReportTest {
 

@@ -7,9 +7,10 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nct.cli.UserException;
-import org.nct.data.JoinedText;
+import org.nct.tokenize.ShardOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,27 +31,19 @@ public final class SparkCommand implements Runnable {
 
     /** {@code nct spark tokenize}; also the main command of the job jar under {@code spark-submit}. */
     @Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Build the token shard of `nct tokenize --method NAME` on Spark: the same tokens, byte for byte.",
-                    "  nct spark tokenize --master local[N] --method NAME [--vocab V] [--bits B] [-m M1] --data PATH... --out DIR",
+            description = {"Build the token shard of `nct tokenize --method SPEC` on Spark: the same tokens, byte for byte.",
+                    "  nct spark tokenize --master local[N] --method SPEC [-m M1] --data PATH... --out DIR",
+                    "  (SPEC: NAME[b=B,v=V], e.g. eqinfo-ac[b=16,v=65536], as nct tokenize takes it)",
                     "PATHs and DIR are Hadoop paths (file://, hdfs://, s3a://; plain paths are local)."})
     public static final class Tokenize implements Callable<Integer> {
+        @Mixin
+        ShardOptions o = new ShardOptions();
+
         @Option(names = "--master", paramLabel = "URL", description = "Spark master: local[N], spark://HOST:PORT, yarn, ... (default: spark-submit's, else local[*])")
         String master;
 
         @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "a Spark configuration entry (repeatable)")
         Map<String, String> conf;
-
-        @Option(names = "--method", required = true, paramLabel = "NAME", description = "bytes, spm, gzip, static-ac, ac or eqinfo-ac")
-        String method;
-
-        @Option(names = "--vocab", paramLabel = "V", description = "vocabulary: 256 or 65536 (gzip, AC methods), spm size (default 32000)")
-        Integer vocab;
-
-        @Option(names = "--bits", paramLabel = "B", description = "Equal-Info window bits: 16, 24, 32, 64 or 128")
-        Integer bits;
-
-        @Option(names = "--rule", paramLabel = "R", description = "Equal-Info window rule: G (default), greedy or delay")
-        String rule;
 
         @Option(names = {"-m", "--m1"}, paramLabel = "FILE", description = "M1 model (ac, eqinfo-ac); shipped to the executors")
         String m1;
@@ -58,29 +51,11 @@ public final class SparkCommand implements Runnable {
         @Option(names = "--spm-model", paramLabel = "FILE", description = "apply this SentencePiece .model instead of training one (spm)")
         String spmModel;
 
-        @Option(names = "--precision", paramLabel = "P", description = "CDF precision bits of the AC methods: 16 (default) or the paper's 14")
-        Integer precision;
-
         @Option(names = "--data", required = true, arity = "1..*", paramLabel = "PATH", description = "C4 .json/.json.gz files, text files or directories")
         List<String> data;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "output shard directory")
         String out;
-
-        @Option(names = "--split", defaultValue = "train", paramLabel = "S", description = "documents to tokenize: train, validation or all (default ${DEFAULT-VALUE})")
-        String split;
-
-        @Option(names = "--validation-fraction", defaultValue = "0.05", paramLabel = "F", description = "share of documents in validation (default ${DEFAULT-VALUE})")
-        double validationFraction;
-
-        @Option(names = "--separator", defaultValue = "\\n\\n", paramLabel = "S", description = "document separator, escapes \\n \\t \\xNN (default ${DEFAULT-VALUE})")
-        String separator;
-
-        @Option(names = "--example-bytes", defaultValue = "10240", paramLabel = "N", description = "bytes per example (default ${DEFAULT-VALUE}, the paper's)")
-        int exampleBytes;
-
-        @Option(names = "--seq", defaultValue = "512", paramLabel = "T", description = "M2 sequence length: examples keep the longest prefix whose tokens fit T+1 (default ${DEFAULT-VALUE})")
-        int seq;
 
         @Option(names = "--examples-per-part", defaultValue = "256", paramLabel = "N", description = "examples per Spark task and part shard; changes the parallelism, never the tokens (default ${DEFAULT-VALUE})")
         int examplesPerPart;
@@ -96,8 +71,9 @@ public final class SparkCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            TokenizeJob job = new TokenizeJob(method, vocab, bits, rule, m1, spmModel, precision, List.copyOf(data), split, validationFraction,
-                    JoinedText.unescape(separator), exampleBytes, seq, examplesPerPart, out, !parts, force, threads, -1);
+            o.method(); // a bad spec fails here, before Spark starts
+            TokenizeJob job = new TokenizeJob(o.method, o.vocab, o.bits, o.rule, m1, spmModel, o.precision, List.copyOf(data), o.split,
+                    o.validationFraction, o.separatorBytes(), o.exampleBytes, o.seq, examplesPerPart, out, !parts, force, threads, -1);
             SparkConf sc = SparkSetup.conf(master);
             if (conf != null) conf.forEach(sc::set);
             long t0 = System.nanoTime();

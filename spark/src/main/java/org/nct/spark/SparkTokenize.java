@@ -37,6 +37,7 @@ import org.nct.data.JoinedText;
 import org.nct.data.Split;
 import org.nct.tokenize.ArithmeticTokenizer;
 import org.nct.tokenize.CodingModels;
+import org.nct.tokenize.Method;
 import org.nct.tokenize.Methods;
 import org.nct.tokenize.SentencePieceTokenizer;
 import org.nct.tokenize.Shard;
@@ -321,20 +322,19 @@ public final class SparkTokenize {
     /** The tokenizer, built on the driver as {@code nct tokenize} builds it (spm and static-ac learn from the training split). */
     private static Tokenizer driverTokenizer(JavaSparkContext sc, TokenizeJob job, Split split, JavaRDD<Chunk> chunks,
                                              List<String> files, HadoopFiles.Conf conf, Integer threads) throws IOException {
-        String m = job.method() == null ? "" : job.method().toLowerCase(Locale.ROOT);
+        Method m = Method.of(job.method() == null ? "" : job.method(), job.vocab(), job.bits());
         JavaRDD<Chunk> training = split == Split.TRAIN ? chunks : null;
-        if (m.equals("static-ac")) {
+        if (m.kind() == Method.Kind.STATIC_AC) {
             JavaRDD<Chunk> t = training != null ? training : read(sc, files, Split.TRAIN, job, conf);
             long[] counts = t.map(c -> count(c.bytes())).fold(new long[256], SparkTokenize::add);
             for (int i = 0; i < counts.length; i++) counts[i] = Math.min(counts[i], 1L << 40); // as StaticUnigramModel.count
             int precision = job.precision() == null ? IntegerCdf.DEFAULT_PRECISION : job.precision();
-            int bits = TokenPacking.bitsOfVocab(job.vocab() == null ? 256 : job.vocab());
+            int bits = TokenPacking.bitsOfVocab(m.vocab());
             return new ArithmeticTokenizer("static-ac", bits, CodingModels.staticUnigram(counts, precision));
         }
         java.nio.file.Path spmModel = job.spmModel() == null ? null : local(job.spmModel(), conf);
         java.nio.file.Path m1 = job.m1() == null ? null : local(job.m1(), conf);
-        Methods.Options o = new Methods.Options(job.method(), job.vocab(), job.bits(), job.rule(), m1, spmModel, job.precision(), threads);
-        return Methods.create(o, () -> {
+        return Methods.create(m, new Methods.Setup(job.rule(), m1, spmModel, job.precision(), threads), () -> {
             JavaRDD<Chunk> t = training != null ? training : read(sc, files, Split.TRAIN, job, conf);
             // the training text in stream order: chunks sorted by (file, seq)
             List<byte[]> ordered = t.mapToPair(c -> new Tuple2<>(((long) c.file() << 32) | c.seq(), c.bytes())).sortByKey().values().collect();

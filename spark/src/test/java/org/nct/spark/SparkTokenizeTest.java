@@ -195,8 +195,8 @@ class SparkTokenizeTest {
         List<byte[]> examples = Shard.cut(text, 300);
         SparkShardBuilder spark = new SparkShardBuilder(sc, false, 3);
         List<Tokenizer> toks = List.of(
-                Methods.create(new Methods.Options("spm", 320, null, null, null, null, null, null), () -> text),
-                Methods.create(new Methods.Options("eqinfo-ac", 256, 16, null, m1, null, null, 1), () -> text));
+                Methods.create(org.nct.tokenize.Method.of("spm", 320, null), Methods.Setup.DEFAULTS, () -> text),
+                Methods.create(org.nct.tokenize.Method.of("eqinfo-ac", 256, 16), new Methods.Setup(null, m1, null, null, 1), () -> text));
         for (Tokenizer tok : toks) {
             Map<String, byte[]> extra = tok instanceof SentencePieceTokenizer spm ? Map.of(Shard.SPM_MODEL, spm.model().serialize()) : Map.of();
             Shard.Spec spec = new Shard.Spec(tok, 300, 40, "experiment split train", 1);

@@ -1,11 +1,13 @@
-package org.nct.experiment;
+package org.nct.paper;
 
 import java.util.List;
 import java.util.Map;
+import org.nct.tokenize.Method;
 
 /**
- * The paper's published numbers that the report prints beside ours (Lester et al. 2024; read from
- * the paper brief, Tables 3, 12, 15 and 16). Keys are {@link Method#paperName()}.
+ * The paper's published numbers, the one copy that both {@code nct tokenize --report} and the
+ * experiment's report print beside ours (Lester et al. 2024; read from the paper brief, Tables 3,
+ * 12, 15 and 16). Keys are {@link Method#paperName()}.
  */
 public final class PaperNumbers {
     private PaperNumbers() { }

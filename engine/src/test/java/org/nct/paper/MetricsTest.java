@@ -1,4 +1,4 @@
-package org.nct.experiment;
+package org.nct.paper;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -43,6 +43,13 @@ class MetricsTest {
         assertEquals(3.497, Metrics.uniformBitsPerByte(32000, 4.28), 5e-4);
         // v=65k at twice the ratio gives the same bits/byte as v=256
         assertEquals(Metrics.uniformBitsPerByte(256, 2.66), Metrics.uniformBitsPerByte(65536, 5.32), 1e-12);
+    }
+
+    @Test
+    void unigramMatchesAHandComputedValue() {
+        // training counts 3,1,0,0 smoothed by one: p = 4/8, 2/8, 1/8, 1/8; held-out tokens 0,0,1,3 cost
+        // 1 + 1 + 2 + 3 = 7 bits over 4 tokens = 1.75 bits/token; at 2 bytes/token, 0.875 bits/byte
+        assertEquals(0.875, Metrics.unigramBitsPerByte(new long[] {3, 1, 0, 0}, new long[] {2, 1, 0, 1}, 2.0), 1e-15);
     }
 
     @Test

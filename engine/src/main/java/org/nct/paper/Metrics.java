@@ -1,4 +1,4 @@
-package org.nct.experiment;
+package org.nct.paper;
 
 /**
  * The paper's evaluation formulas (section 6 of the paper brief). Token compression ratio =
