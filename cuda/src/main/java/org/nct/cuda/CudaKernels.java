@@ -27,8 +27,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nct.kernels.Parallel;
-import org.nct.kernels.ops.ScalarOps;
-import org.nct.kernels.ops.VectorOps;
+import org.nct.kernels.ops.OpsDriver;
+import org.nct.kernels.ops.ScalarPrimitives;
+import org.nct.kernels.ops.VectorPrimitives;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -131,9 +132,10 @@ public final class CudaKernels implements Kernels {
     private long embIdxBytes;
     private final float[] one = new float[1];
     private Parallel hostPool;
-    private ScalarOps hostOps;
-    /** The Vector API ops on the host (the training profile's attention; same bits as hostOps). */
-    private VectorOps hostVectorOps;
+    /** The ops on the host over the scalar reference primitives (cached attention, CDF rows). */
+    private OpsDriver hostOps;
+    /** The ops on the host over the Vector API primitives (the training profile's attention; same bits as hostOps). */
+    private OpsDriver hostVectorOps;
     /** Host copies of device arguments of the host-run training attention, grown on demand. */
     private MemorySegment hostStage = MemorySegment.NULL;
 
@@ -594,8 +596,8 @@ public final class CudaKernels implements Kernels {
         return hostStage;
     }
 
-    private synchronized VectorOps hostVectorOps() {
-        if (hostVectorOps == null) hostVectorOps = new VectorOps(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, pool());
+    private synchronized OpsDriver hostVectorOps() {
+        if (hostVectorOps == null) hostVectorOps = new OpsDriver(pool(), new VectorPrimitives(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED));
         return hostVectorOps;
     }
 
@@ -613,8 +615,8 @@ public final class CudaKernels implements Kernels {
         return hostPool;
     }
 
-    private synchronized ScalarOps hostOps() {
-        if (hostOps == null) hostOps = new ScalarOps(pool());
+    private synchronized OpsDriver hostOps() {
+        if (hostOps == null) hostOps = new OpsDriver(pool(), new ScalarPrimitives());
         return hostOps;
     }
 

@@ -15,7 +15,8 @@ import java.lang.foreign.MemorySegment;
  *       reduction that the numerics profile orders (see {@link NumericsProfile}) across threads.</li>
  *   <li>Every implementation (scalar reference, Vector API at 128/256/512 bits, CUDA) produces the
  *       <b>same bits</b> for the same inputs, whatever the thread count and whatever other rows are
- *       in the batch. The scalar reference ({@code ScalarKernels}) is the definition.</li>
+ *       in the batch. The scalar reference ({@code ScalarKernels}: {@code ScalarGemm} and the ops
+ *       driver over {@code ScalarPrimitives}) is the definition.</li>
  *   <li>{@code accumulate == true} means the result is added to what the output holds: the FMA
  *       chain starts from the existing value instead of from 0.</li>
  * </ul>

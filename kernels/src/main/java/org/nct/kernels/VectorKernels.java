@@ -3,21 +3,17 @@ package org.nct.kernels;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
 import org.nct.kernels.gemm.VectorGemm;
-import org.nct.kernels.ops.VectorOps;
+import org.nct.kernels.ops.VectorPrimitives;
 
 /** The Vector API backend at one species (128, 256 or 512 bits), bit-identical to ScalarKernels. */
-public final class VectorKernels implements Kernels {
-
-    private final Parallel pool;
-    private final VectorGemm gemm;
-    private final VectorOps ops;
-    private final String name;
+public final class VectorKernels extends CpuKernels {
 
     public VectorKernels(VectorSpecies<Float> species, int threads) {
-        this.pool = new Parallel(threads);
-        this.gemm = new VectorGemm(species, pool);
-        this.ops = new VectorOps(species, pool);
-        this.name = "vector-" + species.vectorBitSize();
+        this(species, new Parallel(threads));
+    }
+
+    private VectorKernels(VectorSpecies<Float> species, Parallel pool) {
+        super("vector-" + species.vectorBitSize(), pool, new VectorGemm(species, pool), new VectorPrimitives(species));
         warmUp();
     }
 
@@ -67,87 +63,4 @@ public final class VectorKernels implements Kernels {
         for (int i = 0; i < n; i++) x.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, 0.01f * ((i * 37) % 101) + 0.1f);
         return x;
     }
-
-    @Override public String name() { return name; }
-    @Override public int threads() { return pool.threads(); }
-    /** The worker pool (shared with callers that parallelise around kernels). */
-    @Override public Parallel pool() { return pool; }
-
-    @Override public void matmul(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
-        gemm.matmul(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
-    }
-    @Override public void matmulFixedWeights(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
-        gemm.matmulFixedWeights(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
-    }
-    @Override public void matmulBackwardData(MemorySegment dx, long dxOff, MemorySegment dy, long dyOff, MemorySegment w, long wOff, int m, int k, int n, boolean accumulate) {
-        gemm.matmulBackwardData(dx, dxOff, dy, dyOff, w, wOff, m, k, n, accumulate);
-    }
-    @Override public void matmulBackwardWeight(MemorySegment dw, long dwOff, MemorySegment dy, long dyOff, MemorySegment x, long xOff, int m, int k, int n, boolean accumulate) {
-        gemm.matmulBackwardWeight(dw, dwOff, dy, dyOff, x, xOff, m, k, n, accumulate);
-    }
-    @Override public void rmsnormForward(MemorySegment out, long outOff, MemorySegment rstd, long rstdOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, int rows, int c, float eps) {
-        ops.rmsnormForward(out, outOff, rstd, rstdOff, x, xOff, gain, gOff, rows, c, eps);
-    }
-    @Override public void rmsnormBackward(MemorySegment dx, long dxOff, MemorySegment dgain, long dgOff, MemorySegment dout, long doutOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, MemorySegment rstd, long rstdOff, int rows, int c) {
-        ops.rmsnormBackward(dx, dxOff, dgain, dgOff, dout, doutOff, x, xOff, gain, gOff, rstd, rstdOff, rows, c);
-    }
-    @Override public void attentionForward(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        ops.attentionForward(out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
-    }
-    @Override public void attentionBackward(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        ops.attentionBackward(dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff, b, t, h, d, numBuckets, maxDistance, scale);
-    }
-    @Override public void attentionForwardTraining(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        ops.attentionForwardTraining(out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
-    }
-    @Override public void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff, MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att, long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
-        ops.attentionBackwardTraining(dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff, b, t, h, d, numBuckets, maxDistance, scale);
-    }
-    @Override public void attentionRow(MemorySegment out, long outOff, MemorySegment q, long qOff, MemorySegment kCache, long kOff, MemorySegment vCache, long vOff, long kvStride, MemorySegment relBias, long rbOff, MemorySegment scratch, long sOff, int pos, int h, int d, int numBuckets, int maxDistance, float scale) {
-        ops.attentionRow(out, outOff, q, qOff, kCache, kOff, vCache, vOff, kvStride, relBias, rbOff, scratch, sOff, pos, h, d, numBuckets, maxDistance, scale);
-    }
-    @Override public void attentionCached(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride, MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap, MemorySegment biasByDistance, long bOff, int bStride, int[] slot, int[] pos, int n, int h, int d, float scale) {
-        ops.attentionCached(out, outOff, outStride, q, qOff, qStride, kt, ktOff, v, vOff, cap, biasByDistance, bOff, bStride, slot, pos, n, h, d, scale);
-    }
-    @Override public void cdfRows(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
-        ops.cdfRows(cum, cumOff, logits, lOff, rows, precision);
-    }
-    @Override public void reluGateForward(MemorySegment out, long outOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        ops.reluGateForward(out, outOff, gate, gOff, up, uOff, n);
-    }
-    @Override public void reluGateBackward(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout, long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        ops.reluGateBackward(dgate, dgOff, dup, duOff, dout, doOff, gate, gOff, up, uOff, n);
-    }
-    @Override public void add(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, long n) {
-        ops.add(out, outOff, a, aOff, b, bOff, n);
-    }
-    @Override public void zero(MemorySegment out, long outOff, long n) {
-        ops.zero(out, outOff, n);
-    }
-    @Override public void embeddingForward(MemorySegment out, long outOff, MemorySegment table, long tOff, MemorySegment tokens, long tokOff, int rows, int c) {
-        ops.embeddingForward(out, outOff, table, tOff, tokens, tokOff, rows, c);
-    }
-    @Override public void embeddingBackward(MemorySegment dtable, long dtOff, MemorySegment dout, long doOff, MemorySegment tokens, long tokOff, int rows, int c, int vocab) {
-        ops.embeddingBackward(dtable, dtOff, dout, doOff, tokens, tokOff, rows, c, vocab);
-    }
-    @Override public void crossEntropyForward(MemorySegment loss, long lossOff, MemorySegment lse, long lseOff, MemorySegment logits, long lOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss) {
-        ops.crossEntropyForward(loss, lossOff, lse, lseOff, logits, lOff, targets, tgtOff, rows, vocab, zLoss);
-    }
-    @Override public void crossEntropyBackward(MemorySegment dlogits, long dlOff, MemorySegment logits, long lOff, MemorySegment lse, long lseOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss, float scale) {
-        ops.crossEntropyBackward(dlogits, dlOff, logits, lOff, lse, lseOff, targets, tgtOff, rows, vocab, zLoss, scale);
-    }
-    @Override public void adamw(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff, MemorySegment v, long vOff, long n, float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
-        ops.adamw(p, pOff, g, gOff, m, mOff, v, vOff, n, lr, b1, b2, c1, c2, eps, wd);
-    }
-    @Override public void adafactor(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment vr, long vrOff, MemorySegment vc, long vcOff, MemorySegment v, long vOff, MemorySegment scratch, long sOff, int rows, int cols, boolean factored, float lr, float beta2, float eps1, float eps2, float clip) {
-        ops.adafactor(p, pOff, g, gOff, vr, vrOff, vc, vcOff, v, vOff, scratch, sOff, rows, cols, factored, lr, beta2, eps1, eps2, clip);
-    }
-    @Override public float sumSquares(MemorySegment x, long xOff, long n) {
-        return ops.sumSquares(x, xOff, n);
-    }
-    @Override public void scale(MemorySegment x, long xOff, long n, float s) {
-        ops.scale(x, xOff, n, s);
-    }
-
-    @Override public void close() { pool.close(); }
 }

@@ -13,7 +13,7 @@ import org.nct.kernels.Parallel;
  *
  * <p>One instance serves one caller at a time (the parallel body keeps the call's arguments).
  */
-public final class ScalarGemm {
+public final class ScalarGemm implements Gemm {
 
     private static final int FORWARD = 0, BACKWARD_DATA = 1, BACKWARD_WEIGHT = 2;
 

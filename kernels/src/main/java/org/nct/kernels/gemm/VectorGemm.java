@@ -32,7 +32,7 @@ import org.nct.kernels.Parallel;
  * <p>Packing buffers belong to the instance and grow on first use; steady-state calls allocate
  * nothing. One instance serves one caller at a time.
  */
-public final class VectorGemm {
+public final class VectorGemm implements Gemm {
 
     /** Reduction steps per block: one block's B panel (KC × tileCols floats, 128 KiB at 512 bits) stays in L2. */
     static final int KC = 512;

@@ -12,8 +12,8 @@ import org.nct.kernels.NctMath;
 import org.nct.kernels.NumericsProfile;
 
 /**
- * The Vector API primitives of {@link VectorOps}, bit-identical to the scalar primitives of
- * {@link ScalarOps}.
+ * The Vector API code of {@link VectorPrimitives}, bit-identical to the scalar reference
+ * {@link ScalarPrimitives}.
  *
  * <p>Reductions keep the 16 canonical partials in 16/L vectors of L lanes (one 512-bit, two
  * 256-bit or four 128-bit vectors): partial j is lane j mod L of vector j / L. After the whole
@@ -126,12 +126,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         }
         for (long i = full; i < n; i++) {
             int j = (int) (i & 15);
-            float x = a.getAtIndex(ScalarOps.F, aOff + i);
+            float x = a.getAtIndex(ScalarPrimitives.F, aOff + i);
             part[j] = switch (mode) {
-                case DOT -> Math.fma(x, b.getAtIndex(ScalarOps.F, bOff + i), part[j]);
+                case DOT -> Math.fma(x, b.getAtIndex(ScalarPrimitives.F, bOff + i), part[j]);
                 case SUM -> part[j] + x;
                 case SQUARES_EPS -> part[j] + Math.fma(x, x, eps);
-                default -> Math.fma(x * b.getAtIndex(ScalarOps.F, bOff + i), c.getAtIndex(ScalarOps.F, cOff + i), part[j]);
+                default -> Math.fma(x * b.getAtIndex(ScalarPrimitives.F, bOff + i), c.getAtIndex(ScalarPrimitives.F, cOff + i), part[j]);
             };
         }
         return NumericsProfile.tree16(part);
@@ -155,22 +155,22 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             long base = (ktOff + k) * 4;
             for (int i = 0; i < d; i += 16) {
                 long o = base + i * rs;
-                    p0 = FloatVector.fromMemorySegment(s, kt, o + 0 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 0)), p0);
-                    p1 = FloatVector.fromMemorySegment(s, kt, o + 1 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 1)), p1);
-                    p2 = FloatVector.fromMemorySegment(s, kt, o + 2 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 2)), p2);
-                    p3 = FloatVector.fromMemorySegment(s, kt, o + 3 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 3)), p3);
-                    p4 = FloatVector.fromMemorySegment(s, kt, o + 4 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 4)), p4);
-                    p5 = FloatVector.fromMemorySegment(s, kt, o + 5 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 5)), p5);
-                    p6 = FloatVector.fromMemorySegment(s, kt, o + 6 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 6)), p6);
-                    p7 = FloatVector.fromMemorySegment(s, kt, o + 7 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 7)), p7);
-                    p8 = FloatVector.fromMemorySegment(s, kt, o + 8 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 8)), p8);
-                    p9 = FloatVector.fromMemorySegment(s, kt, o + 9 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 9)), p9);
-                    p10 = FloatVector.fromMemorySegment(s, kt, o + 10 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 10)), p10);
-                    p11 = FloatVector.fromMemorySegment(s, kt, o + 11 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 11)), p11);
-                    p12 = FloatVector.fromMemorySegment(s, kt, o + 12 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 12)), p12);
-                    p13 = FloatVector.fromMemorySegment(s, kt, o + 13 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 13)), p13);
-                    p14 = FloatVector.fromMemorySegment(s, kt, o + 14 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 14)), p14);
-                    p15 = FloatVector.fromMemorySegment(s, kt, o + 15 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarOps.F, qOff + i + 15)), p15);
+                    p0 = FloatVector.fromMemorySegment(s, kt, o + 0 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 0)), p0);
+                    p1 = FloatVector.fromMemorySegment(s, kt, o + 1 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 1)), p1);
+                    p2 = FloatVector.fromMemorySegment(s, kt, o + 2 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 2)), p2);
+                    p3 = FloatVector.fromMemorySegment(s, kt, o + 3 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 3)), p3);
+                    p4 = FloatVector.fromMemorySegment(s, kt, o + 4 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 4)), p4);
+                    p5 = FloatVector.fromMemorySegment(s, kt, o + 5 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 5)), p5);
+                    p6 = FloatVector.fromMemorySegment(s, kt, o + 6 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 6)), p6);
+                    p7 = FloatVector.fromMemorySegment(s, kt, o + 7 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 7)), p7);
+                    p8 = FloatVector.fromMemorySegment(s, kt, o + 8 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 8)), p8);
+                    p9 = FloatVector.fromMemorySegment(s, kt, o + 9 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 9)), p9);
+                    p10 = FloatVector.fromMemorySegment(s, kt, o + 10 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 10)), p10);
+                    p11 = FloatVector.fromMemorySegment(s, kt, o + 11 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 11)), p11);
+                    p12 = FloatVector.fromMemorySegment(s, kt, o + 12 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 12)), p12);
+                    p13 = FloatVector.fromMemorySegment(s, kt, o + 13 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 13)), p13);
+                    p14 = FloatVector.fromMemorySegment(s, kt, o + 14 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 14)), p14);
+                    p15 = FloatVector.fromMemorySegment(s, kt, o + 15 * rs, NATIVE).fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, qOff + i + 15)), p15);
             }
             p0 = p0.add(p8); p1 = p1.add(p9); p2 = p2.add(p10); p3 = p3.add(p11);
             p4 = p4.add(p12); p5 = p5.add(p13); p6 = p6.add(p14); p7 = p7.add(p15);
@@ -184,7 +184,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     // ------------------------------------------------------------------ training attention tiles
 
     /**
-     * {@link ScalarOps#trainScores} for 4 query rows (t0..t0+3) at once, register-blocked: 4 rows
+     * {@link ScalarPrimitives#trainScores} for 4 query rows (t0..t0+3) at once, register-blocked: 4 rows
      * × 2 vectors of keys (lanes are keys) in 8 accumulators; each is the sequential FMA chain over
      * i = 0..d-1 from +0, so the bits are the scalar chain's at every width. Writes the keys
      * [0, t0+4 rounded up to 2 vectors): the caller's btStride and outStride must hold them.
@@ -200,13 +200,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             long bo = (btOff + k) * 4;
             for (int i = 0; i < d; i++, bo += bs) {
                 FloatVector k0 = FloatVector.fromMemorySegment(s, bt, bo, NATIVE), k1 = FloatVector.fromMemorySegment(s, bt, bo + 4L * l, NATIVE);
-                FloatVector q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a0 + i));
+                FloatVector q = FloatVector.broadcast(s, a.getAtIndex(ScalarPrimitives.F, a0 + i));
                 c00 = k0.fma(q, c00); c01 = k1.fma(q, c01);
-                q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a1 + i));
+                q = FloatVector.broadcast(s, a.getAtIndex(ScalarPrimitives.F, a1 + i));
                 c10 = k0.fma(q, c10); c11 = k1.fma(q, c11);
-                q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a2 + i));
+                q = FloatVector.broadcast(s, a.getAtIndex(ScalarPrimitives.F, a2 + i));
                 c20 = k0.fma(q, c20); c21 = k1.fma(q, c21);
-                q = FloatVector.broadcast(s, a.getAtIndex(ScalarOps.F, a3 + i));
+                q = FloatVector.broadcast(s, a.getAtIndex(ScalarPrimitives.F, a3 + i));
                 c30 = k0.fma(q, c30); c31 = k1.fma(q, c31);
             }
             long o = (outOff + k) * 4, os = outStride * 4, v = 4L * l;
@@ -218,7 +218,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * The common part of {@link ScalarOps#trainTriangle} for 4 output rows at once, for the columns
+     * The common part of {@link ScalarPrimitives#trainTriangle} for 4 output rows at once, for the columns
      * [0, returned) (whole blocks of 4 vectors): out[k·outStride + i] = the chain over j = j0..j1
      * in increasing order of fma(w[wOff + k·wRowStride + j·wColStride], x[xOff + j·xStride + i], acc),
      * from out's value when accumulate, else from +0, for k = 0..3 — 4 rows × 4 vectors in 16
@@ -257,13 +257,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 long xo = (xOff + j * xStride + c) * 4, wj = j * wColStride;
                 FloatVector x0 = FloatVector.fromMemorySegment(s, x, xo, NATIVE), x1 = FloatVector.fromMemorySegment(s, x, xo + v, NATIVE);
                 FloatVector x2 = FloatVector.fromMemorySegment(s, x, xo + 2 * v, NATIVE), x3 = FloatVector.fromMemorySegment(s, x, xo + 3 * v, NATIVE);
-                FloatVector p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w0 + wj));
+                FloatVector p = FloatVector.broadcast(s, w.getAtIndex(ScalarPrimitives.F, w0 + wj));
                 a00 = x0.fma(p, a00); a01 = x1.fma(p, a01); a02 = x2.fma(p, a02); a03 = x3.fma(p, a03);
-                p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w1 + wj));
+                p = FloatVector.broadcast(s, w.getAtIndex(ScalarPrimitives.F, w1 + wj));
                 a10 = x0.fma(p, a10); a11 = x1.fma(p, a11); a12 = x2.fma(p, a12); a13 = x3.fma(p, a13);
-                p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w2 + wj));
+                p = FloatVector.broadcast(s, w.getAtIndex(ScalarPrimitives.F, w2 + wj));
                 a20 = x0.fma(p, a20); a21 = x1.fma(p, a21); a22 = x2.fma(p, a22); a23 = x3.fma(p, a23);
-                p = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, w3 + wj));
+                p = FloatVector.broadcast(s, w.getAtIndex(ScalarPrimitives.F, w3 + wj));
                 a30 = x0.fma(p, a30); a31 = x1.fma(p, a31); a32 = x2.fma(p, a32); a33 = x3.fma(p, a33);
             }
             a00.intoMemorySegment(out, o, NATIVE); a01.intoMemorySegment(out, o + v, NATIVE);
@@ -332,7 +332,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             if (argmax < 0 && top.anyTrue()) argmax = i + top.firstTrue();
         }
         long sum = 0;
-        for (int i = 1; i <= IntegerCdfRow.SYMBOLS; i++) sum += cum.getAtIndex(ScalarOps.I, cumOff + i);   // exact, in long
+        for (int i = 1; i <= IntegerCdfRow.SYMBOLS; i++) sum += cum.getAtIndex(ScalarPrimitives.I, cumOff + i);   // exact, in long
         IntegerCdfRow.spread(cum, cumOff, sum, argmax, 1 << precision);
         return true;
     }
@@ -345,7 +345,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         FloatVector m = FloatVector.broadcast(s, Float.NEGATIVE_INFINITY);
         for (long i = 0; i < full; i += l) m = m.max(FloatVector.fromMemorySegment(s, x, (xOff + i) * 4L, NATIVE));
         float r = m.reduceLanes(VectorOperators.MAX);
-        for (long i = full; i < n; i++) r = Math.max(r, x.getAtIndex(ScalarOps.F, xOff + i));
+        for (long i = full; i < n; i++) r = Math.max(r, x.getAtIndex(ScalarPrimitives.F, xOff + i));
         return r;
     }
 
@@ -433,7 +433,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             FloatVector a0 = accumulate ? FloatVector.fromMemorySegment(s, out, (o) * 4L, NATIVE) : z, a1 = accumulate ? FloatVector.fromMemorySegment(s, out, (o + l) * 4L, NATIVE) : z;
             FloatVector a2 = accumulate ? FloatVector.fromMemorySegment(s, out, (o + 2 * l) * 4L, NATIVE) : z, a3 = accumulate ? FloatVector.fromMemorySegment(s, out, (o + 3 * l) * 4L, NATIVE) : z;
             for (int k = 0; k < n; k++) {
-                FloatVector wv = FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, wOff + k * wStride));
+                FloatVector wv = FloatVector.broadcast(s, w.getAtIndex(ScalarPrimitives.F, wOff + k * wStride));
                 long r = rOff + k * rStride + i;
                 a0 = FloatVector.fromMemorySegment(s, rows, (r) * 4L, NATIVE).fma(wv, a0);
                 a1 = FloatVector.fromMemorySegment(s, rows, (r + l) * 4L, NATIVE).fma(wv, a1);
@@ -446,7 +446,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             long o = outOff + i;
             FloatVector a0 = accumulate ? FloatVector.fromMemorySegment(s, out, (o) * 4L, NATIVE) : z;
             for (int k = 0; k < n; k++) {
-                a0 = FloatVector.fromMemorySegment(s, rows, (rOff + k * rStride + i) * 4L, NATIVE).fma(FloatVector.broadcast(s, w.getAtIndex(ScalarOps.F, wOff + k * wStride)), a0);
+                a0 = FloatVector.fromMemorySegment(s, rows, (rOff + k * rStride + i) * 4L, NATIVE).fma(FloatVector.broadcast(s, w.getAtIndex(ScalarPrimitives.F, wOff + k * wStride)), a0);
             }
             a0.intoMemorySegment(out, (o) * 4L, NATIVE);
         }

@@ -4,35 +4,39 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.nct.kernels.IntegerCdfRow;
-import org.nct.kernels.Kernels;
 import org.nct.kernels.NctMath;
-import org.nct.kernels.NumericsProfile;
 import org.nct.kernels.Parallel;
 import org.nct.kernels.RelativePosition;
 
 /**
- * Scalar reference of every non-GEMM kernel: the definition of their bits (see
- * docs/kernels-ops.md for each canonical order).
+ * The drivers of every non-GEMM kernel, written once for every CPU backend: argument checks, the
+ * split of the work over the {@link Parallel} pool, the loops over rows, heads and sequences, and
+ * the scratch (per worker or per call shape, grown on demand, never per call). The arithmetic is
+ * done by a set of row primitives: {@link ScalarPrimitives} (the scalar reference) or
+ * {@link VectorPrimitives} (the same bits with the Vector API). The bits of an op are the order
+ * of operations of its driver composed with the scalar primitives (docs/kernels-ops.md writes
+ * each one out).
  *
- * <p>The drivers here (argument checks, the split over threads, loops over rows, heads and
- * sequences) are shared with {@link VectorOps}, which only overrides the protected row
- * primitives. Every output element is written by exactly one index of a {@link Parallel} split,
- * so no result depends on the thread count. Scratch is allocated once per instance (grown on first
- * use); an instance serves one calling thread at a time.
+ * <p>Every output element is written by exactly one index of a {@link Parallel} split, so no
+ * result depends on the thread count. An instance serves one calling thread at a time.
  */
-public class ScalarOps {
+public final class OpsDriver {
 
-    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
+    static final ValueLayout.OfFloat F = ScalarPrimitives.F;
+    static final ValueLayout.OfInt I = ScalarPrimitives.I;
 
     /** Elements per parallel block of the elementwise kernels. */
     static final int BLOCK = 1 << 14;
     /** Row kernels (RMSNorm, embedding) over fewer elements than this run on the caller alone. */
     static final long SERIAL_ROW_ELEMENTS = 1 << 16;
 
-    protected final Parallel pool;
-    /** Per-worker scratch of 16 partials (scalar primitives). */
+    private final Parallel pool;
+    /** The row primitives every driver calls. */
+    private final ScalarPrimitives prim;
+    /** Per-worker scratch of 16 partials (the canonical reductions). */
     private final float[][] partials;
+    /** Per-worker row of exp values (cross-entropy's summed exps; a CDF row's weights), grown on demand. */
+    private final MemorySegment[] expRows;
     /** Per-worker float scratch (attention backward: dP, then dS, of one (sequence, head): T×T), grown on demand. */
     private final MemorySegment[] rowScratch;
     /** Per-worker copy of one (sequence, head)'s values transposed to (D, T) (attention backward), grown on demand. */
@@ -77,9 +81,13 @@ public class ScalarOps {
     private final AttnTrainForward attnTrainForward = new AttnTrainForward();
     private final AttnTrainBackward attnTrainBackward = new AttnTrainBackward();
 
-    public ScalarOps(Parallel pool) {
+    /** Drivers on {@code pool}'s workers over the primitives {@code prim}. */
+    public OpsDriver(Parallel pool, ScalarPrimitives prim) {
         this.pool = pool;
+        this.prim = prim;
         this.partials = new float[pool.threads()][16];
+        this.expRows = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(expRows, MemorySegment.NULL);
         this.rowScratch = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(rowScratch, MemorySegment.NULL);
         this.valuesT = new MemorySegment[pool.threads()];
@@ -121,10 +129,10 @@ public class ScalarOps {
         @Override public void run(int from, int to, int w) {
             for (int r = from; r < to; r++) {
                 long row = (long) r * c;
-                float ss = dot16(x, xOff + row, x, xOff + row, c, w);
+                float ss = prim.dot16(x, xOff + row, x, xOff + row, c, partials[w]);
                 float rs = 1f / (float) Math.sqrt(ss / c + eps);
                 rstd.setAtIndex(F, rstdOff + r, rs);
-                rmsnormRow(out, outOff + row, x, xOff + row, gain, gOff, c, rs);
+                prim.rmsnormRow(out, outOff + row, x, xOff + row, gain, gOff, c, rs);
             }
         }
     }
@@ -149,9 +157,9 @@ public class ScalarOps {
             for (int r = from; r < to; r++) {
                 long row = (long) r * c;
                 float rs = rstd.getAtIndex(F, rstdOff + r);
-                float s = rmsnormGradDot(dout, doutOff + row, gain, gOff, x, xOff + row, c, w);
+                float s = prim.rmsnormGradDot(dout, doutOff + row, gain, gOff, x, xOff + row, c, partials[w]);
                 float c2 = s * (rs * rs) / c;
-                rmsnormBackwardRow(dx, dxOff + row, dout, doutOff + row, gain, gOff, x, xOff + row, c, rs, c2);
+                prim.rmsnormBackwardRow(dx, dxOff + row, dout, doutOff + row, gain, gOff, x, xOff + row, c, rs, c2);
             }
         }
     }
@@ -164,7 +172,7 @@ public class ScalarOps {
         @Override public void run(int from, int to, int w) {
             for (int r = 0; r < rows; r++) {
                 long row = (long) r * c;
-                rmsnormGainRow(dgain, dgOff + from, dout, doutOff + row + from, x, xOff + row + from,
+                prim.rmsnormGainRow(dgain, dgOff + from, dout, doutOff + row + from, x, xOff + row + from,
                         to - from, rstd.getAtIndex(F, rstdOff + r));
             }
         }
@@ -218,11 +226,11 @@ public class ScalarOps {
                 int tq = row % t, bh = row / t, head = bh % h, seq = bh / h;
                 long tok0 = qkvOff + (long) seq * t * stride + (long) head * d;
                 long attRow = attOff + ((long) bh * t + tq) * t;
-                scoresTransposed(att, attRow, qkv, tok0 + tq * stride, keysT, (long) bh * d * t, t, tq + 1, d, w);
+                prim.scoresTransposed(att, attRow, qkv, tok0 + tq * stride, keysT, (long) bh * d * t, t, tq + 1, d, partials[w]);
                 attendRow(out, outOff + ((long) seq * t + tq) * hd + (long) head * d,
                         qkv, tok0 + 2 * hd, stride, relBias, rbOff + (long) head * numBuckets, bucket,
                         att, attRow, tq, d, scale, w);
-                zeroRange(att, attRow + tq + 1, t - tq - 1);
+                prim.zeroRange(att, attRow + tq + 1, t - tq - 1);
             }
         }
     }
@@ -232,7 +240,7 @@ public class ScalarOps {
         for (int head = 0; head < h; head++) {
             long ho = (long) head * d;
             for (int s = 0; s <= pos; s++) {
-                scratch.setAtIndex(F, sOff + s, dot16(q, qOff + ho, kCache, kOff + ho + s * kvStride, d, 0));
+                scratch.setAtIndex(F, sOff + s, prim.dot16(q, qOff + ho, kCache, kOff + ho + s * kvStride, d, partials[0]));
             }
             attendRow(out, outOff + ho, vCache, vOff + ho, kvStride,
                     relBias, rbOff + (long) head * numBuckets, bucket, scratch, sOff, pos, d, scale, 0);
@@ -252,10 +260,10 @@ public class ScalarOps {
             float sc = p.getAtIndex(F, pOff + s) * scale;
             p.setAtIndex(F, pOff + s, sc + bias.getAtIndex(F, biasOff + bucket[pos - s]));
         }
-        float max = max(p, pOff, n);
-        float sum = expSum16(p, pOff, p, pOff, n, max, w);
-        scaleRange(p, pOff, p, pOff, n, 1f / sum);
-        weightedRowSum(out, outOff, false, p, pOff, 1, n, v, vOff, vStride, d);
+        float max = prim.max(p, pOff, n);
+        float sum = prim.expSum16(p, pOff, p, pOff, n, max, partials[w]);
+        prim.scaleRange(p, pOff, p, pOff, n, 1f / sum);
+        prim.weightedRowSum(out, outOff, false, p, pOff, 1, n, v, vOff, vStride, d);
     }
 
     public void attentionCached(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
@@ -297,12 +305,12 @@ public class ScalarOps {
                 for (int r = from; r < to; r++) {
                     int c = slot[r], t = pos[r], n = t + 1;
                     long ho = (long) head * d, region = ((long) c * h + head) * cap * d;
-                    scoresCached(p, 0, q, qOff + r * qStride + ho, kt, ktOff + region, n, d, w);
-                    biasScaleRange(p, 0, bias, bOff + (long) head * bStride + bStride - 1 - t, n, scale);
-                    float max = max(p, 0, n);
-                    float sum = expSum16(p, 0, p, 0, n, max, w);
-                    scaleRange(p, 0, p, 0, n, 1f / sum);
-                    weightedRowSum(out, outOff + r * outStride + ho, false, p, 0, 1, n, v, vOff + region, d, d);
+                    prim.scoresCached(p, 0, q, qOff + r * qStride + ho, kt, ktOff + region, n, d, partials[w]);
+                    prim.biasScaleRange(p, 0, bias, bOff + (long) head * bStride + bStride - 1 - t, n, scale);
+                    float max = prim.max(p, 0, n);
+                    float sum = prim.expSum16(p, 0, p, 0, n, max, partials[w]);
+                    prim.scaleRange(p, 0, p, 0, n, 1f / sum);
+                    prim.weightedRowSum(out, outOff + r * outStride + ho, false, p, 0, 1, n, v, vOff + region, d, d);
                 }
             }
         }
@@ -310,6 +318,7 @@ public class ScalarOps {
 
     public void cdfRows(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
         if (precision < 9 || precision > 16) throw new IllegalArgumentException("CDF precision must be 9..16 bits, got " + precision);
+        for (int w = 0; w < expRows.length; w++) expRows[w] = atLeast(expRows[w], IntegerCdfRow.SYMBOLS);
         CdfRows k = cdfRows;
         k.cum = cum; k.cumOff = cumOff; k.logits = logits; k.lOff = lOff; k.precision = precision;
         if (rows == 1) k.run(0, 1, 0); else pool.forRange(rows, k);
@@ -322,7 +331,7 @@ public class ScalarOps {
 
         @Override public void run(int from, int to, int w) {
             for (int r = from; r < to; r++) {
-                cdfRow(cum, cumOff + (long) r * (IntegerCdfRow.SYMBOLS + 1), logits, lOff + (long) r * IntegerCdfRow.SYMBOLS, precision, w);
+                prim.cdfRow(cum, cumOff + (long) r * (IntegerCdfRow.SYMBOLS + 1), logits, lOff + (long) r * IntegerCdfRow.SYMBOLS, precision, expRows[w]);
             }
         }
     }
@@ -375,7 +384,7 @@ public class ScalarOps {
                 long dq0 = dqkvOff + tok0, dk0 = dq0 + hd, dv0 = dq0 + 2 * hd;
                 long do0 = doutOff + (long) seq * t * hd + (long) head * d;
                 long part = (long) bh * numBuckets;
-                zeroRange(biasPartials, part, numBuckets);
+                prim.zeroRange(biasPartials, part, numBuckets);
                 for (int s = 0; s < t; s++) {       // vT[i·T + s] = v_s[i] (a copy)
                     for (int i = 0; i < d; i++) vT.setAtIndex(F, (long) i * t + s, qkv.getAtIndex(F, v0 + s * stride + i));
                 }
@@ -383,22 +392,22 @@ public class ScalarOps {
                     int n = tq + 1;
                     long pRow = attOff + ((long) bh * t + tq) * t, dsRow = (long) tq * t;
                     long doRow = do0 + tq * hd;
-                    scoresTransposed(ds, dsRow, dout, doRow, vT, 0, t, n, d, w);   // dP[s] = dot16(dout_t, v_s)
-                    float rowDot = dot16(att, pRow, ds, dsRow, n, w);
+                    prim.scoresTransposed(ds, dsRow, dout, doRow, vT, 0, t, n, d, partials[w]);   // dP[s] = dot16(dout_t, v_s)
+                    float rowDot = prim.dot16(att, pRow, ds, dsRow, n, partials[w]);
                     // ds = p·(dP − rowDot); dRelBias partial += ds (s in order); ds *= scale
-                    softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);
+                    prim.softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);
                     for (int s = 0; s < n; s++) {
                         long bo = part + bucket[tq - s];
                         biasPartials.setAtIndex(F, bo, biasPartials.getAtIndex(F, bo) + ds.getAtIndex(F, dsRow + s));
                     }
-                    scaleRange(ds, dsRow, ds, dsRow, n, scale);
+                    prim.scaleRange(ds, dsRow, ds, dsRow, n, scale);
                     // dq_t: chain over s = 0..t from the existing value
-                    weightedRowSum(dqkv, dq0 + tq * stride, true, ds, dsRow, 1, n, qkv, k0, stride, d);
+                    prim.weightedRowSum(dqkv, dq0 + tq * stride, true, ds, dsRow, 1, n, qkv, k0, stride, d);
                 }
                 for (int s = 0; s < t; s++) {
                     // dk_s, dv_s: chains over t = s..T-1 from the existing value
-                    weightedRowSum(dqkv, dk0 + s * stride, true, ds, (long) s * t + s, t, t - s, qkv, q0 + s * stride, stride, d);
-                    weightedRowSum(dqkv, dv0 + s * stride, true, att, attOff + ((long) bh * t + s) * t + s, t, t - s,
+                    prim.weightedRowSum(dqkv, dk0 + s * stride, true, ds, (long) s * t + s, t, t - s, qkv, q0 + s * stride, stride, d);
+                    prim.weightedRowSum(dqkv, dv0 + s * stride, true, att, attOff + ((long) bh * t + s) * t + s, t, t - s,
                             dout, do0 + s * hd, hd, d);
                 }
             }
@@ -474,18 +483,18 @@ public class ScalarOps {
                 int tile = item % tiles, bh = item / tiles, head = bh % h, seq = bh / h;
                 int t0 = tile * TRAIN_QUERY_TILE, rows = Math.min(TRAIN_QUERY_TILE, t - t0);
                 long tok0 = qkvOff + (long) seq * t * stride + (long) head * d;
-                trainScores(sc, 0, tp, qkv, tok0 + t0 * stride, stride, trainKeysT, (long) bh * d * tp, tp, t0, rows, d);
+                prim.trainScores(sc, 0, tp, qkv, tok0 + t0 * stride, stride, trainKeysT, (long) bh * d * tp, tp, t0, rows, d);
                 long attTile = attOff + ((long) bh * t + t0) * t;
                 for (int r = 0; r < rows; r++) {
                     int n = t0 + r + 1;
                     long row = (long) r * tp, attRow = attTile + (long) r * t;
-                    biasScaleRange(sc, row, trainBiasRev, (long) head * tp + t - n, n, scale);
-                    float max = max(sc, row, n);
-                    float sum = expSum16(sc, row, sc, row, n, max, w);
-                    scaleRange(att, attRow, sc, row, n, 1f / sum);
-                    zeroRange(att, attRow + n, t - n);
+                    prim.biasScaleRange(sc, row, trainBiasRev, (long) head * tp + t - n, n, scale);
+                    float max = prim.max(sc, row, n);
+                    float sum = prim.expSum16(sc, row, sc, row, n, max, partials[w]);
+                    prim.scaleRange(att, attRow, sc, row, n, 1f / sum);
+                    prim.zeroRange(att, attRow + n, t - n);
                 }
-                trainTriangle(out, outOff + ((long) seq * t + t0) * hd + (long) head * d, hd, false,
+                prim.trainTriangle(out, outOff + ((long) seq * t + t0) * hd + (long) head * d, hd, false,
                         att, attTile, t, 1, qkv, tok0 + 2 * hd, stride, true, t0, rows, t, d);
             }
         }
@@ -541,68 +550,25 @@ public class ScalarOps {
                 long do0 = doutOff + (long) seq * t * hd + (long) head * d;
                 long p0 = attOff + (long) bh * t * t;
                 transposeHead(vT, 0, tp, qkv, v0, stride, t, d);
-                trainScores(ds, 0, tp, dout, do0, hd, vT, 0, tp, 0, t, d);          // dP
-                zeroRange(g, 0, t);
+                prim.trainScores(ds, 0, tp, dout, do0, hd, vT, 0, tp, 0, t, d);          // dP
+                prim.zeroRange(g, 0, t);
                 for (int tq = 0; tq < t; tq++) {
                     int n = tq + 1;
                     long pRow = p0 + (long) tq * t, dsRow = (long) tq * tp;
-                    float rowDot = dot16(att, pRow, ds, dsRow, n, w);
-                    softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);           // dS
-                    addRange(g, t - n, g, t - n, ds, dsRow, n);                     // g[t−1−δ] += dS[t, t−δ]
-                    scaleRange(ds, dsRow, ds, dsRow, n, scale);
+                    float rowDot = prim.dot16(att, pRow, ds, dsRow, n, partials[w]);
+                    prim.softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);           // dS
+                    prim.addRange(g, t - n, g, t - n, ds, dsRow, n);                     // g[t−1−δ] += dS[t, t−δ]
+                    prim.scaleRange(ds, dsRow, ds, dsRow, n, scale);
                 }
                 long part = (long) bh * numBuckets;
-                zeroRange(biasPartials, part, numBuckets);
+                prim.zeroRange(biasPartials, part, numBuckets);
                 for (int dist = 0; dist < t; dist++) {
                     long o = part + bucket[dist];
                     biasPartials.setAtIndex(F, o, biasPartials.getAtIndex(F, o) + g.getAtIndex(F, t - 1 - dist));
                 }
-                trainTriangle(dqkv, dq0, stride, true, ds, 0, tp, 1, qkv, k0, stride, true, 0, t, t, d);     // dQ = dS·K
-                trainTriangle(dqkv, dk0, stride, true, ds, 0, 1, tp, qkv, q0, stride, false, 0, t, t, d);    // dK = dSᵀ·Q
-                trainTriangle(dqkv, dv0, stride, true, att, p0, 1, t, dout, do0, hd, false, 0, t, t, d);     // dV = Pᵀ·dO
-            }
-        }
-    }
-
-    /**
-     * Scores of a tile of query rows against transposed keys, in GEMM order: for row r (query
-     * t0 + r), out[r·outStride + s] = the chain over i = 0..d-1 of fma(a[r·aStride + i],
-     * bt[i·btStride + s], acc) from +0, for keys s = 0..t0+r. An override may also write the
-     * entries of keys up to t0+rows rounded up to its key block (never past btStride, a multiple
-     * of 64); they are never read.
-     */
-    protected void trainScores(MemorySegment out, long outOff, long outStride, MemorySegment a, long aOff, long aStride,
-                               MemorySegment bt, long btOff, long btStride, int t0, int rows, int d) {
-        for (int r = 0; r < rows; r++) {
-            long o = outOff + r * outStride, ar = aOff + r * aStride;
-            for (int s = 0; s <= t0 + r; s++) {
-                float acc = 0f;
-                for (int i = 0; i < d; i++) acc = Math.fma(a.getAtIndex(F, ar + i), bt.getAtIndex(F, btOff + i * btStride + s), acc);
-                out.setAtIndex(F, o + s, acc);
-            }
-        }
-    }
-
-    /**
-     * Weighted sums over a triangle, the P·V / dS·K / dSᵀ·Q / Pᵀ·dO form: for output row r
-     * (index r0 + r, r &lt; rows) and column i &lt; d, out[r·outStride + i] = the chain over j in
-     * increasing order of fma(w[wOff + r·wRowStride + j·wColStride], x[xOff + j·xStride + i], acc),
-     * from out's value when accumulate, else from +0; j runs over 0..r0+r when lower, else over
-     * r0+r..n-1.
-     */
-    protected void trainTriangle(MemorySegment out, long outOff, long outStride, boolean accumulate,
-                                 MemorySegment w, long wOff, long wRowStride, long wColStride,
-                                 MemorySegment x, long xOff, long xStride, boolean lower, int r0, int rows, int n, int d) {
-        for (int r = 0; r < rows; r++) {
-            long o = outOff + r * outStride, wr = wOff + r * wRowStride;
-            if (!accumulate) {
-                for (int i = 0; i < d; i++) out.setAtIndex(F, o + i, 0f);
-            }
-            int lo = lower ? 0 : r0 + r, hi = lower ? r0 + r : n - 1;
-            for (int j = lo; j <= hi; j++) {     // out holds each chain's running value
-                float wj = w.getAtIndex(F, wr + j * wColStride);
-                long xj = xOff + j * xStride;
-                for (int i = 0; i < d; i++) out.setAtIndex(F, o + i, Math.fma(wj, x.getAtIndex(F, xj + i), out.getAtIndex(F, o + i)));
+                prim.trainTriangle(dqkv, dq0, stride, true, ds, 0, tp, 1, qkv, k0, stride, true, 0, t, t, d);     // dQ = dS·K
+                prim.trainTriangle(dqkv, dk0, stride, true, ds, 0, 1, tp, qkv, q0, stride, false, 0, t, t, d);    // dK = dSᵀ·Q
+                prim.trainTriangle(dqkv, dv0, stride, true, att, p0, 1, t, dout, do0, hd, false, 0, t, t, d);     // dV = Pᵀ·dO
             }
         }
     }
@@ -680,13 +646,13 @@ public class ScalarOps {
         @Override public void run(int from, int to, int w) {
             long i0 = (long) from * BLOCK, len = Math.min(n, (long) to * BLOCK) - i0;
             switch (op) {
-                case OP_RELU_GATE -> reluGateRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, len);
-                case OP_RELU_GATE_BACKWARD -> reluGateBackwardRange(a, aOff + i0, b, bOff + i0, c, cOff + i0,
+                case OP_RELU_GATE -> prim.reluGateRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, len);
+                case OP_RELU_GATE_BACKWARD -> prim.reluGateBackwardRange(a, aOff + i0, b, bOff + i0, c, cOff + i0,
                         d, dOff + i0, e, eOff + i0, len);
-                case OP_ADD -> addRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, len);
-                case OP_ZERO -> zeroRange(a, aOff + i0, len);
-                case OP_SCALE -> scaleRange(a, aOff + i0, a, aOff + i0, len, s0);
-                case OP_ADAMW -> adamwRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, d, dOff + i0, len,
+                case OP_ADD -> prim.addRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, len);
+                case OP_ZERO -> prim.zeroRange(a, aOff + i0, len);
+                case OP_SCALE -> prim.scaleRange(a, aOff + i0, a, aOff + i0, len, s0);
+                case OP_ADAMW -> prim.adamwRange(a, aOff + i0, b, bOff + i0, c, cOff + i0, d, dOff + i0, len,
                         s0, s1, s2, s3, s4, s5, s6);
                 default -> throw new IllegalStateException("op " + op);
             }
@@ -732,7 +698,7 @@ public class ScalarOps {
         @Override public void run(int from, int to, int w) {
             for (int r = 0; r < rows; r++) {
                 long dst = dtOff + (long) tokens.getAtIndex(I, tokOff + r) * c + from;
-                addRange(dtable, dst, dtable, dst, dout, doOff + (long) r * c + from, to - from);
+                prim.addRange(dtable, dst, dtable, dst, dout, doOff + (long) r * c + from, to - from);
             }
         }
     }
@@ -747,6 +713,7 @@ public class ScalarOps {
 
     public void crossEntropyForward(MemorySegment loss, long lossOff, MemorySegment lse, long lseOff, MemorySegment logits, long lOff, MemorySegment targets, long tgtOff, int rows, int vocab, float zLoss) {
         checkTargets(targets, tgtOff, rows, vocab);
+        for (int w = 0; w < expRows.length; w++) expRows[w] = atLeast(expRows[w], vocab);
         CeForward k = ceForward;
         k.loss = loss; k.lossOff = lossOff; k.lse = lse; k.lseOff = lseOff; k.logits = logits; k.lOff = lOff;
         k.targets = targets; k.tgtOff = tgtOff; k.vocab = vocab; k.zLoss = zLoss;
@@ -762,8 +729,8 @@ public class ScalarOps {
         @Override public void run(int from, int to, int w) {
             for (int r = from; r < to; r++) {
                 long row = lOff + (long) r * vocab;
-                float max = max(logits, row, vocab);
-                float l = max + NctMath.log(expSum16(logits, row, null, 0, vocab, max, w));
+                float max = prim.max(logits, row, vocab);
+                float l = max + NctMath.log(prim.expSum16(logits, row, expRows[w], 0, vocab, max, partials[w]));
                 lse.setAtIndex(F, lseOff + r, l);
                 int tgt = targets.getAtIndex(I, tgtOff + r);
                 float value = 0f;
@@ -792,13 +759,13 @@ public class ScalarOps {
                 long dRow = dlOff + (long) r * vocab, lRow = lOff + (long) r * vocab;
                 int tgt = targets.getAtIndex(I, tgtOff + r);
                 if (tgt < 0) {
-                    zeroRange(dlogits, dRow, vocab);
+                    prim.zeroRange(dlogits, dRow, vocab);
                     continue;
                 }
                 float l = lse.getAtIndex(F, lseOff + r);
                 float f = 2f * zLoss * l + 1f;
                 float atTarget = (NctMath.exp(logits.getAtIndex(F, lRow + tgt) - l) * f - 1f) * scale;
-                expRange(dlogits, dRow, logits, lRow, vocab, l, f, scale);
+                prim.expRange(dlogits, dRow, logits, lRow, vocab, l, f, scale);
                 dlogits.setAtIndex(F, dRow + tgt, atTarget);
             }
         }
@@ -827,277 +794,31 @@ public class ScalarOps {
             if (colScratch.byteSize() < (long) cols * Float.BYTES) {
                 colScratch = Arena.ofAuto().allocate((long) cols * Float.BYTES, 64);
             }
-            zeroRange(colScratch, 0, cols);
+            prim.zeroRange(colScratch, 0, cols);
             for (int r = 0; r < rows; r++) {
                 long row = gOff + (long) r * cols;
-                float mean = sumSqEps16(g, row, cols, eps1, 0) / cols;
+                float mean = prim.sumSqEps16(g, row, cols, eps1, partials[0]) / cols;
                 vr.setAtIndex(F, vrOff + r, Math.fma(beta2, vr.getAtIndex(F, vrOff + r), omb * mean));
-                addSqEpsRange(colScratch, 0, g, row, cols, eps1);
+                prim.addSqEpsRange(colScratch, 0, g, row, cols, eps1);
             }
-            float meanVr = sum16(vr, vrOff, rows, 0) / rows;
-            adafactorColFactors(vc, vcOff, colScratch, 0, cols, beta2, omb, rows);
+            float meanVr = prim.sum16(vr, vrOff, rows, partials[0]) / rows;
+            prim.adafactorColFactors(vc, vcOff, colScratch, 0, cols, beta2, omb, rows);
             for (int r = 0; r < rows; r++) {
                 float rowFactor = 1f / (float) Math.sqrt(vr.getAtIndex(F, vrOff + r) / meanVr);
                 long row = (long) r * cols;
-                adafactorFactoredRow(scratch, sOff + row, g, gOff + row, colScratch, 0, cols, rowFactor);
+                prim.adafactorFactoredRow(scratch, sOff + row, g, gOff + row, colScratch, 0, cols, rowFactor);
             }
         } else {
-            adafactorUnfactoredRange(scratch, sOff, g, gOff, v, vOff, n, beta2, omb, eps1);
+            prim.adafactorUnfactoredRange(scratch, sOff, g, gOff, v, vOff, n, beta2, omb, eps1);
         }
-        float rmsU = (float) Math.sqrt(dot16(scratch, sOff, scratch, sOff, n, 0) / (float) n);
+        float rmsU = (float) Math.sqrt(prim.dot16(scratch, sOff, scratch, sOff, n, partials[0]) / (float) n);
         float denom = Math.max(1f, rmsU / clip);
-        float rmsP = (float) Math.sqrt(dot16(p, pOff, p, pOff, n, 0) / (float) n);
+        float rmsP = (float) Math.sqrt(prim.dot16(p, pOff, p, pOff, n, partials[0]) / (float) n);
         float step = lr * Math.max(eps2, rmsP);
-        adafactorUpdateRange(p, pOff, scratch, sOff, n, denom, step);
+        prim.adafactorUpdateRange(p, pOff, scratch, sOff, n, denom, step);
     }
 
     public float sumSquares(MemorySegment x, long xOff, long n) {
-        return dot16(x, xOff, x, xOff, n, 0);
-    }
-
-    // =========================================================================== primitives
-    // Scalar definitions; VectorOps overrides each with the same bits. w is the worker index
-    // (selects per-worker scratch).
-
-    /** Canonical 16-partial dot ({@link NumericsProfile#dot16}). */
-    protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, int w) {
-        return NumericsProfile.dot16(a, aOff, b, bOff, n, partials[w]);
-    }
-
-    /**
-     * out[s] = dot16(q, key s) for s = 0..n-1 with the keys transposed: element i of key s at
-     * kt[ktOff + i·ktStride + s] (the same 16 partials and tree as dot16).
-     */
-    protected void scoresTransposed(MemorySegment out, long outOff, MemorySegment q, long qOff,
-                                    MemorySegment kt, long ktOff, long ktStride, int n, int d, int w) {
-        for (int s = 0; s < n; s++) {
-            float[] p = zeroedPartials(w);
-            for (int i = 0; i < d; i++) {
-                p[i & 15] = Math.fma(q.getAtIndex(F, qOff + i), kt.getAtIndex(F, ktOff + i * ktStride + s), p[i & 15]);
-            }
-            out.setAtIndex(F, outOff + s, NumericsProfile.tree16(p));
-        }
-    }
-
-    /**
-     * out[s] = dot16(q, key s) for s = 0..n-1, keys in tiles of 16 ({@link Kernels#attentionCached}'s
-     * layout: element i of key s at kt[ktOff + (s − s%16)·d + i·16 + s%16]). An override may also
-     * write the scores of the rest of the last tile (up to n rounded up to 16); they are never used.
-     */
-    protected void scoresCached(MemorySegment out, long outOff, MemorySegment q, long qOff,
-                                MemorySegment kt, long ktOff, int n, int d, int w) {
-        for (int t = 0; t < n; t += 16) {
-            scoresTransposed(out, outOff + t, q, qOff, kt, ktOff + (long) t * d, 16, Math.min(16, n - t), d, w);
-        }
-    }
-
-    /** p[s] = p[s]·scale + bias[s] (a product, then a sum: two roundings, as attendRow). */
-    protected void biasScaleRange(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
-        for (long s = 0; s < n; s++) p.setAtIndex(F, pOff + s, p.getAtIndex(F, pOff + s) * scale + bias.getAtIndex(F, bOff + s));
-    }
-
-    /** One row of {@link #cdfRows}: {@link IntegerCdfRow#fromLogits}. */
-    protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision, int w) {
-        IntegerCdfRow.fromLogits(logits, lOff, precision, cum, cumOff);
-    }
-
-    /** Canonical 16-partial sum ({@link NumericsProfile#sum16}). */
-    protected float sum16(MemorySegment x, long xOff, long n, int w) {
-        return NumericsProfile.sum16(x, xOff, n, partials[w]);
-    }
-
-    /** 16-partial sum of fma(g, g, eps1). */
-    protected float sumSqEps16(MemorySegment g, long gOff, long n, float eps1, int w) {
-        float[] p = zeroedPartials(w);
-        for (long i = 0; i < n; i++) {
-            float x = g.getAtIndex(F, gOff + i);
-            p[(int) (i & 15)] += Math.fma(x, x, eps1);
-        }
-        return NumericsProfile.tree16(p);
-    }
-
-    /**
-     * e[i] = exp(x[i] − max) (stored to out unless out is null; out may alias x) and returns the
-     * 16-partial sum of the e[i].
-     */
-    protected float expSum16(MemorySegment x, long xOff, MemorySegment out, long outOff, long n, float max, int w) {
-        float[] p = zeroedPartials(w);
-        for (long i = 0; i < n; i++) {
-            float e = NctMath.exp(x.getAtIndex(F, xOff + i) - max);
-            if (out != null) out.setAtIndex(F, outOff + i, e);
-            p[(int) (i & 15)] += e;
-        }
-        return NumericsProfile.tree16(p);
-    }
-
-    /** max over x[0..n) (Math.max; order-free). n ≥ 1. */
-    protected float max(MemorySegment x, long xOff, long n) {
-        float m = x.getAtIndex(F, xOff);
-        for (long i = 1; i < n; i++) m = Math.max(m, x.getAtIndex(F, xOff + i));
-        return m;
-    }
-
-    /**
-     * out[i] = chain over s = 0..n-1 of acc = fma(w[s·wStride], rows[s·rStride + i], acc), acc
-     * starting at out[i] when accumulate, else at 0 (i = 0..d-1).
-     */
-    protected void weightedRowSum(MemorySegment out, long outOff, boolean accumulate, MemorySegment w, long wOff, long wStride,
-                                  int n, MemorySegment rows, long rOff, long rStride, int d) {
-        for (int i = 0; i < d; i++) {
-            float acc = accumulate ? out.getAtIndex(F, outOff + i) : 0f;
-            for (int s = 0; s < n; s++) {
-                acc = Math.fma(w.getAtIndex(F, wOff + s * wStride), rows.getAtIndex(F, rOff + s * rStride + i), acc);
-            }
-            out.setAtIndex(F, outOff + i, acc);
-        }
-    }
-
-    /** out[i] = x[i]·s (out may alias x). */
-    protected void scaleRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float s) {
-        for (long i = 0; i < n; i++) out.setAtIndex(F, outOff + i, x.getAtIndex(F, xOff + i) * s);
-    }
-
-    protected void zeroRange(MemorySegment out, long outOff, long n) {
-        for (long i = 0; i < n; i++) out.setAtIndex(F, outOff + i, 0f);
-    }
-
-    /** out[i] = a[i] + b[i] (out may alias a or b). */
-    protected void addRange(MemorySegment out, long outOff, MemorySegment a, long aOff, MemorySegment b, long bOff, long n) {
-        for (long i = 0; i < n; i++) {
-            out.setAtIndex(F, outOff + i, a.getAtIndex(F, aOff + i) + b.getAtIndex(F, bOff + i));
-        }
-    }
-
-    /** out[i] = max(gate[i], 0)·up[i]. */
-    protected void reluGateRange(MemorySegment out, long outOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        for (long i = 0; i < n; i++) {
-            out.setAtIndex(F, outOff + i, Math.max(gate.getAtIndex(F, gOff + i), 0f) * up.getAtIndex(F, uOff + i));
-        }
-    }
-
-    /** dgate[i] += dout·up where gate &gt; 0 (else unchanged); dup[i] += max(gate, 0)·dout. */
-    protected void reluGateBackwardRange(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout, long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
-        for (long i = 0; i < n; i++) {
-            float g = gate.getAtIndex(F, gOff + i), dy = dout.getAtIndex(F, doOff + i);
-            if (g > 0f) dgate.setAtIndex(F, dgOff + i, dgate.getAtIndex(F, dgOff + i) + dy * up.getAtIndex(F, uOff + i));
-            dup.setAtIndex(F, duOff + i, dup.getAtIndex(F, duOff + i) + Math.max(g, 0f) * dy);
-        }
-    }
-
-    /**
-     * m = fma(b1, m, (1−b1)·g); v = fma(b2, v, ((1−b2)·g)·g);
-     * u = (m/c1) / (sqrt(v/c2) + eps); u = fma(wd, p, u); p = fma(−lr, u, p).
-     */
-    protected void adamwRange(MemorySegment p, long pOff, MemorySegment g, long gOff, MemorySegment m, long mOff, MemorySegment v, long vOff, long n, float lr, float b1, float b2, float c1, float c2, float eps, float wd) {
-        float omb1 = 1f - b1, omb2 = 1f - b2;
-        for (long i = 0; i < n; i++) {
-            float gi = g.getAtIndex(F, gOff + i);
-            float mi = Math.fma(b1, m.getAtIndex(F, mOff + i), omb1 * gi);
-            float vi = Math.fma(b2, v.getAtIndex(F, vOff + i), omb2 * gi * gi);
-            m.setAtIndex(F, mOff + i, mi);
-            v.setAtIndex(F, vOff + i, vi);
-            float pi = p.getAtIndex(F, pOff + i);
-            float u = Math.fma(wd, pi, (mi / c1) / ((float) Math.sqrt(vi / c2) + eps));
-            p.setAtIndex(F, pOff + i, Math.fma(-lr, u, pi));
-        }
-    }
-
-    /** out[i] = (x[i]·rs)·gain[i]. */
-    protected void rmsnormRow(MemorySegment out, long outOff, MemorySegment x, long xOff, MemorySegment gain, long gOff, int c, float rs) {
-        for (int i = 0; i < c; i++) {
-            out.setAtIndex(F, outOff + i, x.getAtIndex(F, xOff + i) * rs * gain.getAtIndex(F, gOff + i));
-        }
-    }
-
-    /** 16-partial sum of fma(dout[i]·gain[i], x[i], p). */
-    protected float rmsnormGradDot(MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, int w) {
-        float[] p = zeroedPartials(w);
-        for (int i = 0; i < c; i++) {
-            int j = i & 15;
-            p[j] = Math.fma(dout.getAtIndex(F, doOff + i) * gain.getAtIndex(F, gOff + i), x.getAtIndex(F, xOff + i), p[j]);
-        }
-        return NumericsProfile.tree16(p);
-    }
-
-    /** dx[i] = dx[i] + rs·fma(−x[i], c2, dout[i]·gain[i]). */
-    protected void rmsnormBackwardRow(MemorySegment dx, long dxOff, MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, float rs, float c2) {
-        for (int i = 0; i < c; i++) {
-            float gd = dout.getAtIndex(F, doOff + i) * gain.getAtIndex(F, gOff + i);
-            float t = Math.fma(-x.getAtIndex(F, xOff + i), c2, gd);
-            dx.setAtIndex(F, dxOff + i, dx.getAtIndex(F, dxOff + i) + rs * t);
-        }
-    }
-
-    /** dgain[i] = fma(x[i]·rs, dout[i], dgain[i]) (one row of the chain over rows). */
-    protected void rmsnormGainRow(MemorySegment dgain, long dgOff, MemorySegment dout, long doOff, MemorySegment x, long xOff, int n, float rs) {
-        for (int i = 0; i < n; i++) {
-            dgain.setAtIndex(F, dgOff + i, Math.fma(x.getAtIndex(F, xOff + i) * rs, dout.getAtIndex(F, doOff + i), dgain.getAtIndex(F, dgOff + i)));
-        }
-    }
-
-    /** ds[s] = p[s]·(ds[s] − rowDot) (ds holds dP on entry). */
-    protected void softmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, int n, float rowDot) {
-        for (int s = 0; s < n; s++) {
-            ds.setAtIndex(F, dsOff + s, p.getAtIndex(F, pOff + s) * (ds.getAtIndex(F, dsOff + s) - rowDot));
-        }
-    }
-
-    /** out[i] = exp(x[i] − shift)·mul1·mul2 (out may alias x; multiplying by 1 is exact). */
-    protected void expRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float shift, float mul1, float mul2) {
-        for (long i = 0; i < n; i++) {
-            out.setAtIndex(F, outOff + i, NctMath.exp(x.getAtIndex(F, xOff + i) - shift) * mul1 * mul2);
-        }
-    }
-
-    /** acc[j] = acc[j] + fma(g[j], g[j], eps1) (one row of the column chains). */
-    protected void addSqEpsRange(MemorySegment acc, long accOff, MemorySegment g, long gOff, int n, float eps1) {
-        for (int j = 0; j < n; j++) {
-            float x = g.getAtIndex(F, gOff + j);
-            acc.setAtIndex(F, accOff + j, acc.getAtIndex(F, accOff + j) + Math.fma(x, x, eps1));
-        }
-    }
-
-    /** vc[j] = fma(beta2, vc[j], omb·(colSum[j]/rows)); then colSum[j] = 1/sqrt(vc[j]) (the column factor). */
-    protected void adafactorColFactors(MemorySegment vc, long vcOff, MemorySegment col, long colOff, int cols, float beta2, float omb, int rows) {
-        for (int j = 0; j < cols; j++) {
-            float v = Math.fma(beta2, vc.getAtIndex(F, vcOff + j), omb * (col.getAtIndex(F, colOff + j) / rows));
-            vc.setAtIndex(F, vcOff + j, v);
-            col.setAtIndex(F, colOff + j, 1f / (float) Math.sqrt(v));
-        }
-    }
-
-    /** u[j] = (g[j]·rowFactor)·colFactor[j]. */
-    protected void adafactorFactoredRow(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment colFactor, long cfOff, int cols, float rowFactor) {
-        for (int j = 0; j < cols; j++) {
-            u.setAtIndex(F, uOff + j, g.getAtIndex(F, gOff + j) * rowFactor * colFactor.getAtIndex(F, cfOff + j));
-        }
-    }
-
-    /** v = fma(beta2, v, omb·fma(g, g, eps1)); u = g·(1/sqrt(v)). */
-    protected void adafactorUnfactoredRange(MemorySegment u, long uOff, MemorySegment g, long gOff, MemorySegment v, long vOff, long n, float beta2, float omb, float eps1) {
-        for (long i = 0; i < n; i++) {
-            float gi = g.getAtIndex(F, gOff + i);
-            float vi = Math.fma(beta2, v.getAtIndex(F, vOff + i), omb * Math.fma(gi, gi, eps1));
-            v.setAtIndex(F, vOff + i, vi);
-            u.setAtIndex(F, uOff + i, gi * (1f / (float) Math.sqrt(vi)));
-        }
-    }
-
-    /** p = p − step·(u/denom). */
-    protected void adafactorUpdateRange(MemorySegment p, long pOff, MemorySegment u, long uOff, long n, float denom, float step) {
-        for (long i = 0; i < n; i++) {
-            p.setAtIndex(F, pOff + i, p.getAtIndex(F, pOff + i) - step * (u.getAtIndex(F, uOff + i) / denom));
-        }
-    }
-
-    /** Worker w's scratch of 16 partials. */
-    protected final float[] partials(int w) {
-        return partials[w];
-    }
-
-    private float[] zeroedPartials(int w) {
-        float[] p = partials[w];
-        java.util.Arrays.fill(p, 0f);
-        return p;
+        return prim.dot16(x, xOff, x, xOff, n, partials[0]);
     }
 }

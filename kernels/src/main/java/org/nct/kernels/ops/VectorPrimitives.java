@@ -1,54 +1,42 @@
 package org.nct.kernels.ops;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.VectorSpecies;
-import org.nct.kernels.Parallel;
 
 /**
- * Vector API implementation of every non-GEMM kernel, bit-identical to {@link ScalarOps} at 128,
- * 256 and 512 bits: it shares ScalarOps's drivers (threading, loops over rows, heads and
- * sequences) and replaces each row primitive with its {@link Lanes} version. Elementwise
- * primitives finish a ragged tail with the scalar primitive.
+ * The row primitives with the Vector API at 128, 256 or 512 bits, bit-identical to
+ * {@link ScalarPrimitives}: each one runs its {@link Lanes} version and finishes a ragged tail
+ * (or a shape the lanes do not take) with the scalar primitive.
  */
-public final class VectorOps extends ScalarOps {
+public final class VectorPrimitives extends ScalarPrimitives {
 
     private final Lanes lanes;
-    /** Per-worker scratch for exp values that are summed but not kept (cross-entropy), grown on demand. */
-    private final MemorySegment[] expScratch;
 
-    public VectorOps(VectorSpecies<Float> species, Parallel pool) {
-        super(pool);
+    /** The primitives at {@code species}'s width. */
+    public VectorPrimitives(VectorSpecies<Float> species) {
         this.lanes = Lanes.of(species);
-        this.expScratch = new MemorySegment[pool.threads()];
-        java.util.Arrays.fill(expScratch, MemorySegment.NULL);
     }
 
-    @Override protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, int w) {
-        return lanes.reduce16(Lanes.DOT, a, aOff, b, bOff, null, 0, n, 0f, partials(w));
+    @Override protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, float[] partials) {
+        return lanes.reduce16(Lanes.DOT, a, aOff, b, bOff, null, 0, n, 0f, partials);
     }
 
-    @Override protected float sum16(MemorySegment x, long xOff, long n, int w) {
-        return lanes.reduce16(Lanes.SUM, x, xOff, null, 0, null, 0, n, 0f, partials(w));
+    @Override protected float sum16(MemorySegment x, long xOff, long n, float[] partials) {
+        return lanes.reduce16(Lanes.SUM, x, xOff, null, 0, null, 0, n, 0f, partials);
     }
 
-    @Override protected float sumSqEps16(MemorySegment g, long gOff, long n, float eps1, int w) {
-        return lanes.reduce16(Lanes.SQUARES_EPS, g, gOff, null, 0, null, 0, n, eps1, partials(w));
+    @Override protected float sumSqEps16(MemorySegment g, long gOff, long n, float eps1, float[] partials) {
+        return lanes.reduce16(Lanes.SQUARES_EPS, g, gOff, null, 0, null, 0, n, eps1, partials);
     }
 
-    @Override protected float rmsnormGradDot(MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, int w) {
-        return lanes.reduce16(Lanes.PRODUCT_DOT, dout, doOff, gain, gOff, x, xOff, c, 0f, partials(w));
+    @Override protected float rmsnormGradDot(MemorySegment dout, long doOff, MemorySegment gain, long gOff, MemorySegment x, long xOff, int c, float[] partials) {
+        return lanes.reduce16(Lanes.PRODUCT_DOT, dout, doOff, gain, gOff, x, xOff, c, 0f, partials);
     }
 
-    /** exp pass (into out, or worker scratch when out is null), then the 16-partial sum of what it wrote. */
-    @Override protected float expSum16(MemorySegment x, long xOff, MemorySegment out, long outOff, long n, float max, int w) {
-        if (out == null) {
-            if (expScratch[w].byteSize() < n * Float.BYTES) expScratch[w] = Arena.ofAuto().allocate(n * Float.BYTES, 64);
-            out = expScratch[w];
-            outOff = 0;
-        }
+    /** exp pass into out, then the 16-partial sum of what it wrote. */
+    @Override protected float expSum16(MemorySegment x, long xOff, MemorySegment out, long outOff, long n, float max, float[] partials) {
         expRange(out, outOff, x, xOff, n, max, 1f, 1f);
-        return lanes.reduce16(Lanes.SUM, out, outOff, null, 0, null, 0, n, 0f, partials(w));
+        return lanes.reduce16(Lanes.SUM, out, outOff, null, 0, null, 0, n, 0f, partials);
     }
 
     @Override protected void expRange(MemorySegment out, long outOff, MemorySegment x, long xOff, long n, float shift, float mul1, float mul2) {
@@ -57,16 +45,16 @@ public final class VectorOps extends ScalarOps {
     }
 
     @Override protected void scoresTransposed(MemorySegment out, long outOff, MemorySegment q, long qOff,
-                                              MemorySegment kt, long ktOff, long ktStride, int n, int d, int w) {
+                                              MemorySegment kt, long ktOff, long ktStride, int n, int d, float[] partials) {
         int done = d % 16 == 0 ? lanes.scoresTransposed(out, outOff, q, qOff, kt, ktOff, ktStride, n, d) : 0;
-        if (done < n) super.scoresTransposed(out, outOff + done, q, qOff, kt, ktOff + done, ktStride, n - done, d, w);
+        if (done < n) super.scoresTransposed(out, outOff + done, q, qOff, kt, ktOff + done, ktStride, n - done, d, partials);
     }
 
     /** Whole tiles of 16 keys (the last one padded): one contiguous (d, 16) block per tile. */
     @Override protected void scoresCached(MemorySegment out, long outOff, MemorySegment q, long qOff,
-                                          MemorySegment kt, long ktOff, int n, int d, int w) {
+                                          MemorySegment kt, long ktOff, int n, int d, float[] partials) {
         if (d % 16 != 0) {
-            super.scoresCached(out, outOff, q, qOff, kt, ktOff, n, d, w);
+            super.scoresCached(out, outOff, q, qOff, kt, ktOff, n, d, partials);
             return;
         }
         for (int t = 0; t < n; t += 16) lanes.scoresTransposed(out, outOff + t, q, qOff, kt, ktOff + (long) t * d, 16, 16, d);
@@ -122,9 +110,8 @@ public final class VectorOps extends ScalarOps {
         if (done < n) super.biasScaleRange(p, pOff + done, bias, bOff + done, n - done, scale);
     }
 
-    @Override protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision, int w) {
-        if (expScratch[w].byteSize() < 256L * Float.BYTES) expScratch[w] = Arena.ofAuto().allocate(256L * Float.BYTES, 64);
-        if (!lanes.cdfRow(cum, cumOff, logits, lOff, precision, expScratch[w])) super.cdfRow(cum, cumOff, logits, lOff, precision, w);
+    @Override protected void cdfRow(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int precision, MemorySegment scratch) {
+        if (!lanes.cdfRow(cum, cumOff, logits, lOff, precision, scratch)) super.cdfRow(cum, cumOff, logits, lOff, precision, scratch);
     }
 
     @Override protected float max(MemorySegment x, long xOff, long n) {
