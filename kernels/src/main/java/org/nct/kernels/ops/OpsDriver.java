@@ -354,17 +354,7 @@ public final class OpsDriver {
         k.att = att; k.attOff = attOff; k.t = t; k.h = h; k.d = d; k.numBuckets = numBuckets; k.scale = scale;
         k.bucket = buckets(t, numBuckets, maxDistance);
         pool.forRange(b * h, k);
-        // dRelBias[h, j] += partial(seq 0) + partial(seq 1) + ... (sequences in order)
-        for (int head = 0; head < h; head++) {
-            for (int j = 0; j < numBuckets; j++) {
-                long o = drbOff + (long) head * numBuckets + j;
-                float acc = dRelBias.getAtIndex(F, o);
-                for (int seq = 0; seq < b; seq++) {
-                    acc += biasPartials.getAtIndex(F, ((long) seq * h + head) * numBuckets + j);
-                }
-                dRelBias.setAtIndex(F, o, acc);
-            }
-        }
+        addBiasPartials(dRelBias, drbOff, b, h, numBuckets);
     }
 
     private final class AttnBackward implements Parallel.Range {
