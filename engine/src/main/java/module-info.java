@@ -15,6 +15,7 @@ module org.nct.engine {
     requires java.management;
     requires jdk.management;
 
+    exports org.nct;
     exports org.nct.api;
     exports org.nct.cli;
     exports org.nct.coding;

@@ -2,6 +2,7 @@ package org.nct.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.nct.NctException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -107,7 +108,7 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Turns exceptions into one-line messages: user mistakes ({@link UserException}, bad
+     * Turns exceptions into one-line messages: user mistakes (the engine's {@link NctException}s, bad
      * arguments, missing files) never print a stack trace. Set NCT_DEBUG=1 to see traces.
      */
     static final class UserErrors implements CommandLine.IExecutionExceptionHandler {
@@ -116,7 +117,7 @@ public final class Main implements Runnable {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             if (System.getenv("NCT_DEBUG") != null) ex.printStackTrace();
             cl.getErr().println("nct " + cl.getCommandName() + ": error: " + msg);
-            if (ex instanceof UserException ue) return ue.exitCode();
+            if (ex instanceof NctException) return ERROR;
             if (ex instanceof java.io.IOException || ex instanceof IllegalArgumentException
                     || ex instanceof IllegalStateException) return ERROR;
             List<String> chain = new ArrayList<>();

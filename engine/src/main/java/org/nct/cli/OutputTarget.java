@@ -1,5 +1,6 @@
 package org.nct.cli;
 
+import org.nct.InvalidInputException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -90,22 +91,22 @@ public final class OutputTarget {
      */
     public static List<String> inputs(List<String> files, Direction d, Options o) {
         List<String> in = files == null || files.isEmpty() ? List.of(STDIO) : List.copyOf(files);
-        if (o.stdout && o.output != null) throw new UserException("-c and -o exclude each other");
-        if (o.quiet && o.verbose) throw new UserException("-q and -v exclude each other");
+        if (o.stdout && o.output != null) throw new InvalidInputException("-c and -o exclude each other");
+        if (o.quiet && o.verbose) throw new InvalidInputException("-q and -v exclude each other");
         if (in.size() > 1 && in.contains(STDIO)) {
-            throw new UserException("- (standard input) cannot be combined with other inputs; to write to standard output use -c");
+            throw new InvalidInputException("- (standard input) cannot be combined with other inputs; to write to standard output use -c");
         }
         if (in.size() > 1 && o.output != null) {
-            throw new UserException("-o names one output, but " + in.size() + " inputs were given (without -o each gets its default name)");
+            throw new InvalidInputException("-o names one output, but " + in.size() + " inputs were given (without -o each gets its default name)");
         }
         if (in.size() > 1 && o.stdout && d == Direction.COMPRESS) {
-            throw new UserException("-c with several inputs would join their .nct files into one that cannot be decompressed; compress them one at a time");
+            throw new InvalidInputException("-c with several inputs would join their .nct files into one that cannot be decompressed; compress them one at a time");
         }
         if (in.size() == 2 && d == Direction.COMPRESS && Files.exists(Path.of(in.get(0))) && !Files.exists(Path.of(in.get(1)))) {
-            throw new UserException("no such file: " + in.get(1) + " (to name the output, use -o " + in.get(1) + ")");
+            throw new InvalidInputException("no such file: " + in.get(1) + " (to name the output, use -o " + in.get(1) + ")");
         }
         if (in.size() == 2 && d == Direction.DECOMPRESS && in.get(0).endsWith(SUFFIX) && !in.get(1).endsWith(SUFFIX)) {
-            throw new UserException(in.get(1) + " does not end in " + SUFFIX + " (to name the output, use -o " + in.get(1) + ")");
+            throw new InvalidInputException(in.get(1) + " does not end in " + SUFFIX + " (to name the output, use -o " + in.get(1) + ")");
         }
         return in;
     }
@@ -116,12 +117,12 @@ public final class OutputTarget {
         if (o.output != null) return new Job(in, o.output);
         if (in.equals(STDIO)) return new Job(in, STDIO);
         if (d == Direction.COMPRESS) {
-            if (in.endsWith(SUFFIX)) throw new UserException(in + " already ends in " + SUFFIX + "; name the output with -o, or use -c");
+            if (in.endsWith(SUFFIX)) throw new InvalidInputException(in + " already ends in " + SUFFIX + "; name the output with -o, or use -c");
             return new Job(in, in + SUFFIX);
         }
         Path name = Path.of(in).getFileName();
         if (!in.endsWith(SUFFIX) || name == null || name.toString().length() == SUFFIX.length()) {
-            throw new UserException(in + ": unknown suffix (expected " + SUFFIX + "); name the output with -o, or use -c");
+            throw new InvalidInputException(in + ": unknown suffix (expected " + SUFFIX + "); name the output with -o, or use -c");
         }
         return new Job(in, in.substring(0, in.length() - SUFFIX.length()));
     }
@@ -134,15 +135,15 @@ public final class OutputTarget {
      */
     public static void check(Job j, Direction d, Options o, Path model) {
         if (j.fromStdin()) {
-            if (d == Direction.DECOMPRESS && Terminal.stdin()) throw new UserException("refusing to read compressed data from a terminal");
+            if (d == Direction.DECOMPRESS && Terminal.stdin()) throw new InvalidInputException("refusing to read compressed data from a terminal");
         } else {
             Path p = Path.of(j.in());
-            if (Files.isDirectory(p)) throw new UserException(j.in() + " is a directory");
-            if (!Files.exists(p)) throw new UserException("no such file: " + j.in());
+            if (Files.isDirectory(p)) throw new InvalidInputException(j.in() + " is a directory");
+            if (!Files.exists(p)) throw new InvalidInputException("no such file: " + j.in());
         }
         if (j.toStdout()) {
             if (d == Direction.COMPRESS && !o.force && Terminal.stdout()) {
-                throw new UserException("refusing to write compressed data to a terminal (use -o FILE, redirect, or -f)");
+                throw new InvalidInputException("refusing to write compressed data to a terminal (use -o FILE, redirect, or -f)");
             }
             return;
         }
@@ -150,16 +151,16 @@ public final class OutputTarget {
         if (!Files.exists(out)) return;
         try {
             if (!j.fromStdin() && Files.isSameFile(out, Path.of(j.in()))) {
-                throw new UserException("output " + j.out() + " is the input file; refusing to overwrite it");
+                throw new InvalidInputException("output " + j.out() + " is the input file; refusing to overwrite it");
             }
             if (model != null && Files.exists(model) && Files.isSameFile(out, model)) {
-                throw new UserException("output " + j.out() + " is the model file; refusing to overwrite it");
+                throw new InvalidInputException("output " + j.out() + " is the model file; refusing to overwrite it");
             }
         } catch (IOException e) {
-            throw new UserException("cannot check output " + j.out() + ": " + e.getMessage());
+            throw new InvalidInputException("cannot check output " + j.out() + ": " + e.getMessage());
         }
-        if (Files.isDirectory(out)) throw new UserException("output " + j.out() + " is a directory");
-        if (!o.force) throw new UserException(j.out() + " already exists; use -f to overwrite it");
+        if (Files.isDirectory(out)) throw new InvalidInputException("output " + j.out() + " is a directory");
+        if (!o.force) throw new InvalidInputException(j.out() + " already exists; use -f to overwrite it");
     }
 
     /** Runs {@link #check} on every job; returns the messages of those that fail (empty: all pass). */
@@ -168,7 +169,7 @@ public final class OutputTarget {
         for (Job j : jobs) {
             try {
                 check(j, d, o, model);
-            } catch (UserException e) {
+            } catch (InvalidInputException e) {
                 errors.add(e.getMessage());
             }
         }
@@ -179,11 +180,11 @@ public final class OutputTarget {
     public static InputStream open(String in) throws IOException {
         if (in.equals(STDIO)) return new BufferedInputStream(System.in, 1 << 16);
         Path p = Path.of(in);
-        if (Files.isDirectory(p)) throw new UserException(in + " is a directory");
+        if (Files.isDirectory(p)) throw new InvalidInputException(in + " is a directory");
         try {
             return new BufferedInputStream(Files.newInputStream(p), 1 << 16);
         } catch (NoSuchFileException e) {
-            throw new UserException("no such file: " + in);
+            throw new InvalidInputException("no such file: " + in);
         }
     }
 
@@ -202,14 +203,14 @@ public final class OutputTarget {
                 writer.write(out);
                 out.flush();
             } catch (StdoutError e) {
-                throw new UserException("cannot write to standard output: " + e.getMessage());
+                throw new InvalidInputException("cannot write to standard output: " + e.getMessage());
             }
             return false;
         }
         try {
             AtomicFiles.write(Path.of(j.out()), writer, o.force);
         } catch (FileAlreadyExistsException e) {
-            throw new UserException(j.out() + " already exists; use -f to overwrite it");
+            throw new InvalidInputException(j.out() + " already exists; use -f to overwrite it");
         }
         if (o.remove && !j.fromStdin()) {
             Files.delete(Path.of(j.in()));
@@ -221,7 +222,7 @@ public final class OutputTarget {
     /** Prints a line on standard output; an output error (full disk, closed pipe) is an error, not a silent loss. */
     public static void printLine(String line) {
         System.out.println(line);
-        if (System.out.checkError()) throw new UserException("cannot write to standard output");
+        if (System.out.checkError()) throw new InvalidInputException("cannot write to standard output");
     }
 
     /**
@@ -230,7 +231,7 @@ public final class OutputTarget {
      */
     public static void refuseExisting(Path out, boolean force, String option) {
         if (out != null && !force && Files.exists(out)) {
-            throw new UserException(option + " " + out + " already exists; use -f to overwrite it");
+            throw new InvalidInputException(option + " " + out + " already exists; use -f to overwrite it");
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.nct.cli.OutputTarget;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowRule;
 import org.nct.inference.CodingModel;
@@ -53,28 +53,28 @@ public final class CodecCommands {
                 try {
                     return BundledM1.load();
                 } catch (BundledM1.Missing e) {
-                    throw new UserException(e.getMessage());
+                    throw new InvalidInputException(e.getMessage());
                 } catch (IOException e) {
-                    throw new UserException("cannot load the bundled M1: " + e.getMessage(), e);
+                    throw new InvalidInputException("cannot load the bundled M1: " + e.getMessage(), e);
                 }
             }
-            if (!Files.isRegularFile(model)) throw new UserException("no such checkpoint: " + model);
+            if (!Files.isRegularFile(model)) throw new InvalidInputException("no such checkpoint: " + model);
             try {
                 return Checkpoint.loadWeights(model);
             } catch (IOException e) {
-                throw new UserException("cannot load " + model + ": " + e.getMessage(), e);
+                throw new InvalidInputException("cannot load " + model + ": " + e.getMessage(), e);
             }
         }
 
         Kernels kernels() {
-            if (threads != null && (threads < 1 || threads > 1024)) throw new UserException("--threads must be 1..1024, got " + threads);
+            if (threads != null && (threads < 1 || threads > 1024)) throw new InvalidInputException("--threads must be 1..1024, got " + threads);
             return threads == null ? Backends.create() : Backends.create(threads);
         }
 
         /** --streams, or {@code dflt} when absent (0: the default for the file's mode, when decoding). */
         int streams(int dflt) {
             if (streams == null) return dflt;
-            if (streams < 1 || streams > 4096) throw new UserException("--streams must be 1..4096 (blocks coded at once), got " + streams);
+            if (streams < 1 || streams > 4096) throw new InvalidInputException("--streams must be 1..4096 (blocks coded at once), got " + streams);
             return streams;
         }
     }
@@ -86,7 +86,7 @@ public final class CodecCommands {
     }
 
     /** Reports a failed input as one line, "nct CMD: error: ...", and lets the command go on with the rest. */
-    static void report(CommandSpec spec, UserException e) {
+    static void report(CommandSpec spec, InvalidInputException e) {
         if (System.getenv("NCT_DEBUG") != null) e.printStackTrace();
         spec.commandLine().getErr().println("nct " + spec.name() + ": error: " + e.getMessage());
     }
@@ -107,13 +107,13 @@ public final class CodecCommands {
         for (String in : OutputTarget.inputs(files, d, oo)) {
             try {
                 jobs.add(OutputTarget.job(in, d, oo));
-            } catch (UserException e) {
+            } catch (InvalidInputException e) {
                 errors.add(e.getMessage());
             }
         }
         errors.addAll(OutputTarget.checkAll(jobs, d, oo, model));
         if (errors.isEmpty()) return jobs;
-        for (String e : errors) report(spec, new UserException(e));
+        for (String e : errors) report(spec, new InvalidInputException(e));
         return null;
     }
 
@@ -161,7 +161,7 @@ public final class CodecCommands {
                 s = new NctCodec.Settings(window, r, blockSize == null ? d.blockSize() : blockSize, mo.streams(d.streams()));
                 if (window != 0 && window < precision) throw new IllegalArgumentException("--window must be at least --precision (" + precision + ")");
             } catch (IllegalArgumentException e) {
-                throw new UserException(e.getMessage());
+                throw new InvalidInputException(e.getMessage());
             }
             List<OutputTarget.Job> jobs = plan(spec, files, OutputTarget.Direction.COMPRESS, oo, mo.model);
             if (jobs == null) return 1;
@@ -171,14 +171,14 @@ public final class CodecCommands {
                 try {
                     model = new CodingModel(w, k, precision);
                 } catch (IllegalArgumentException e) {
-                    throw new UserException(e.getMessage());
+                    throw new InvalidInputException(e.getMessage());
                 }
                 if (oo.verbose) note(spec, oo, "model " + model.idHex() + ", " + (window == 0 ? "ac" : "eqinfo-ac[" + window + "," + rule + "]")
                         + ", CDF precision " + precision + ", blocks of " + s.blockSize() + " bytes, " + s.streams() + " streams, " + k.name());
                 for (OutputTarget.Job j : jobs) {
                     try {
                         compress(j, model, s);
-                    } catch (UserException e) {
+                    } catch (InvalidInputException e) {
                         report(spec, e);
                         failed++;
                     }
@@ -211,9 +211,9 @@ public final class CodecCommands {
                             8.0 * counts[1] / Math.max(1, counts[0]), secs, counts[0] / 1000.0 / secs) + removal(j, oo, removed));
                 }
             } catch (IllegalArgumentException e) {
-                throw new UserException(e.getMessage());
+                throw new InvalidInputException(e.getMessage());
             } catch (IOException e) {
-                throw new UserException("cannot compress " + j.inName() + " to " + j.outName() + ": " + e.getMessage(), e);
+                throw new InvalidInputException("cannot compress " + j.inName() + " to " + j.outName() + ": " + e.getMessage(), e);
             }
         }
     }
@@ -241,7 +241,7 @@ public final class CodecCommands {
                 for (OutputTarget.Job j : jobs) {
                     try {
                         decompress(j, models, streams);
-                    } catch (UserException e) {
+                    } catch (InvalidInputException e) {
                         report(spec, e);
                         failed++;
                     }
@@ -265,9 +265,9 @@ public final class CodecCommands {
                 note(spec, oo, String.format(Locale.ROOT, "%s -> %s: %d bytes in %.1f s", j.inName(), j.outName(), n[0],
                         (System.nanoTime() - t0) / 1e9) + removal(j, oo, removed));
             } catch (NctFormatException e) {
-                throw new UserException(j.inName() + ": " + e.getMessage());
+                throw new InvalidInputException(j.inName() + ": " + e.getMessage());
             } catch (IOException e) {
-                throw new UserException(e.getMessage(), e);
+                throw new InvalidInputException(e.getMessage(), e);
             }
         }
     }
@@ -297,12 +297,12 @@ public final class CodecCommands {
                                     bar == null ? null : v -> bar.set(total > 0 ? Math.min(v, total) : v));
                             if (bar != null) bar.close();
                         } catch (NctFormatException e) {
-                            throw new UserException(file + ": " + e.getMessage());
+                            throw new InvalidInputException(file + ": " + e.getMessage());
                         } catch (IOException e) {
-                            throw new UserException(e.getMessage(), e);
+                            throw new InvalidInputException(e.getMessage(), e);
                         }
                         OutputTarget.printLine(file + ": OK (" + n + " bytes, checksums match)");
-                    } catch (UserException e) {
+                    } catch (InvalidInputException e) {
                         report(spec, e);
                         failed++;
                     }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nct.cli.OutputTarget;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,7 +36,7 @@ public final class ListCommand implements Callable<Integer> {
 
     /** The table (or, verbose, the blocks) of the given files on stdout; unreadable files are reported; 1 when any was. */
     public static int print(List<String> files, boolean verbose, CommandSpec spec) {
-        if (files.isEmpty()) throw new UserException("no file to list (standard input cannot be listed)");
+        if (files.isEmpty()) throw new InvalidInputException("no file to list (standard input cannot be listed)");
         List<NctSummary> rows = new ArrayList<>();
         List<String> names = new ArrayList<>();
         int failed = 0;
@@ -44,7 +44,7 @@ public final class ListCommand implements Callable<Integer> {
             try {
                 rows.add(summary(f));
                 names.add(f);
-            } catch (UserException e) {
+            } catch (InvalidInputException e) {
                 CodecCommands.report(spec, e);
                 failed++;
             }
@@ -79,17 +79,17 @@ public final class ListCommand implements Callable<Integer> {
     }
 
     static NctSummary summary(String f) {
-        if (f.equals(OutputTarget.STDIO)) throw new UserException("standard input cannot be listed; give a file");
+        if (f.equals(OutputTarget.STDIO)) throw new InvalidInputException("standard input cannot be listed; give a file");
         Path p = Path.of(f);
-        if (Files.isDirectory(p)) throw new UserException(f + " is a directory");
+        if (Files.isDirectory(p)) throw new InvalidInputException(f + " is a directory");
         try {
             return NctSummary.read(p);
         } catch (NoSuchFileException e) {
-            throw new UserException("no such file: " + f);
+            throw new InvalidInputException("no such file: " + f);
         } catch (NctFormatException e) {
-            throw new UserException(f + ": " + e.getMessage());
+            throw new InvalidInputException(f + ": " + e.getMessage());
         } catch (IOException e) {
-            throw new UserException("cannot read " + f + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot read " + f + ": " + e.getMessage(), e);
         }
     }
 }

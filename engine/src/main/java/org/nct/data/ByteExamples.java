@@ -2,7 +2,7 @@ package org.nct.data;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 /**
  * Fixed-length byte examples (vocabulary 256) cut from a joined byte stream: example i is bytes
@@ -17,13 +17,13 @@ public final class ByteExamples implements ExampleSource {
     private final String describe;
 
     public ByteExamples(byte[] stream, int exampleLength, String describe) {
-        if (exampleLength < 2) throw new UserException("example length must be at least 2 bytes, got " + exampleLength);
+        if (exampleLength < 2) throw new InvalidInputException("example length must be at least 2 bytes, got " + exampleLength);
         this.stream = stream;
         this.length = exampleLength;
         long full = stream.length / exampleLength;
         int rest = stream.length % exampleLength;
         this.size = full + (rest >= 2 ? 1 : 0);
-        if (size == 0) throw new UserException("data too short: " + stream.length + " bytes give no example of " + exampleLength + " bytes");
+        if (size == 0) throw new InvalidInputException("data too short: " + stream.length + " bytes give no example of " + exampleLength + " bytes");
         this.describe = "bytes example-length=" + exampleLength + " " + describe;
     }
 

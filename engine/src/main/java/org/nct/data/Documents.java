@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 /**
  * Reads documents (UTF-8 bytes) from C4 JSON-lines files, plain text files and directories of them.
@@ -33,7 +33,7 @@ import org.nct.cli.UserException;
  *   <li>a directory: every {@code .json/.jsonl/.txt} file below it (with or without {@code .gz}),
  *       in sorted path order; other files (README.md, ...) are ignored.</li>
  * </ul>
- * Errors are {@link UserException}s with one line: missing paths, bad JSON with {@code file:line},
+ * Errors are {@link InvalidInputException}s with one line: missing paths, bad JSON with {@code file:line},
  * a missing {@code text} field, a truncated gzip stream.
  */
 public final class Documents {
@@ -43,7 +43,7 @@ public final class Documents {
 
     /** The files named by {@code inputs}, directories expanded (sorted), in order. */
     public static List<Path> files(List<Path> inputs) {
-        if (inputs.isEmpty()) throw new UserException("no data paths given");
+        if (inputs.isEmpty()) throw new InvalidInputException("no data paths given");
         List<Path> out = new ArrayList<>();
         for (Path p : inputs) {
             if (Files.isDirectory(p)) {
@@ -51,14 +51,14 @@ public final class Documents {
                 try (Stream<Path> s = Files.walk(p)) {
                     found = s.filter(Files::isRegularFile).filter(Documents::isDataFileName).sorted().toList();
                 } catch (IOException e) {
-                    throw new UserException("cannot list directory " + p + ": " + e.getMessage());
+                    throw new InvalidInputException("cannot list directory " + p + ": " + e.getMessage());
                 }
-                if (found.isEmpty()) throw new UserException("no .json, .json.gz, .jsonl or .txt files in directory " + p);
+                if (found.isEmpty()) throw new InvalidInputException("no .json, .json.gz, .jsonl or .txt files in directory " + p);
                 out.addAll(found);
             } else if (Files.isRegularFile(p)) {
                 out.add(p);
             } else {
-                throw new UserException("data path not found: " + p);
+                throw new InvalidInputException("data path not found: " + p);
             }
         }
         return out;
@@ -106,13 +106,13 @@ public final class Documents {
             if (isJsonLines(file)) readJsonLines(file.toString(), in, sink);
             else readPlainText(in, sink);
         } catch (NoSuchFileException e) {
-            throw new UserException("data file not found: " + file);
+            throw new InvalidInputException("data file not found: " + file);
         } catch (ZipException e) {
-            throw new UserException(file + ": not a valid gzip file (" + e.getMessage() + ")");
+            throw new InvalidInputException(file + ": not a valid gzip file (" + e.getMessage() + ")");
         } catch (java.io.EOFException e) {
-            throw new UserException(file + ": truncated gzip file");
+            throw new InvalidInputException(file + ": truncated gzip file");
         } catch (IOException e) {
-            throw new UserException(file + ": cannot read: " + e.getMessage());
+            throw new InvalidInputException(file + ": cannot read: " + e.getMessage());
         }
     }
 
@@ -127,11 +127,11 @@ public final class Documents {
             if (isJsonLines(fileName)) readJsonLines(where, in, sink);
             else readPlainText(in, sink);
         } catch (ZipException e) {
-            throw new UserException(where + ": not a valid gzip file (" + e.getMessage() + ")");
+            throw new InvalidInputException(where + ": not a valid gzip file (" + e.getMessage() + ")");
         } catch (java.io.EOFException e) {
-            throw new UserException(where + ": truncated gzip file");
+            throw new InvalidInputException(where + ": truncated gzip file");
         } catch (IOException e) {
-            throw new UserException(where + ": cannot read: " + e.getMessage());
+            throw new InvalidInputException(where + ": cannot read: " + e.getMessage());
         } finally {
             try {
                 raw.close();
@@ -163,9 +163,9 @@ public final class Documents {
             try {
                 text = textField(line);
             } catch (StreamReadException e) {
-                throw new UserException(file + ":" + lineNo + ": bad JSON: " + e.getOriginalMessage());
+                throw new InvalidInputException(file + ":" + lineNo + ": bad JSON: " + e.getOriginalMessage());
             }
-            if (text == null) throw new UserException(file + ":" + lineNo + ": JSON object has no string field \"text\"");
+            if (text == null) throw new InvalidInputException(file + ":" + lineNo + ": JSON object has no string field \"text\"");
             sink.accept(text.getBytes(StandardCharsets.UTF_8));
         }
     }

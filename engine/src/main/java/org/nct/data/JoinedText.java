@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 /**
  * The documents of one split joined into one byte stream, each document followed by the
@@ -30,7 +30,7 @@ public record JoinedText(byte[] bytes, int documents, String describe) {
             if (!split.contains(doc, validationFraction)) return;
             size[0] += doc.length + separator.length;
             if (size[0] > Integer.MAX_VALUE - 64) {
-                throw new UserException("data too large: the " + split + " split exceeds 2 GiB of text; pass fewer files");
+                throw new InvalidInputException("data too large: the " + split + " split exceeds 2 GiB of text; pass fewer files");
             }
             out.writeBytes(doc);
             out.writeBytes(separator);
@@ -38,7 +38,7 @@ public record JoinedText(byte[] bytes, int documents, String describe) {
         });
         String where = "paths=" + paths + " split=" + split + " validation-fraction=" + validationFraction
                 + " separator=" + escape(separator);
-        if (kept[0] == 0) throw new UserException("no documents in the " + split + " split of " + paths
+        if (kept[0] == 0) throw new InvalidInputException("no documents in the " + split + " split of " + paths
                 + (split == Split.ALL ? "" : " (validation fraction " + validationFraction + ")"));
         return new JoinedText(out.toByteArray(), kept[0], where + " documents=" + kept[0] + " bytes=" + out.size());
     }
@@ -71,22 +71,22 @@ public record JoinedText(byte[] bytes, int documents, String describe) {
                 out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
                 continue;
             }
-            if (i + 1 >= s.length()) throw new UserException("separator ends with a lone backslash: " + s);
+            if (i + 1 >= s.length()) throw new InvalidInputException("separator ends with a lone backslash: " + s);
             char e = s.charAt(++i);
             switch (e) {
                 case 'n' -> out.write('\n');
                 case 't' -> out.write('\t');
                 case '\\' -> out.write('\\');
                 case 'x' -> {
-                    if (i + 2 >= s.length()) throw new UserException("bad \\x escape in separator: " + s);
+                    if (i + 2 >= s.length()) throw new InvalidInputException("bad \\x escape in separator: " + s);
                     try {
                         out.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
                     } catch (RuntimeException ex) {
-                        throw new UserException("bad \\x escape in separator: " + s);
+                        throw new InvalidInputException("bad \\x escape in separator: " + s);
                     }
                     i += 2;
                 }
-                default -> throw new UserException("unknown escape \\" + e + " in separator: " + s);
+                default -> throw new InvalidInputException("unknown escape \\" + e + " in separator: " + s);
             }
         }
         return out.toByteArray();

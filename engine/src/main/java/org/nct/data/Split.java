@@ -3,7 +3,7 @@ package org.nct.data;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 /**
  * The deterministic document-level train/validation split. A document belongs to the validation
@@ -45,12 +45,12 @@ public enum Split {
             case "train" -> TRAIN;
             case "validation", "val", "valid" -> VALIDATION;
             case "all" -> ALL;
-            default -> throw new UserException("unknown split '" + s + "' (use train, validation or all)");
+            default -> throw new InvalidInputException("unknown split '" + s + "' (use train, validation or all)");
         };
     }
 
     public static void checkFraction(double f) {
-        if (!(f >= 0 && f <= 1)) throw new UserException("validation fraction must be in [0, 1], got " + f);
+        if (!(f >= 0 && f <= 1)) throw new InvalidInputException("validation fraction must be in [0, 1], got " + f);
     }
 
     private static byte[] sha256(byte[] data) {

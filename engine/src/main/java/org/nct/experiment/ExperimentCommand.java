@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;
@@ -72,7 +72,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             p = p.withMethods(ms);
         }
         if (threads != null) {
-            if (threads < 1) throw new UserException("--threads must be at least 1, got " + threads);
+            if (threads < 1) throw new InvalidInputException("--threads must be at least 1, got " + threads);
             System.setProperty("nct.threads", Integer.toString(threads));
         }
         Experiment.GivenM1 given = m1 == null ? null : givenM1(m1);
@@ -100,21 +100,21 @@ public final class ExperimentCommand implements Callable<Integer> {
                 try {
                     file = BundledM1.bytes();
                 } catch (BundledM1.Missing e) {
-                    throw new UserException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass --m1 FILE");
+                    throw new InvalidInputException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass --m1 FILE");
                 }
             } else {
                 Path f = Path.of(arg);
-                if (!Files.isRegularFile(f)) throw new UserException("--m1: no such checkpoint: " + arg);
+                if (!Files.isRegularFile(f)) throw new InvalidInputException("--m1: no such checkpoint: " + arg);
                 source = arg;
                 file = Files.readAllBytes(f);
             }
             try (Weights w = Checkpoint.loadWeights(file, source)) {
                 if (w.config().vocabSize() != 256) {
-                    throw new UserException("--m1 " + arg + " is not a byte-level model (vocabulary " + w.config().vocabSize() + ", M1 needs 256)");
+                    throw new InvalidInputException("--m1 " + arg + " is not a byte-level model (vocabulary " + w.config().vocabSize() + ", M1 needs 256)");
                 }
             }
         } catch (IOException e) {
-            throw new UserException("--m1 " + arg + ": " + e.getMessage(), e);
+            throw new InvalidInputException("--m1 " + arg + ": " + e.getMessage(), e);
         }
         return new Experiment.GivenM1(source, file);
     }
@@ -125,7 +125,7 @@ public final class ExperimentCommand implements Callable<Integer> {
         try {
             c = Class.forName("org.nct.spark.SparkShardBuilder");
         } catch (ClassNotFoundException e) {
-            throw new UserException("--spark needs the spark module on the class path: run ./nct experiment --spark MASTER"
+            throw new InvalidInputException("--spark needs the spark module on the class path: run ./nct experiment --spark MASTER"
                     + " (the launcher adds it), or add spark/target/classes and spark/target/lib/* yourself");
         }
         return (ShardBuilder) c.getMethod("open", String.class).invoke(null, master);

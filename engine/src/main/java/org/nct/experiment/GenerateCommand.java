@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.ByteModel;
 import org.nct.coding.CodingTask;
 import org.nct.coding.IntegerCdf;
@@ -69,18 +69,18 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (bytes < 1) throw new UserException("--bytes must be at least 1, got " + bytes);
-        if (!(temperature >= 0) || !Double.isFinite(temperature)) throw new UserException("--temperature must be >= 0, got " + temperature);
-        if (windowBits % 8 != 0 || windowBits < 16 || windowBits > 128) throw new UserException("--bits must be 16, 24, 32, 64 or 128, got " + windowBits);
+        if (bytes < 1) throw new InvalidInputException("--bytes must be at least 1, got " + bytes);
+        if (!(temperature >= 0) || !Double.isFinite(temperature)) throw new InvalidInputException("--temperature must be >= 0, got " + temperature);
+        if (windowBits % 8 != 0 || windowBits < 16 || windowBits > 128) throw new InvalidInputException("--bits must be 16, 24, 32, 64 or 128, got " + windowBits);
         WindowRule r = WindowRule.parse(rule);
         try (Kernels k = Backends.create();
              CodingModel m1 = CodingModel.load(m1Path, k, IntegerCdf.DEFAULT_PRECISION)) {
             Checkpoint ck = Checkpoint.load(m2Path);
             try (Weights w = ck.weights(); Transformer m2 = new Transformer(w, k)) {
                 int vocab = w.config().vocabSize();
-                if (vocab != 256 && vocab != 65536) throw new UserException(m2Path + " has a vocabulary of " + vocab + "; an EqualInfoAC M2 has 256 or 65,536");
+                if (vocab != 256 && vocab != 65536) throw new InvalidInputException(m2Path + " has a vocabulary of " + vocab + "; an EqualInfoAC M2 has 256 or 65,536");
                 int ctx = context != null ? context : trainedSeq(ck);
-                if (ctx < 1) throw new UserException("--context must be at least 1");
+                if (ctx < 1) throw new InvalidInputException("--context must be at least 1");
                 new Generator(m1, m2, windowBits, r, TokenPacking.bitsOfVocab(vocab), ctx, temperature, new SplittableRandom(seed))
                         .run(prompt.getBytes(StandardCharsets.UTF_8), bytes, System.out);
             }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.tokenize.Method;
 
 /**
@@ -91,7 +91,7 @@ public record Preset(String name, String m1Preset, int m1Steps, int m1Batch, int
                     List.of("25m", "113m", "403m", "2b"), 200_000, 256, 512,
                     10_240, methods(32_000, true, true), 32_000, "g",
                     0, 0, 2_621_440, DEFAULT_VALID_FRACTION, 1.0, 10_000, 1);
-            default -> throw new UserException("unknown preset '" + name + "' (use " + String.join(", ", NAMES) + ")");
+            default -> throw new InvalidInputException("unknown preset '" + name + "' (use " + String.join(", ", NAMES) + ")");
         };
     }
 

@@ -26,7 +26,7 @@ public final class EqualInfoTokenizer implements Tokenizer {
 
     public EqualInfoTokenizer(int windowBits, int bits, WindowRule rule, CodingModels models) {
         if (windowBits != 16 && windowBits != 24 && windowBits != 32 && windowBits != 64 && windowBits != 128) {
-            throw new org.nct.cli.UserException("Equal-Info window bits must be 16, 24, 32, 64 or 128, got " + windowBits);
+            throw new org.nct.InvalidInputException("Equal-Info window bits must be 16, 24, 32, 64 or 128, got " + windowBits);
         }
         TokenPacking.checkBits(bits);
         this.windowBits = windowBits;

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 /**
  * One way of turning text into M2 tokens, as the paper names them: {@code bytes}, {@code spm},
@@ -75,16 +75,16 @@ public record Method(Kind kind, int bits, int vocab) {
     public static Method parse(String spec, int spmVocab) {
         String s = spec.trim().toLowerCase(Locale.ROOT).replace(" ", "");
         if (s.contains(":")) {
-            throw new UserException("method '" + spec + "': the NAME:V:B form is not accepted; write " + SYNTAX);
+            throw new InvalidInputException("method '" + spec + "': the NAME:V:B form is not accepted; write " + SYNTAX);
         }
         Matcher m = SPEC.matcher(s);
-        if (!m.matches()) throw new UserException("unknown method '" + spec + "' (use " + SYNTAX + ")");
+        if (!m.matches()) throw new InvalidInputException("unknown method '" + spec + "' (use " + SYNTAX + ")");
         Kind kind = kindOf(m.group(1));
         String v = m.group(3);
         int vocab = v == null ? (kind == Kind.SPM ? spmVocab : 256) : v.equals("65k") ? 65536 : Integer.parseInt(v);
         int bits = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
         if (kind == Kind.EQINFO_AC && bits == 0) bits = 16;
-        if (kind != Kind.EQINFO_AC && bits != 0) throw new UserException("method '" + spec + "': only eqinfo-ac has a window size");
+        if (kind != Kind.EQINFO_AC && bits != 0) throw new InvalidInputException("method '" + spec + "': only eqinfo-ac has a window size");
         return checked(spec, kind, bits, vocab);
     }
 
@@ -96,10 +96,10 @@ public record Method(Kind kind, int bits, int vocab) {
     public static Method of(String spec, Integer vocab, Integer bits) {
         Method m = parse(spec, vocab != null ? vocab : DEFAULT_SPM_VOCAB);
         boolean bracketed = spec.contains("[");
-        if (bits != null && m.kind() != Kind.EQINFO_AC) throw new UserException("--bits is for eqinfo-ac only, not " + m.kind().cli);
+        if (bits != null && m.kind() != Kind.EQINFO_AC) throw new InvalidInputException("--bits is for eqinfo-ac only, not " + m.kind().cli);
         if (bracketed) {
             if ((vocab != null && vocab != m.vocab()) || (bits != null && bits != m.bits())) {
-                throw new UserException("--method " + spec + " contradicts --vocab/--bits; give the vocabulary and window in one place");
+                throw new InvalidInputException("--method " + spec + " contradicts --vocab/--bits; give the vocabulary and window in one place");
             }
             return m;
         }
@@ -119,12 +119,12 @@ public record Method(Kind kind, int bits, int vocab) {
 
     private static Method checked(String spec, Kind kind, int bits, int vocab) {
         if (kind == Kind.EQINFO_AC && !List.of(16, 24, 32, 64, 128).contains(bits)) {
-            throw new UserException("method '" + spec + "': eqinfo-ac window bits must be 16, 24, 32, 64 or 128, got " + bits);
+            throw new InvalidInputException("method '" + spec + "': eqinfo-ac window bits must be 16, 24, 32, 64 or 128, got " + bits);
         }
         try {
             return new Method(kind, bits, vocab);
         } catch (IllegalArgumentException e) {
-            throw new UserException("method '" + spec + "': " + e.getMessage());
+            throw new InvalidInputException("method '" + spec + "': " + e.getMessage());
         }
     }
 

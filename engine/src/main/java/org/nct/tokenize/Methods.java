@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.StaticUnigramModel;
 import org.nct.coding.WindowRule;
@@ -40,7 +40,7 @@ public final class Methods {
                 if (o.spmModel() != null) {
                     SentencePieceModel model = SentencePieceModel.read(o.spmModel());
                     if (!model.lossless()) {
-                        throw new UserException(o.spmModel() + ": this model does not decode back to the same text (needs byte_fallback,"
+                        throw new InvalidInputException(o.spmModel() + ": this model does not decode back to the same text (needs byte_fallback,"
                                 + " add_dummy_prefix=false, remove_extra_whitespaces=false); it cannot build a shard");
                     }
                     yield new SentencePieceTokenizer(model);
@@ -68,17 +68,17 @@ public final class Methods {
         try {
             return r == null ? WindowRule.G : WindowRule.parse(r);
         } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
+            throw new InvalidInputException(e.getMessage());
         }
     }
 
     static CodingModels m1(Path path, int precision, Integer threads) {
-        if (path == null) throw new UserException("this method needs M1: pass -m FILE (a checkpoint written by nct train)");
-        if (!Files.isRegularFile(path)) throw new UserException("M1 model not found: " + path);
+        if (path == null) throw new InvalidInputException("this method needs M1: pass -m FILE (a checkpoint written by nct train)");
+        if (!Files.isRegularFile(path)) throw new InvalidInputException("M1 model not found: " + path);
         try {
             return CodingModels.m1(CodingModel.load(path, threads == null ? Backends.create() : Backends.create(threads), precision), path.toString());
         } catch (IOException e) {
-            throw new UserException("cannot load M1 " + path + ": " + e.getMessage());
+            throw new InvalidInputException("cannot load M1 " + path + ": " + e.getMessage());
         }
     }
 
@@ -106,7 +106,7 @@ public final class Methods {
                 yield m.equals("eqinfo-ac") ? new EqualInfoTokenizer(p.path("b").asInt(), bits, rule(p.path("rule").asText("g")), models)
                         : new ArithmeticTokenizer(m, bits, models);
             }
-            default -> throw new UserException(where + ": cannot decode method '" + m + "' in this build");
+            default -> throw new InvalidInputException(where + ": cannot decode method '" + m + "' in this build");
         };
     }
 
@@ -115,17 +115,17 @@ public final class Methods {
         String kind = p.path("model").asText("");
         if (kind.equals("static-unigram")) {
             JsonNode c = p.path("counts");
-            if (!c.isArray() || c.size() != 256) throw new UserException(where + ": metadata lacks the 256 static byte counts");
+            if (!c.isArray() || c.size() != 256) throw new InvalidInputException(where + ": metadata lacks the 256 static byte counts");
             long[] counts = new long[256];
             for (int i = 0; i < 256; i++) counts[i] = c.get(i).asLong();
             return CodingModels.staticUnigram(counts, precision);
         }
-        if (!kind.equals("m1")) throw new UserException(where + ": unknown byte model '" + kind + "' in metadata");
+        if (!kind.equals("m1")) throw new InvalidInputException(where + ": unknown byte model '" + kind + "' in metadata");
         Path path = m1 != null ? m1 : Path.of(p.path("m1_path").asText(""));
         CodingModels models = m1(path, precision, threads);
         String want = p.path("m1_model_id").asText("");
         Object have = models.parameters().get("m1_model_id");
-        if (!want.equals(have)) throw new UserException(path + " is not the M1 this shard was built with (model id " + have + ", shard needs " + want + ")");
+        if (!want.equals(have)) throw new InvalidInputException(path + " is not the M1 this shard was built with (model id " + have + ", shard needs " + want + ")");
         return models;
     }
 }

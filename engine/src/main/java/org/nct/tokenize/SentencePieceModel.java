@@ -10,7 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.util.AtomicFiles;
 
 /**
@@ -64,14 +64,14 @@ public final class SentencePieceModel {
         try {
             data = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new UserException("SentencePiece model not found: " + file);
+            throw new InvalidInputException("SentencePiece model not found: " + file);
         } catch (IOException e) {
-            throw new UserException("cannot read SentencePiece model " + file + ": " + e.getMessage());
+            throw new InvalidInputException("cannot read SentencePiece model " + file + ": " + e.getMessage());
         }
         try {
             return parse(data);
         } catch (IllegalArgumentException e) {
-            throw new UserException(file + ": not a usable SentencePiece model: " + e.getMessage());
+            throw new InvalidInputException(file + ": not a usable SentencePiece model: " + e.getMessage());
         }
     }
 

@@ -25,7 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.data.ExampleSource;
 import org.nct.util.AtomicFiles;
 import org.nct.util.Progress;
@@ -76,7 +76,7 @@ public final class Shard {
 
     /** The examples of a joined byte stream: consecutive slices of {@code exampleBytes} (the last may be shorter). */
     public static List<byte[]> cut(byte[] stream, int exampleBytes) {
-        if (exampleBytes < 1) throw new UserException("example length must be at least 1 byte, got " + exampleBytes);
+        if (exampleBytes < 1) throw new InvalidInputException("example length must be at least 1 byte, got " + exampleBytes);
         List<byte[]> out = new ArrayList<>();
         for (int s = 0; s < stream.length; s += exampleBytes) out.add(java.util.Arrays.copyOfRange(stream, s, Math.min(stream.length, s + exampleBytes)));
         return out;
@@ -88,9 +88,9 @@ public final class Shard {
      * shard depend only on the examples and the tokenizer.
      */
     public static Totals build(List<byte[]> examples, Spec spec, Path dir, boolean replace, Map<String, byte[]> extraFiles) throws IOException {
-        if (examples.isEmpty()) throw new UserException("no examples to tokenize");
+        if (examples.isEmpty()) throw new InvalidInputException("no examples to tokenize");
         Path target = dir.toAbsolutePath().normalize();
-        if (Files.exists(target) && !replace) throw new UserException("output " + dir + " exists; remove it or pass --force");
+        if (Files.exists(target) && !replace) throw new InvalidInputException("output " + dir + " exists; remove it or pass --force");
         Path parent = target.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
@@ -257,33 +257,33 @@ public final class Shard {
         public Reader(Path dir) {
             this.dir = dir;
             Path m = dir.resolve(METADATA);
-            if (!Files.isDirectory(dir)) throw new UserException("shard not found: " + dir);
-            if (!Files.exists(m)) throw new UserException(dir + " is not a complete shard (no " + METADATA + "; an interrupted build?)");
+            if (!Files.isDirectory(dir)) throw new InvalidInputException("shard not found: " + dir);
+            if (!Files.exists(m)) throw new InvalidInputException(dir + " is not a complete shard (no " + METADATA + "; an interrupted build?)");
             try {
                 meta = JSON.readTree(m.toFile());
                 if (!"nct-token-shard".equals(meta.path("format").asText()) || meta.path("version").asInt() != FORMAT) {
-                    throw new UserException(m + ": not an nct token shard of format version " + FORMAT);
+                    throw new InvalidInputException(m + ": not an nct token shard of format version " + FORMAT);
                 }
                 count = meta.path("examples").asLong(-1);
                 long len = meta.path("example_tokens").asLong(-1);
                 vocab = meta.path("vocab_size").asInt(-1);
                 long nTokens = meta.path("tokens").asLong(-1);
                 if (count < 1 || count > Long.MAX_VALUE / RECORD || len < 1 || vocab < 2 || vocab > 65536 || nTokens < 0 || nTokens > Long.MAX_VALUE / 2) {
-                    throw new UserException(m + ": bad counts in metadata");
+                    throw new InvalidInputException(m + ": bad counts in metadata");
                 }
-                if (len > MAX_EXAMPLE_TOKENS) throw new UserException(m + ": example_tokens " + len + " is above the limit of " + MAX_EXAMPLE_TOKENS);
+                if (len > MAX_EXAMPLE_TOKENS) throw new InvalidInputException(m + ": example_tokens " + len + " is above the limit of " + MAX_EXAMPLE_TOKENS);
                 length = (int) len;
                 tokens = map(dir.resolve(TOKENS), nTokens * 2);
                 table = map(dir.resolve(EXAMPLES), count * RECORD);
                 String bad = crcMismatch(EXAMPLES, table, "examples_crc32c");
-                if (bad != null) throw new UserException(bad);
+                if (bad != null) throw new InvalidInputException(bad);
                 checkTable(nTokens);
             } catch (NoSuchFileException e) {
                 arena.close();
-                throw new UserException("shard " + dir + " is missing " + e.getFile());
+                throw new InvalidInputException("shard " + dir + " is missing " + e.getFile());
             } catch (IOException e) {
                 arena.close();
-                throw new UserException("cannot read shard " + dir + ": " + e.getMessage());
+                throw new InvalidInputException("cannot read shard " + dir + ": " + e.getMessage());
             } catch (RuntimeException e) {
                 arena.close();
                 throw e;
@@ -323,16 +323,16 @@ public final class Shard {
                 long off = table.get(I64, i * RECORD);
                 int n = tokenCount(i), b = byteCount(i);
                 if (off != next || n < 0 || n > length || b < 0 || b > MAX_EXAMPLE_BYTES) {
-                    throw new UserException(dir.resolve(EXAMPLES) + ": example " + i + " has a corrupt entry (offset " + off + ", " + n + " tokens, " + b + " bytes)");
+                    throw new InvalidInputException(dir.resolve(EXAMPLES) + ": example " + i + " has a corrupt entry (offset " + off + ", " + n + " tokens, " + b + " bytes)");
                 }
                 next += n;
             }
-            if (next != nTokens) throw new UserException(dir.resolve(EXAMPLES) + ": examples hold " + next + " tokens, metadata says " + nTokens);
+            if (next != nTokens) throw new InvalidInputException(dir.resolve(EXAMPLES) + ": examples hold " + next + " tokens, metadata says " + nTokens);
         }
 
         private MemorySegment map(Path f, long expected) throws IOException {
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                if (ch.size() != expected) throw new UserException(f + ": " + ch.size() + " bytes, metadata says " + expected);
+                if (ch.size() != expected) throw new InvalidInputException(f + ": " + ch.size() + " bytes, metadata says " + expected);
                 if (expected == 0) return MemorySegment.NULL;
                 return ch.map(FileChannel.MapMode.READ_ONLY, 0, expected, arena);
             }

@@ -1,6 +1,6 @@
 package org.nct.tokenize;
 
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.data.JoinedText;
 import picocli.CommandLine.Option;
 
@@ -45,7 +45,7 @@ public final class ShardOptions {
 
     /** The method of {@code --method}, {@code --vocab} and {@code --bits}. */
     public Method method() {
-        if (method == null) throw new UserException("--method SPEC is required");
+        if (method == null) throw new InvalidInputException("--method SPEC is required");
         return Method.of(method, vocab, bits);
     }
 

@@ -51,6 +51,6 @@ public final class TokenPacking {
     public static int bitsOfVocab(int v) {
         if (v == 256) return 8;
         if (v == 65536) return 16;
-        throw new org.nct.cli.UserException("vocabulary must be 256 or 65536 for this method, got " + v);
+        throw new org.nct.InvalidInputException("vocabulary must be 256 or 65536 for this method, got " + v);
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.data.JoinedText;
 import org.nct.data.Split;
 import org.nct.util.AtomicFiles;
@@ -63,12 +63,12 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int modes = (o.method != null ? 1 : 0) + (decode != null ? 1 : 0) + (report ? 1 : 0);
-        if (modes != 1) throw new UserException("give exactly one of --method (build), --decode DIR or --report");
+        if (modes != 1) throw new InvalidInputException("give exactly one of --method (build), --decode DIR or --report");
         if (decode != null) return decode();
-        if (data == null || data.isEmpty()) throw new UserException("--data PATH... is required");
+        if (data == null || data.isEmpty()) throw new InvalidInputException("--data PATH... is required");
         Split.checkFraction(o.validationFraction);
-        if (o.exampleBytes < 1) throw new UserException("--example-bytes must be positive, got " + o.exampleBytes);
-        if (o.seq < 0) throw new UserException("--seq must be 0 or positive, got " + o.seq);
+        if (o.exampleBytes < 1) throw new InvalidInputException("--example-bytes must be positive, got " + o.exampleBytes);
+        if (o.seq < 0) throw new InvalidInputException("--seq must be 0 or positive, got " + o.seq);
         return report ? report() : build();
     }
 
@@ -81,7 +81,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
 
     private int build() throws Exception {
-        if (out == null) throw new UserException("--out DIR is required");
+        if (out == null) throw new InvalidInputException("--out DIR is required");
         Method m = o.method();
         Split s = Split.parse(o.split);
         JoinedText text = JoinedText.read(data, s, o.validationFraction, sep());
@@ -99,7 +99,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
 
     private int decode() throws Exception {
-        if (out == null) throw new UserException("--out FILE is required with --decode");
+        if (out == null) throw new InvalidInputException("--out FILE is required with --decode");
         org.nct.cli.OutputTarget.refuseExisting(out, force, "--out");
         try (Shard.Reader r = new Shard.Reader(decode)) {
             Tokenizer tok = Methods.forShard(r, m1, threads);
@@ -134,7 +134,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private int report() throws Exception {
         org.nct.cli.OutputTarget.refuseExisting(json, force, "--json");
-        if (o.bits != null) throw new UserException("--report takes the window in --methods (eqinfo-ac[b=B,v=V]), not --bits");
+        if (o.bits != null) throw new InvalidInputException("--report takes the window in --methods (eqinfo-ac[b=B,v=V]), not --bits");
         List<Method> list = new ArrayList<>();
         for (String spec : methods != null ? methods : defaultReportMethods()) {
             list.add(Method.parse(spec, o.vocab != null ? o.vocab : Method.DEFAULT_SPM_VOCAB));

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.agrona.collections.IntHashSet;
 import org.agrona.collections.Long2LongCounterMap;
 import org.agrona.collections.Object2LongCounterMap;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 /**
  * nct's own Unigram-LM subword trainer, following SentencePiece's algorithm (Kudo 2018 and the
@@ -53,7 +53,7 @@ public final class UnigramTrainer {
     private int maxSentenceLength = 4192;
 
     public UnigramTrainer vocabSize(int v) {
-        if (v <= META + 1 || v > 65536) throw new UserException("spm vocabulary must be in (" + (META + 1) + ", 65536], got " + v);
+        if (v <= META + 1 || v > 65536) throw new InvalidInputException("spm vocabulary must be in (" + (META + 1) + ", 65536], got " + v);
         this.vocabSize = v;
         return this;
     }
@@ -98,10 +98,10 @@ public final class UnigramTrainer {
     /** Trains on the lines of {@code documents}. */
     public SentencePieceModel train(List<byte[]> documents) {
         List<int[]> sentences = sentences(documents);
-        if (sentences.isEmpty()) throw new UserException("spm training text has no usable lines");
+        if (sentences.isEmpty()) throw new InvalidInputException("spm training text has no usable lines");
         int[] required = requiredChars(sentences);
         if (required.length + META >= vocabSize) {
-            throw new UserException("spm vocabulary " + vocabSize + " is too small for " + required.length + " required characters + " + META + " special pieces");
+            throw new InvalidInputException("spm vocabulary " + vocabSize + " is too small for " + required.length + " required characters + " + META + " special pieces");
         }
         IntHashSet known = new IntHashSet(required.length * 2);
         for (int c : required) known.add(c);
@@ -522,7 +522,7 @@ public final class UnigramTrainer {
             fin.put(p.text(), p.score());
         }
         if (fin.size() < room) {
-            throw new UserException("spm vocabulary " + vocabSize + " is larger than the training text supports; use --vocab "
+            throw new InvalidInputException("spm vocabulary " + vocabSize + " is larger than the training text supports; use --vocab "
                     + (fin.size() + META) + " or less, or more training text");
         }
         List<Map.Entry<String, Double>> ordered = new ArrayList<>(fin.entrySet());

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.data.ByteExamples;
 import org.nct.data.ExampleSource;
 import org.nct.data.Split;
@@ -33,11 +33,11 @@ public final class EvalCommand implements Runnable {
 
     @Override
     public void run() {
-        if (!Files.isRegularFile(model)) throw new UserException("no such checkpoint: " + model);
-        for (Path p : data) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p);
-        if (seq < 1 || seq > 1 << 20) throw new UserException("--seq must be in [1, 1048576], got " + seq);
-        if (batch < 1 || batch > 1 << 16) throw new UserException("--batch must be in [1, 65536], got " + batch);
-        if (maxExamples < 0) throw new UserException("--max-examples must be >= 0");
+        if (!Files.isRegularFile(model)) throw new InvalidInputException("no such checkpoint: " + model);
+        for (Path p : data) if (!Files.exists(p)) throw new InvalidInputException("no such file or directory: " + p);
+        if (seq < 1 || seq > 1 << 20) throw new InvalidInputException("--seq must be in [1, 1048576], got " + seq);
+        if (batch < 1 || batch > 1 << 16) throw new InvalidInputException("--batch must be in [1, 65536], got " + batch);
+        if (maxExamples < 0) throw new InvalidInputException("--max-examples must be >= 0");
         Split s = Split.parse(split);
         Split.checkFraction(validationFraction);
         try (Weights w = Checkpoint.loadWeights(model)) {
@@ -54,7 +54,7 @@ public final class EvalCommand implements Runnable {
                 System.out.printf(Locale.ROOT, "time       %.1f s (%.0f bytes/s)%n", secs, e.tokens() / secs);
             }
         } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
+            throw new InvalidInputException(e.getMessage(), e);
         }
     }
 }

@@ -13,7 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.inference.CodingModel;
 import org.nct.model.Checkpoint;
@@ -53,14 +53,14 @@ public final class ExportModelCommand implements Runnable {
     @Override
     public void run() {
         String d = dtype.toLowerCase(Locale.ROOT);
-        if (!d.equals("f16") && !d.equals("f32")) throw new UserException("--dtype must be f16 or f32, got " + dtype);
+        if (!d.equals("f16") && !d.equals("f32")) throw new InvalidInputException("--dtype must be f16 or f32, got " + dtype);
         boolean f16 = d.equals("f16");
-        if (!Files.isRegularFile(in)) throw new UserException("no such checkpoint: " + in);
+        if (!Files.isRegularFile(in)) throw new InvalidInputException("no such checkpoint: " + in);
         try {
-            if (Files.exists(out) && Files.isSameFile(in, out)) throw new UserException("--out " + out + " is the input checkpoint; refusing to overwrite it");
-            if (Files.exists(out) && !force) throw new UserException("--out " + out + " already exists; use -f to overwrite it");
+            if (Files.exists(out) && Files.isSameFile(in, out)) throw new InvalidInputException("--out " + out + " is the input checkpoint; refusing to overwrite it");
+            if (Files.exists(out) && !force) throw new InvalidInputException("--out " + out + " already exists; use -f to overwrite it");
         } catch (IOException e) {
-            throw new UserException("cannot check --out " + out + ": " + e.getMessage());
+            throw new InvalidInputException("cannot check --out " + out + ": " + e.getMessage());
         }
         Checkpoint ck;
         String sourceSha;
@@ -68,7 +68,7 @@ public final class ExportModelCommand implements Runnable {
             ck = Checkpoint.load(in);
             sourceSha = sha256(in);
         } catch (IOException e) {
-            throw new UserException("cannot load " + in + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot load " + in + ": " + e.getMessage(), e);
         }
         try (Weights w = ck.weights()) {
             long step = step(ck.metadata());
@@ -83,7 +83,7 @@ public final class ExportModelCommand implements Runnable {
                     Checkpoint.save(out, w, meta, null, 0);
                 }
             } catch (IllegalArgumentException e) {
-                throw new UserException(e.getMessage() + "; export with --dtype f32");
+                throw new InvalidInputException(e.getMessage() + "; export with --dtype f32");
             }
             try (Weights back = Checkpoint.loadWeights(out)) {
                 Rounding r = compare(w, back, f16);
@@ -102,7 +102,7 @@ public final class ExportModelCommand implements Runnable {
                 }
             }
         } catch (IOException e) {
-            throw new UserException("cannot export " + in + " to " + out + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot export " + in + " to " + out + ": " + e.getMessage(), e);
         }
     }
 

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.data.ByteExamples;
 import org.nct.data.ExampleSource;
 import org.nct.data.Split;
@@ -62,15 +62,15 @@ public final class TrainCommand implements Runnable {
             for (String p : ModelConfig.PRESETS) System.out.printf(Locale.ROOT, "%-6s %s%n", p, ModelConfig.preset(p, 256).describe());
             return;
         }
-        if (data == null || data.isEmpty()) throw new UserException("--data is required (C4 .json/.json.gz files, text files or directories)");
-        if (out == null) throw new UserException("--out is required (the checkpoint to write)");
-        if (steps == null) throw new UserException("--steps is required");
+        if (data == null || data.isEmpty()) throw new InvalidInputException("--data is required (C4 .json/.json.gz files, text files or directories)");
+        if (out == null) throw new InvalidInputException("--out is required (the checkpoint to write)");
+        if (steps == null) throw new InvalidInputException("--steps is required");
         Split.checkFraction(validationFraction);
-        if (!(validationFraction > 0)) throw new UserException("--validation-fraction must be > 0 to validate");
-        for (Path p : data) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p);
-        if (resume != null && !Files.isRegularFile(resume)) throw new UserException("no such checkpoint: " + resume);
+        if (!(validationFraction > 0)) throw new InvalidInputException("--validation-fraction must be > 0 to validate");
+        for (Path p : data) if (!Files.exists(p)) throw new InvalidInputException("no such file or directory: " + p);
+        if (resume != null && !Files.isRegularFile(resume)) throw new InvalidInputException("no such checkpoint: " + resume);
         if (!force && Files.exists(out) && !sameFile(out, resume)) {
-            throw new UserException("--out " + out + " already exists; use -f to overwrite it, or --resume " + out + " to continue it");
+            throw new InvalidInputException("--out " + out + " already exists; use -f to overwrite it, or --resume " + out + " to continue it");
         }
         double rate = lr != null ? lr : optimizer.equals("adamw") ? 1e-3 : 1.0;
         long warm = warmup != null ? warmup : optimizer.equals("adamw") ? Math.max(1, steps / 10) : 1000;
@@ -79,13 +79,13 @@ public final class TrainCommand implements Runnable {
             cfg = new TrainConfig(steps, batch, seq, seed, optimizer, rate, warm, weightDecay, clipNorm, evalEvery, evalBatches,
                     checkpointEvery, logEvery, true);
         } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
+            throw new InvalidInputException(e.getMessage());
         }
         Path metricsPath = metrics != null ? metrics : siblingWithSuffix(out, ".metrics.jsonl");
         try {
             train(cfg, metricsPath);
         } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
+            throw new InvalidInputException(e.getMessage(), e);
         }
     }
 
@@ -101,13 +101,13 @@ public final class TrainCommand implements Runnable {
         if (ck != null) {
             mc = ck.weights().config();
             if (preset != null && !ModelConfig.preset(preset, 256).equals(mc)) {
-                throw new UserException("--preset " + preset + " does not match the checkpoint's model (" + mc.describe() + ")");
+                throw new InvalidInputException("--preset " + preset + " does not match the checkpoint's model (" + mc.describe() + ")");
             }
         } else {
             try {
                 mc = ModelConfig.preset(preset == null ? "3m" : preset, 256);
             } catch (IllegalArgumentException e) {
-                throw new UserException(e.getMessage());
+                throw new InvalidInputException(e.getMessage());
             }
         }
         System.err.println("model: " + (preset == null ? (ck != null ? "from " + resume : "3m") : preset) + ", " + mc.describe());
@@ -124,10 +124,10 @@ public final class TrainCommand implements Runnable {
                 try {
                     trainer.restore(ck);
                 } catch (IllegalArgumentException e) {
-                    throw new UserException("cannot resume from " + resume + ": " + e.getMessage());
+                    throw new InvalidInputException("cannot resume from " + resume + ": " + e.getMessage());
                 }
                 if (trainer.step() >= cfg.steps()) {
-                    throw new UserException("the checkpoint is already at step " + trainer.step() + "; ask for more --steps");
+                    throw new InvalidInputException("the checkpoint is already at step " + trainer.step() + "; ask for more --steps");
                 }
                 System.err.println("resuming at step " + trainer.step());
             }
@@ -149,12 +149,12 @@ public final class TrainCommand implements Runnable {
         try {
             return new Trainer(cfg, w, k, train, val);
         } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
+            throw new InvalidInputException(e.getMessage());
         }
     }
 
     static int checkThreads(int t) {
-        if (t < 1 || t > 1024) throw new UserException("--threads must be in [1, 1024], got " + t);
+        if (t < 1 || t > 1024) throw new InvalidInputException("--threads must be in [1, 1024], got " + t);
         return t;
     }
 }

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.testing.TestData;
 
 class DocumentsTest {
@@ -73,7 +73,7 @@ class DocumentsTest {
     void badJsonNamesFileAndLine() throws IOException {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, c4Line("ok") + "\n" + c4Line("ok2") + "\n{\"text\": \"unterminated\n");
-        UserException e = assertThrows(UserException.class, () -> Documents.readAll(List.of(f)));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(f)));
         assertTrue(e.getMessage().startsWith(f + ":3: bad JSON"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line");
     }
@@ -82,36 +82,36 @@ class DocumentsTest {
     void missingTextFieldAndNonObjectAreErrors() throws IOException {
         Path f = dir.resolve("notext.json");
         Files.writeString(f, "{\"url\":\"x\",\"text\":{\"nested\":\"y\"}}\n");
-        UserException e = assertThrows(UserException.class, () -> Documents.readAll(List.of(f)));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(f)));
         assertTrue(e.getMessage().contains(":1:") && e.getMessage().contains("\"text\""), e.getMessage());
         Path g = dir.resolve("array.json");
         Files.writeString(g, c4Line("fine") + "\n[1,2]\n");
-        e = assertThrows(UserException.class, () -> Documents.readAll(List.of(g)));
+        e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(g)));
         assertTrue(e.getMessage().startsWith(g + ":2: bad JSON"), e.getMessage());
         Path h = dir.resolve("two.json");
         Files.writeString(h, c4Line("a") + " " + c4Line("b") + "\n");
-        e = assertThrows(UserException.class, () -> Documents.readAll(List.of(h)));
+        e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(h)));
         assertTrue(e.getMessage().startsWith(h + ":1: bad JSON"), e.getMessage());
     }
 
     @Test
     void missingPathsAndBrokenGzip() throws IOException {
         Path nope = dir.resolve("nope.json");
-        UserException e = assertThrows(UserException.class, () -> Documents.readAll(List.of(nope)));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(nope)));
         assertEquals("data path not found: " + nope, e.getMessage());
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        e = assertThrows(UserException.class, () -> Documents.readAll(List.of(empty)));
+        e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(empty)));
         assertTrue(e.getMessage().startsWith("no .json"), e.getMessage());
         Path notGz = dir.resolve("x.json.gz");
         Files.writeString(notGz, c4Line("plain, not gzip"));
-        e = assertThrows(UserException.class, () -> Documents.readAll(List.of(notGz)));
+        e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(notGz)));
         assertTrue(e.getMessage().contains("not a valid gzip"), e.getMessage());
         Path full = dir.resolve("full.json.gz");
         gz(full, (c4Line("a long document ".repeat(200)) + "\n").repeat(20));
         byte[] all = Files.readAllBytes(full);
         Path cut = dir.resolve("cut.json.gz");
         Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
-        e = assertThrows(UserException.class, () -> Documents.readAll(List.of(cut)));
+        e = assertThrows(InvalidInputException.class, () -> Documents.readAll(List.of(cut)));
         assertTrue(e.getMessage().startsWith(cut.toString()), e.getMessage());
     }
 

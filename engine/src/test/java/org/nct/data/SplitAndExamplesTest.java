@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 class SplitAndExamplesTest {
     @TempDir Path dir;
@@ -42,7 +42,7 @@ class SplitAndExamplesTest {
         byte[] any = {1, 2, 3};
         assertFalse(Split.VALIDATION.contains(any, 0.0));
         assertTrue(Split.TRAIN.contains(any, 0.0));
-        assertThrows(UserException.class, () -> Split.checkFraction(1.5));
+        assertThrows(InvalidInputException.class, () -> Split.checkFraction(1.5));
     }
 
     @Test
@@ -80,9 +80,9 @@ class SplitAndExamplesTest {
     void emptyDataIsAClearError() throws Exception {
         Path f = dir.resolve("empty.json");
         Files.writeString(f, "\n\n");
-        UserException e = assertThrows(UserException.class, () -> JoinedText.read(List.of(f), Split.ALL, 0.05));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> JoinedText.read(List.of(f), Split.ALL, 0.05));
         assertTrue(e.getMessage().startsWith("no documents in the all split"), e.getMessage());
-        e = assertThrows(UserException.class, () -> new ByteExamples(new byte[1], 8, "x"));
+        e = assertThrows(InvalidInputException.class, () -> new ByteExamples(new byte[1], 8, "x"));
         assertTrue(e.getMessage().startsWith("data too short"), e.getMessage());
     }
 
@@ -90,7 +90,7 @@ class SplitAndExamplesTest {
     void separatorEscapesRoundTrip() {
         byte[] sep = {'\n', 0, (byte) 0xFF, 'a', '\\'};
         assertArrayEquals(sep, JoinedText.unescape(JoinedText.escape(sep)));
-        assertThrows(UserException.class, () -> JoinedText.unescape("\\x4"));
-        assertThrows(UserException.class, () -> JoinedText.unescape("\\q"));
+        assertThrows(InvalidInputException.class, () -> JoinedText.unescape("\\x4"));
+        assertThrows(InvalidInputException.class, () -> JoinedText.unescape("\\q"));
     }
 }

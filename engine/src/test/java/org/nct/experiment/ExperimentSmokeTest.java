@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.testing.TestData;
 import org.nct.tokenize.Method;
 
@@ -110,7 +110,7 @@ class ExperimentSmokeTest {
 
     @Test
     void badForceNameIsAUserError(@TempDir Path tmp) {
-        UserException e = org.junit.jupiter.api.Assertions.assertThrows(UserException.class, () -> Experiment.run(
+        InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class, () -> Experiment.run(
                 new Experiment.Options(Preset.named("smoke"), List.of(tmp), tmp.resolve("o"), Set.of("trian"), tmp), s -> { }));
         assertTrue(e.getMessage().contains("unknown stage 'trian'"), e.getMessage());
     }

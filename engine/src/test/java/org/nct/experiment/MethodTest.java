@@ -9,7 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.paper.PaperNumbers;
 import org.nct.tokenize.Method;
 
@@ -30,10 +30,10 @@ class MethodTest {
 
     @Test
     void rejectsBadSpecsWithUserErrors() {
-        assertThrows(UserException.class, () -> Method.parse("lzma", 1000));
-        assertThrows(UserException.class, () -> Method.parse("ac[v=512]", 1000));
-        assertThrows(UserException.class, () -> Method.parse("gzip[b=16,v=256]", 1000));
-        assertThrows(UserException.class, () -> Method.parse("bytes[65536]", 1000));
+        assertThrows(InvalidInputException.class, () -> Method.parse("lzma", 1000));
+        assertThrows(InvalidInputException.class, () -> Method.parse("ac[v=512]", 1000));
+        assertThrows(InvalidInputException.class, () -> Method.parse("gzip[b=16,v=256]", 1000));
+        assertThrows(InvalidInputException.class, () -> Method.parse("bytes[65536]", 1000));
     }
 
     @Test
@@ -44,12 +44,12 @@ class MethodTest {
         assertEquals(new Method(Method.Kind.SPM, 0, 32000), Method.of("spm", null, null));
         assertEquals(new Method(Method.Kind.SPM, 0, 8000), Method.of("spm", 8000, null));
         assertEquals(new Method(Method.Kind.GZIP, 0, 65536), Method.of("gzip[v=65536]", 65536, null));
-        assertThrows(UserException.class, () -> Method.of("gzip[v=256]", 65536, null));
-        assertThrows(UserException.class, () -> Method.of("eqinfo-ac[b=16,v=256]", null, 32));
-        assertThrows(UserException.class, () -> Method.of("ac", null, 16));
-        assertThrows(UserException.class, () -> Method.of("eqinfo-ac", null, 20));
-        assertThrows(UserException.class, () -> Method.of("bytes", 65536, null));
-        UserException old = assertThrows(UserException.class, () -> Method.parse("eqinfo-ac:65536:16", 32000));
+        assertThrows(InvalidInputException.class, () -> Method.of("gzip[v=256]", 65536, null));
+        assertThrows(InvalidInputException.class, () -> Method.of("eqinfo-ac[b=16,v=256]", null, 32));
+        assertThrows(InvalidInputException.class, () -> Method.of("ac", null, 16));
+        assertThrows(InvalidInputException.class, () -> Method.of("eqinfo-ac", null, 20));
+        assertThrows(InvalidInputException.class, () -> Method.of("bytes", 65536, null));
+        InvalidInputException old = assertThrows(InvalidInputException.class, () -> Method.parse("eqinfo-ac:65536:16", 32000));
         assertTrue(old.getMessage().contains("NAME[b=B,v=V]"), old.getMessage());
     }
 
@@ -76,7 +76,7 @@ class MethodTest {
             }
             assertTrue(p.methods().stream().anyMatch(m -> m.kind() == Method.Kind.SPM), name + " lacks spm");
         }
-        assertThrows(UserException.class, () -> Preset.named("huge"));
+        assertThrows(InvalidInputException.class, () -> Preset.named("huge"));
     }
 
     @Test

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 class SentencePieceTest {
     @TempDir Path dir;
@@ -89,12 +89,12 @@ class SentencePieceTest {
         byte[] data = Files.readAllBytes(f);
         Path cut = dir.resolve("cut.model");
         Files.write(cut, Arrays.copyOf(data, data.length - 3));
-        UserException e = assertThrows(UserException.class, () -> SentencePieceModel.read(cut));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> SentencePieceModel.read(cut));
         assertTrue(e.getMessage().contains("not a usable SentencePiece model"), e.getMessage());
         Path junk = dir.resolve("junk.model");
         Files.writeString(junk, "this is not a protobuf at all");
-        assertThrows(UserException.class, () -> SentencePieceModel.read(junk));
-        assertThrows(UserException.class, () -> SentencePieceModel.read(dir.resolve("missing.model")));
+        assertThrows(InvalidInputException.class, () -> SentencePieceModel.read(junk));
+        assertThrows(InvalidInputException.class, () -> SentencePieceModel.read(dir.resolve("missing.model")));
     }
 
     @Test
@@ -119,8 +119,8 @@ class SentencePieceTest {
         // the frequent words became whole pieces
         List<String> texts = a.pieces.stream().map(SentencePieceModel.Piece::piece).toList();
         assertTrue(texts.contains("▁the") && texts.contains("▁of"), "frequent words are pieces");
-        assertThrows(UserException.class, () -> new UnigramTrainer().vocabSize(100));
-        UserException tooBig = assertThrows(UserException.class, () -> new UnigramTrainer().vocabSize(2000).train(docs));
+        assertThrows(InvalidInputException.class, () -> new UnigramTrainer().vocabSize(100));
+        InvalidInputException tooBig = assertThrows(InvalidInputException.class, () -> new UnigramTrainer().vocabSize(2000).train(docs));
         assertTrue(tooBig.getMessage().contains("larger than the training text supports"), tooBig.getMessage());
     }
 

@@ -14,7 +14,7 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.CorruptInputException;
 import org.nct.coding.WindowRule;
 
@@ -55,7 +55,7 @@ class ShardHostileTest {
     }
 
     String openFails() {
-        return assertThrows(UserException.class, () -> new Shard.Reader(shard).close()).getMessage();
+        return assertThrows(InvalidInputException.class, () -> new Shard.Reader(shard).close()).getMessage();
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 
 class ShardTest {
     @TempDir Path dir;
@@ -125,7 +125,7 @@ class ShardTest {
         // a directory without metadata (a build killed before its rename would not even be there) is refused
         Files.createDirectories(out);
         Files.write(out.resolve(Shard.TOKENS), new byte[10]);
-        UserException e = assertThrows(UserException.class, () -> new Shard.Reader(out));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> new Shard.Reader(out));
         assertTrue(e.getMessage().contains("not a complete shard"), e.getMessage());
     }
 
@@ -145,9 +145,9 @@ class ShardTest {
             assertThrows(IllegalStateException.class, () -> ShardDecoder.decode(r, g, new ByteArrayOutputStream()));
         }
         Files.write(tokens, Arrays.copyOf(orig, orig.length - 2));
-        UserException e = assertThrows(UserException.class, () -> new Shard.Reader(out));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> new Shard.Reader(out));
         assertTrue(e.getMessage().contains("metadata says"), e.getMessage());
-        assertThrows(UserException.class, () -> Shard.build(examples, new Shard.Spec(g, 800, 0, "t", 1), out, false, Map.of()));
+        assertThrows(InvalidInputException.class, () -> Shard.build(examples, new Shard.Spec(g, 800, 0, "t", 1), out, false, Map.of()));
     }
 
     @Test

@@ -13,7 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.data.Documents;
 
 /** Files on any Hadoop file system ({@code file://}, {@code hdfs://}, {@code s3a://}), listed and opened like local data paths. */
@@ -51,7 +51,7 @@ final class HadoopFiles {
      * {@code .gz}) in sorted path order, plain files kept, inputs in the order given.
      */
     static List<String> list(List<String> inputs, Configuration c) throws IOException {
-        if (inputs.isEmpty()) throw new UserException("no data paths given");
+        if (inputs.isEmpty()) throw new InvalidInputException("no data paths given");
         List<String> out = new ArrayList<>();
         for (String in : inputs) {
             Path p = new Path(in);
@@ -60,7 +60,7 @@ final class HadoopFiles {
             try {
                 st = fs.getFileStatus(p);
             } catch (java.io.FileNotFoundException e) {
-                throw new UserException("data path not found: " + in);
+                throw new InvalidInputException("data path not found: " + in);
             }
             if (st.isDirectory()) {
                 List<String> found = new ArrayList<>();
@@ -69,7 +69,7 @@ final class HadoopFiles {
                     LocatedFileStatus f = it.next();
                     if (f.isFile() && Documents.isDataFileName(f.getPath().getName())) found.add(f.getPath().toString());
                 }
-                if (found.isEmpty()) throw new UserException("no .json, .json.gz, .jsonl or .txt files in directory " + in);
+                if (found.isEmpty()) throw new InvalidInputException("no .json, .json.gz, .jsonl or .txt files in directory " + in);
                 found.sort(null);
                 out.addAll(found);
             } else {

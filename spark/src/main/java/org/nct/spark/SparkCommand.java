@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.tokenize.ShardOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -97,9 +97,9 @@ public final class SparkCommand implements Runnable {
     public static void main(String[] args) {
         CommandLine cl = new CommandLine(new SparkCommand());
         cl.setExecutionExceptionHandler((ex, c, pr) -> {
-            if (ex instanceof UserException) {
+            if (ex instanceof org.nct.NctException) {
                 c.getErr().println("nct spark: error: " + ex.getMessage());
-                return ((UserException) ex).exitCode();
+                return 1;
             }
             throw ex;
         });

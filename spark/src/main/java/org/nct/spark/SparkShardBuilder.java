@@ -41,7 +41,7 @@ public final class SparkShardBuilder implements ShardBuilder, AutoCloseable {
     @Override
     public Shard.Totals build(List<byte[]> examples, Shard.Spec spec, java.nio.file.Path dir, boolean replace, Map<String, byte[]> extraFiles)
             throws IOException {
-        if (examples.isEmpty()) throw new org.nct.cli.UserException("no examples to tokenize");
+        if (examples.isEmpty()) throw new org.nct.InvalidInputException("no examples to tokenize");
         for (String name : extraFiles.keySet()) {
             if (!name.equals(Shard.SPM_MODEL)) throw new IllegalArgumentException("SparkShardBuilder writes no extra file " + name);
         }
@@ -67,7 +67,7 @@ public final class SparkShardBuilder implements ShardBuilder, AutoCloseable {
 
         Path out = new Path(dir.toAbsolutePath().normalize().toUri());
         FileSystem fs = HadoopFiles.fs(out, sc.hadoopConfiguration());
-        if (fs.exists(out) && !replace) throw new org.nct.cli.UserException("output " + dir + " exists; remove it or pass --force");
+        if (fs.exists(out) && !replace) throw new org.nct.InvalidInputException("output " + dir + " exists; remove it or pass --force");
         Path staging = new Path(out.getParent(), "." + out.getName() + ".spark-tmp");
         if (fs.exists(staging)) fs.delete(staging, true);
         TokenizeJob job = new TokenizeJob(null, null, null, null, null, null, null, List.of(), "all", 0, new byte[0], length, spec.seq(),

@@ -30,7 +30,7 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.data.Documents;
 import org.nct.data.JoinedText;
@@ -97,7 +97,7 @@ public final class SparkTokenize {
 
     /**
      * Runs {@code job} on {@code sc}. A user mistake found by a task (bad JSON at file:line, a
-     * truncated gzip file, a wrong M1) comes back as that {@link UserException}, not as Spark's
+     * truncated gzip file, a wrong M1) comes back as that {@link InvalidInputException}, not as Spark's
      * report of a failed stage.
      */
     public static Result run(JavaSparkContext sc, TokenizeJob job) throws IOException {
@@ -105,7 +105,7 @@ public final class SparkTokenize {
             return runJob(sc, job);
         } catch (Exception e) { // Spark's SparkException is checked but undeclared (Scala)
             for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof UserException u) throw u;
+                if (t instanceof InvalidInputException u) throw u;
             }
             if (e instanceof IOException io) throw io;
             if (e instanceof RuntimeException re) throw re;
@@ -114,9 +114,9 @@ public final class SparkTokenize {
     }
 
     private static Result runJob(JavaSparkContext sc, TokenizeJob job) throws IOException {
-        if (job.exampleBytes() < 1) throw new UserException("--example-bytes must be positive, got " + job.exampleBytes());
-        if (job.seq() < 0) throw new UserException("--seq must be 0 or positive, got " + job.seq());
-        if (job.examplesPerPart() < 1) throw new UserException("--examples-per-part must be positive, got " + job.examplesPerPart());
+        if (job.exampleBytes() < 1) throw new InvalidInputException("--example-bytes must be positive, got " + job.exampleBytes());
+        if (job.seq() < 0) throw new InvalidInputException("--seq must be 0 or positive, got " + job.seq());
+        if (job.examplesPerPart() < 1) throw new InvalidInputException("--examples-per-part must be positive, got " + job.examplesPerPart());
         Split.checkFraction(job.validationFraction());
         Split split = Split.parse(job.split());
         Configuration hconf = sc.hadoopConfiguration();
@@ -124,7 +124,7 @@ public final class SparkTokenize {
         Path out = new Path(job.out());
         FileSystem outFs = HadoopFiles.fs(out, hconf);
         out = outFs.makeQualified(out);
-        if (outFs.exists(out) && !job.force()) throw new UserException("output " + job.out() + " exists; remove it or pass --force");
+        if (outFs.exists(out) && !job.force()) throw new InvalidInputException("output " + job.out() + " exists; remove it or pass --force");
         Path staging = new Path(out.getParent(), "." + out.getName() + ".spark-tmp");
         if (outFs.exists(staging)) outFs.delete(staging, true); // left by a run that died: never part of an output
 
@@ -145,7 +145,7 @@ public final class SparkTokenize {
             }
             long total = fileStart[files.size()];
             if (documents == 0) {
-                throw new UserException("no documents in the " + split + " split of " + job.data()
+                throw new InvalidInputException("no documents in the " + split + " split of " + job.data()
                         + (split == Split.ALL ? "" : " (validation fraction " + job.validationFraction() + ")"));
             }
             String source = "paths=" + describePaths(job.data()) + " split=" + split + " validation-fraction=" + job.validationFraction()

@@ -232,7 +232,7 @@ class SparkTokenizeTest {
         TokenizeJob j = METHODS.get(0).job(dir.resolve("bad-out"), 2, true, -1);
         TokenizeJob badJob = new TokenizeJob("bytes", null, null, null, null, null, null, List.of(bad.toString()), "all", 0.05, j.separator(),
                 400, 64, 2, j.out(), true, false, 1, -1);
-        org.nct.cli.UserException e = assertThrows(org.nct.cli.UserException.class, () -> SparkTokenize.run(sc, badJob));
+        org.nct.InvalidInputException e = assertThrows(org.nct.InvalidInputException.class, () -> SparkTokenize.run(sc, badJob));
         assertTrue(e.getMessage().contains("x.json:2: bad JSON"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("bad-out")));
     }

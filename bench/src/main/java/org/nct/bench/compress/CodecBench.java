@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nct.bench.LoadAverage;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowRule;
 import org.nct.container.NctCodec;
@@ -54,11 +54,11 @@ public final class CodecBench implements Runnable {
     public void run() {
         LoadAverage.before();
         List<Path> paths = data != null ? data : List.of(Path.of("..", "shared", "data", "c4"));
-        for (Path p : paths) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p + " (use --data)");
-        if (bytes < 1) throw new UserException("--bytes must be at least 1, got " + bytes);
+        for (Path p : paths) if (!Files.exists(p)) throw new InvalidInputException("no such file or directory: " + p + " (use --data)");
+        if (bytes < 1) throw new InvalidInputException("--bytes must be at least 1, got " + bytes);
         Path m = model != null || BundledM1.present() ? model : trainedModel(paths);
         JoinedText joined = JoinedText.read(paths, Split.VALIDATION, validationFraction);
-        if (joined.bytes().length == 0) throw new UserException("no held-out text in " + paths);
+        if (joined.bytes().length == 0) throw new InvalidInputException("no held-out text in " + paths);
         byte[] text = Arrays.copyOf(joined.bytes(), Math.min(bytes, joined.bytes().length));
         System.out.printf(Locale.ROOT, "held-out text: %d bytes%s (%s)%n", text.length,
                 text.length < bytes ? " (asked for " + bytes + "; the held-out split holds no more)" : "", joined.describe());
@@ -80,7 +80,7 @@ public final class CodecBench implements Runnable {
             LoadAverage.after();
             System.out.printf(Locale.ROOT, "codec KB/s: ac %.1f/%.1f eqinfo16 %.1f/%.1f peak-rss %d MiB%n", ac[0], ac[1], eq[0], eq[1], rss / 1024);
         } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
+            throw new InvalidInputException(e.getMessage(), e);
         }
     }
 
@@ -132,14 +132,14 @@ public final class CodecBench implements Runnable {
         try {
             Files.createDirectories(cache.getParent());
         } catch (IOException e) {
-            throw new UserException("cannot create " + cache.getParent() + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot create " + cache.getParent() + ": " + e.getMessage(), e);
         }
         String[] args = {"--preset", "3m", "--steps", "60", "--batch", "16", "--seq", "256", "--optimizer", "adamw", "--lr", "3e-3",
                 "--out", cache.toString(), "--data"};
         String[] all = Arrays.copyOf(args, args.length + paths.size());
         for (int i = 0; i < paths.size(); i++) all[args.length + i] = paths.get(i).toString();
         int rc = new CommandLine(new TrainCommand()).execute(all);
-        if (rc != 0 || !Files.isRegularFile(cache)) throw new UserException("training the benchmark's M1 failed (exit " + rc + ")");
+        if (rc != 0 || !Files.isRegularFile(cache)) throw new InvalidInputException("training the benchmark's M1 failed (exit " + rc + ")");
         return cache;
     }
 

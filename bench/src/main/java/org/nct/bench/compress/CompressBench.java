@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.nct.bench.LoadAverage;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.coding.CodingTask;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowDecoder;
@@ -78,12 +78,12 @@ public final class CompressBench implements Runnable {
     @Override
     public void run() {
         List<Path> paths = data != null ? data : List.of(Path.of("..", "shared", "data", "c4"));
-        for (Path p : paths) if (!Files.exists(p)) throw new UserException("no such file or directory: " + p + " (use --data)");
-        if (bytes < 1) throw new UserException("--bytes must be at least 1, got " + bytes);
-        if (threads < 1 || threads > 1024) throw new UserException("--threads must be 1..1024, got " + threads);
-        if (model != null && !Files.isRegularFile(model)) throw new UserException("no such checkpoint: " + model);
+        for (Path p : paths) if (!Files.exists(p)) throw new InvalidInputException("no such file or directory: " + p + " (use --data)");
+        if (bytes < 1) throw new InvalidInputException("--bytes must be at least 1, got " + bytes);
+        if (threads < 1 || threads > 1024) throw new InvalidInputException("--threads must be 1..1024, got " + threads);
+        if (model != null && !Files.isRegularFile(model)) throw new InvalidInputException("no such checkpoint: " + model);
         JoinedText joined = JoinedText.read(paths, Split.VALIDATION, validationFraction);
-        if (joined.bytes().length == 0) throw new UserException("no held-out text in " + paths);
+        if (joined.bytes().length == 0) throw new InvalidInputException("no held-out text in " + paths);
         byte[] text = java.util.Arrays.copyOf(joined.bytes(), Math.min(bytes, joined.bytes().length));
         System.out.printf(Locale.ROOT, "held-out text: %d bytes%s (%s)%n", text.length,
                 text.length < bytes ? " (asked for " + bytes + "; the held-out split holds no more)" : "", joined.describe());
@@ -91,9 +91,9 @@ public final class CompressBench implements Runnable {
         try {
             loaded = model != null ? Checkpoint.loadWeights(model) : BundledM1.load();
         } catch (BundledM1.Missing e) {
-            throw new UserException(e.getMessage());
+            throw new InvalidInputException(e.getMessage());
         } catch (IOException e) {
-            throw new UserException("cannot load " + (model != null ? model : "the bundled M1") + ": " + e.getMessage(), e);
+            throw new InvalidInputException("cannot load " + (model != null ? model : "the bundled M1") + ": " + e.getMessage(), e);
         }
         try (Weights w = loaded; Kernels k = Backends.create(threads)) {
             CodingModel cm = new CodingModel(w, k, IntegerCdf.DEFAULT_PRECISION);
@@ -119,7 +119,7 @@ public final class CompressBench implements Runnable {
             LoadAverage.after();
             System.out.println(summary(acBits, peerBits.get("brotli"), peerBits.get("xz"), peerBits.get("zpaq")));
         } catch (IOException e) {
-            throw new UserException(e.getMessage(), e);
+            throw new InvalidInputException(e.getMessage(), e);
         }
     }
 

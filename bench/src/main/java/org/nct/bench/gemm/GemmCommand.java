@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.kernels.Backends;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -63,19 +63,19 @@ public final class GemmCommand implements Callable<Integer> {
             try {
                 GemmBenchmark.parseShape(s);
             } catch (IllegalArgumentException e) {
-                throw new UserException(e.getMessage());
+                throw new InvalidInputException(e.getMessage());
             }
         }
         for (String f : forms) {
-            if (!FORMS.contains(f)) throw new UserException("unknown form '" + f + "'; use " + String.join(", ", FORMS));
+            if (!FORMS.contains(f)) throw new InvalidInputException("unknown form '" + f + "'; use " + String.join(", ", FORMS));
         }
         if (threads < 1 || warmup < 0 || iterations < 1 || seconds < 1 || forks < 1) {
-            throw new UserException("--threads, --iterations, --time and --forks must be >= 1, --warmup >= 0");
+            throw new InvalidInputException("--threads, --iterations, --time and --forks must be >= 1, --warmup >= 0");
         }
         for (String v : OPENBLAS_ENV) {
             if (System.getenv(v) != null) return rerunWithoutOpenBlasEnv();
         }
-        OpenBlas blas = OpenBlas.load().orElseThrow(() -> new UserException(OpenBlas.INSTALL_HINT));
+        OpenBlas blas = OpenBlas.load().orElseThrow(() -> new InvalidInputException(OpenBlas.INSTALL_HINT));
         System.out.println("peer: " + blas.config().trim());
         System.out.println("nct: vector-" + Backends.species(0).vectorBitSize() + ", threads " + threads);
         org.nct.bench.LoadAverage.before();

@@ -41,9 +41,9 @@ public final class OpsBenchCommand implements Runnable {
     @Override
     public void run() {
         int t = threads != null ? threads : Backends.defaultThreads();
-        if (t < 1) throw new org.nct.cli.UserException("--threads must be >= 1, got " + t);
+        if (t < 1) throw new org.nct.InvalidInputException("--threads must be >= 1, got " + t);
         if (bits != null && bits != 128 && bits != 256 && bits != 512) {
-            throw new org.nct.cli.UserException("--bits must be 128, 256 or 512, got " + bits);
+            throw new org.nct.InvalidInputException("--bits must be 128, 256 or 512, got " + bits);
         }
         List<String> jvm = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
         jvm.removeIf(a -> a.startsWith("-Dnct.threads=") || a.startsWith("-Dnct.vector.bits="));

@@ -1,6 +1,6 @@
 package org.nct.bench.train;
 
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.data.ExampleSource;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;
@@ -78,17 +78,17 @@ public final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1 || seq < 1) throw new UserException("--batch and --seq must be positive");
-        if (longSeq < 0) throw new UserException("--long-seq must be 0 (skip) or positive");
-        if (steps < 1 || warmup < 0) throw new UserException("--steps must be at least 1 and --warmup at least 0");
+        if (batch < 1 || seq < 1) throw new InvalidInputException("--batch and --seq must be positive");
+        if (longSeq < 0) throw new InvalidInputException("--long-seq must be 0 (skip) or positive");
+        if (steps < 1 || warmup < 0) throw new InvalidInputException("--steps must be at least 1 and --warmup at least 0");
         ModelConfig cfg;
         try {
             cfg = ModelConfig.preset(preset, 256);
         } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
+            throw new InvalidInputException(e.getMessage());
         }
         int nThreads = threads != null ? threads : Backends.defaultThreads();
-        if (nThreads < 1) throw new UserException("--threads must be at least 1");
+        if (nThreads < 1) throw new InvalidInputException("--threads must be at least 1");
         Path script = torchScript != null ? torchScript : TorchPeer.defaultScript();
         String torchMissing = noTorch ? null : TorchPeer.unavailable(python);
 
@@ -126,7 +126,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         }
         if (noTorch) return 0;
         if (theirs == null) {
-            throw new UserException(torchMissing + "; install PyTorch (Debian: apt-get install python3-torch) or pass --python, or --no-torch to time nct only");
+            throw new InvalidInputException(torchMissing + "; install PyTorch (Debian: apt-get install python3-torch) or pass --python, or --no-torch to time nct only");
         }
         System.out.printf(Locale.ROOT, "train step ratio vs pytorch: %.2f%n", theirs.medianStepMs() / ours.medianStepMs());
         return 0;

@@ -2,7 +2,7 @@ package org.nct.bench.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.nct.cli.UserException;
+import org.nct.InvalidInputException;
 import org.nct.model.ModelConfig;
 
 import java.io.IOException;
@@ -58,7 +58,7 @@ final class TorchPeer {
 
     static Result run(String python, Path script, ModelConfig cfg, int batch, int seq, int warmup, int steps,
                       int threads, long seed) throws IOException, InterruptedException {
-        if (!Files.isRegularFile(script)) throw new UserException("PyTorch reference script not found: " + script + " (use --torch-script)");
+        if (!Files.isRegularFile(script)) throw new InvalidInputException("PyTorch reference script not found: " + script + " (use --torch-script)");
         List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "bench",
                 "--vocab", "" + cfg.vocabSize(), "--d-model", "" + cfg.dModel(), "--heads", "" + cfg.numHeads(),
                 "--head-dim", "" + cfg.headDim(), "--layers", "" + cfg.numLayers(), "--mlp", "" + cfg.mlpDim(),
