@@ -1,12 +1,12 @@
 /**
- * nct's engine: model, training, inference, coders, the {@code .nct} container, tokenizers,
- * datasets, evaluation and the experiment driver, with the command-line commands. The CUDA
- * backend ({@code org.nct.cuda}) is found at run time by name and is not read at compile time.
- * Command classes are open to picocli, which sets their option fields reflectively.
+ * nct's engine, a library: model, training, inference, coders, the {@code .nct} container,
+ * tokenizers, datasets, evaluation and the experiment driver. Refused input is an
+ * {@link org.nct.InvalidInputException}. The command line lives in the app module
+ * ({@code org.nct.cli}). The CUDA backend ({@code org.nct.cuda}) is found at run time by name and
+ * is not read at compile time.
  */
 module org.nct.engine {
     requires transitive org.nct.kernels;
-    requires transitive info.picocli;
     requires transitive com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.core;
     requires org.agrona;
@@ -17,7 +17,6 @@ module org.nct.engine {
 
     exports org.nct;
     exports org.nct.api;
-    exports org.nct.cli;
     exports org.nct.coding;
     exports org.nct.container;
     exports org.nct.data;
@@ -28,10 +27,4 @@ module org.nct.engine {
     exports org.nct.tokenize;
     exports org.nct.train;
     exports org.nct.util;
-
-    opens org.nct.cli to info.picocli;
-    opens org.nct.container to info.picocli;
-    opens org.nct.experiment to info.picocli;
-    opens org.nct.tokenize to info.picocli;
-    opens org.nct.train to info.picocli;
 }

@@ -26,7 +26,7 @@ import org.nct.tokenize.Tokenizer;
  * {@code stats.json}: token counts, the held-out compression ratio (bytes the stored tokens stand
  * for / tokens) and the uniform and unigram bits/byte.
  */
-final class Datasets {
+public final class Datasets {
     private Datasets() { }
 
     /** Bumped when the dataset layout or the cutting rule changes (part of the stage inputs). */
@@ -59,7 +59,7 @@ final class Datasets {
     }
 
     /** The method's tokenizer, as {@code nct tokenize} builds it; spm and the StaticAC unigram model learn from {@code trainText}. */
-    static Tokenizer tokenizer(Method m, byte[] trainText, Path m1, Preset p, Consumer<String> log) {
+    public static Tokenizer tokenizer(Method m, byte[] trainText, Path m1, Preset p, Consumer<String> log) {
         long t0 = System.nanoTime();
         Tokenizer tok = Methods.create(m, new Methods.Setup(p.windowRule(), m.needsM1ForData() ? m1 : null, null, null, null), () -> trainText);
         if (m.kind() == Method.Kind.SPM) {

@@ -26,6 +26,7 @@ import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;
 import org.nct.kernels.NumericsProfile;
+import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Transformer;
@@ -35,7 +36,6 @@ import org.nct.tokenize.Method;
 import org.nct.tokenize.Shard;
 import org.nct.tokenize.ShardBuilder;
 import org.nct.train.Evaluation;
-import org.nct.train.ExportModelCommand;
 import org.nct.train.MetricsLog;
 import org.nct.train.TrainConfig;
 import org.nct.train.Trainer;
@@ -72,7 +72,39 @@ public final class Experiment {
      * An M1 given instead of trained ({@code experiment --m1}): where it comes from (a path, or the
      * bundled M1) and the bytes of its checkpoint file.
      */
-    public record GivenM1(String source, byte[] file) { }
+    public record GivenM1(String source, byte[] file) {
+        /**
+         * The M1 of {@code experiment --m1}: a checkpoint file, or {@code bundled}; checked as any
+         * checkpoint is, and byte-level. Bad input is an {@link InvalidInputException}.
+         */
+        public static GivenM1 load(String arg) {
+            byte[] file;
+            String source;
+            try {
+                if (arg.equals("bundled")) {
+                    source = "bundled (" + BundledM1.SOURCE + ")";
+                    try {
+                        file = BundledM1.bytes();
+                    } catch (BundledM1.Missing e) {
+                        throw new InvalidInputException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass --m1 FILE");
+                    }
+                } else {
+                    Path f = Path.of(arg);
+                    if (!Files.isRegularFile(f)) throw new InvalidInputException("--m1: no such checkpoint: " + arg);
+                    source = arg;
+                    file = Files.readAllBytes(f);
+                }
+                try (Weights w = Checkpoint.loadWeights(file, source)) {
+                    if (w.config().vocabSize() != 256) {
+                        throw new InvalidInputException("--m1 " + arg + " is not a byte-level model (vocabulary " + w.config().vocabSize() + ", M1 needs 256)");
+                    }
+                }
+            } catch (IOException e) {
+                throw new InvalidInputException("--m1 " + arg + ": " + e.getMessage(), e);
+            }
+            return new GivenM1(source, file);
+        }
+    }
 
     /** The names accepted by {@code --force}: the stage groups. */
     public static final List<String> STAGE_GROUPS = List.of("split", "m1", "datasets", "m2", "eval", "report");
@@ -240,7 +272,7 @@ public final class Experiment {
 
     /** The training step a given M1 records (in its training metadata or its export's), or −1. */
     static long givenStep(Map<String, String> meta) {
-        for (String key : List.of(Trainer.KEY_TRAINING, ExportModelCommand.KEY_EXPORTED_FROM)) {
+        for (String key : List.of(Trainer.KEY_TRAINING, Checkpoint.KEY_EXPORTED_FROM)) {
             String v = meta.get(key);
             if (v == null) continue;
             try {

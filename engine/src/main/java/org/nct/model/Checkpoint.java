@@ -53,6 +53,8 @@ public record Checkpoint(Weights weights, String numericsProfile, Map<String, St
 
     public static final String KEY_CONFIG = "nct.config";
     public static final String KEY_NUMERICS = "nct.numerics_profile";
+    /** Metadata key of a weights-only export's provenance (JSON: source file name, its SHA-256, step, dtype). */
+    public static final String KEY_EXPORTED_FROM = "nct.exported_from";
     public static final String OPTIMIZER_STATE = "optimizer.state";
     /** Largest accepted header (the 2b model's header is ~30 KB). */
     public static final long MAX_HEADER_BYTES = 16L << 20;

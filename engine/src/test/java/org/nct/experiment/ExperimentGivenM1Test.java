@@ -40,7 +40,7 @@ class ExperimentGivenM1Test {
         Preset p = Preset.named("smoke").withMethods(List.of(new Method(Method.Kind.AC, 0, 256)));
         Path out = tmp.resolve("run");
         List<String> log = new ArrayList<>();
-        Experiment.GivenM1 given = ExperimentCommand.givenM1(m1File.toString());
+        Experiment.GivenM1 given = Experiment.GivenM1.load(m1File.toString());
         Results r = Experiment.run(new Experiment.Options(p, List.of(corpus), out, Set.of(), tmp.resolve("cache"), org.nct.tokenize.ShardBuilder.LOCAL, given),
                 log::add);
 
@@ -69,7 +69,7 @@ class ExperimentGivenM1Test {
         // another M1 redoes the m1 stage and the AC dataset built with it
         Path m1b = givenModel(tmp.resolve("given-b.safetensors"), 32);
         Results again = Experiment.run(new Experiment.Options(p, List.of(corpus), out, Set.of(), tmp.resolve("cache"),
-                org.nct.tokenize.ShardBuilder.LOCAL, ExperimentCommand.givenM1(m1b.toString())), s -> { });
+                org.nct.tokenize.ShardBuilder.LOCAL, Experiment.GivenM1.load(m1b.toString())), s -> { });
         for (Stages.Record s : again.stages()) {
             if (s.name().equals("m1") || s.name().startsWith("datasets/")) assertFalse(s.skipped(), s.name());
         }
@@ -78,22 +78,22 @@ class ExperimentGivenM1Test {
 
     @Test
     void badGivenM1IsAUserError(@TempDir Path tmp) throws IOException {
-        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1(tmp.resolve("nope").toString()));
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> Experiment.GivenM1.load(tmp.resolve("nope").toString()));
         assertTrue(e.getMessage().contains("--m1: no such checkpoint"), e.getMessage());
         Path m2 = tmp.resolve("m2.safetensors");
         try (Weights w = Weights.init(ModelConfig.preset("tiny", 512), 1)) {
             Checkpoint.save(m2, w);
         }
-        e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1(m2.toString()));
+        e = assertThrows(InvalidInputException.class, () -> Experiment.GivenM1.load(m2.toString()));
         assertTrue(e.getMessage().contains("not a byte-level model (vocabulary 512"), e.getMessage());
         Path junk = tmp.resolve("junk.safetensors");
         Files.writeString(junk, "not a checkpoint at all");
-        e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1(junk.toString()));
+        e = assertThrows(InvalidInputException.class, () -> Experiment.GivenM1.load(junk.toString()));
         assertTrue(e.getMessage().startsWith("--m1 " + junk + ": checkpoint " + junk + ": header length"), e.getMessage());
         if (BundledM1.present()) {
-            assertEquals("bundled (models/m1.safetensors)", ExperimentCommand.givenM1("bundled").source());
+            assertEquals("bundled (models/m1.safetensors)", Experiment.GivenM1.load("bundled").source());
         } else {
-            e = assertThrows(InvalidInputException.class, () -> ExperimentCommand.givenM1("bundled"));
+            e = assertThrows(InvalidInputException.class, () -> Experiment.GivenM1.load("bundled"));
             assertEquals("no bundled M1 in this build (models/m1.safetensors); pass --m1 FILE", e.getMessage());
         }
     }

@@ -85,11 +85,4 @@ class MethodTest {
         assertEquals("113m", PaperNumbers.SIZES.get(PaperNumbers.nearestSize(100_000_000)));
         assertEquals("2b", PaperNumbers.SIZES.get(PaperNumbers.nearestSize(1_600_000_000)));
     }
-
-    @Test
-    void methodsOptionSplitsAtCommasOutsideBrackets() {
-        ExperimentCommand cmd = new ExperimentCommand();
-        new picocli.CommandLine(cmd).parseArgs("--methods", "bytes,eqinfo-ac[16,65536],gzip[v=256]");
-        assertEquals(List.of("bytes", "eqinfo-ac[16,65536]", "gzip[v=256]"), cmd.methods);
-    }
 }

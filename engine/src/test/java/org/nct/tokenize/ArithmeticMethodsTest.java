@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
 import org.nct.coding.StaticUnigramModel;
 import org.nct.coding.WindowRule;
 import org.nct.model.Checkpoint;
@@ -77,23 +76,5 @@ class ArithmeticMethodsTest {
         roundTrip(new ArithmeticTokenizer("ac", 16, models), examples, 0, dir.resolve("ac"));
         roundTrip(new ArithmeticTokenizer("ac", 8, models), examples, 60, dir.resolve("ac-seq"));
         roundTrip(new EqualInfoTokenizer(16, 16, WindowRule.G, models), examples, 40, dir.resolve("eq"));
-        // the CLI: build with -m, the shard records M1's id, decode finds M1 by the recorded path
-        Path data = dir.resolve("d.txt");
-        Files.write(data, text);
-        Path out = dir.resolve("cli");
-        assertEquals(0, Main.commandLine().execute("tokenize", "--method", "eqinfo-ac", "--bits", "16", "--vocab", "65536",
-                "-m", m1.toString(), "--split", "all", "--example-bytes", "250", "--seq", "32", "--threads", "1", "--data", data.toString(), "--out", out.toString()));
-        try (Shard.Reader r = new Shard.Reader(out)) {
-            assertEquals(models.parameters().get("m1_model_id"), r.metadata().path("m1_model_id").asText());
-        }
-        assertEquals(0, Main.commandLine().execute("tokenize", "--decode", out.toString(), "--threads", "1", "--out", dir.resolve("back.txt").toString()));
-        // a different M1 is refused
-        Path other = dir.resolve("other.safetensors");
-        try (Weights w = Weights.init(ModelConfig.preset("tiny", 256), 43)) {
-            Checkpoint.save(other, w);
-        }
-        assertEquals(1, Main.commandLine().execute("tokenize", "--decode", out.toString(), "-m", other.toString(), "--threads", "1",
-                "--out", dir.resolve("x.txt").toString()));
-        assertFalse(Files.exists(dir.resolve("x.txt")));
     }
 }

@@ -149,34 +149,4 @@ class ShardTest {
         assertTrue(e.getMessage().contains("metadata says"), e.getMessage());
         assertThrows(InvalidInputException.class, () -> Shard.build(examples, new Shard.Spec(g, 800, 0, "t", 1), out, false, Map.of()));
     }
-
-    @Test
-    void cliBuildsAndDecodes() throws IOException {
-        Path data = dir.resolve("docs.txt");
-        StringBuilder sb = new StringBuilder();
-        for (byte[] d : TestText.documents(80, 8)) sb.append(new String(d, StandardCharsets.UTF_8)).append("\n\n");
-        Files.writeString(data, sb);
-        Path out = dir.resolve("sh");
-        int rc = org.nct.cli.Main.commandLine().execute("tokenize", "--method", "gzip", "--vocab", "65536", "--split", "all",
-                "--example-bytes", "1000", "--seq", "0", "--data", data.toString(), "--out", out.toString());
-        assertEquals(0, rc);
-        Path txt = dir.resolve("back.txt");
-        assertEquals(0, org.nct.cli.Main.commandLine().execute("tokenize", "--decode", out.toString(), "--out", txt.toString()));
-        // documents split at blank lines and joined with "\n\n": the text comes back as written
-        assertEquals(sb.toString(), Files.readString(txt));
-        Files.writeString(txt, "mine");
-        assertEquals(1, org.nct.cli.Main.commandLine().execute("tokenize", "--decode", out.toString(), "--out", txt.toString()));
-        assertEquals("mine", Files.readString(txt), "an existing output is replaced only with -f");
-        assertEquals(0, org.nct.cli.Main.commandLine().execute("tokenize", "--decode", out.toString(), "-o", txt.toString(), "-f"));
-        assertEquals(sb.toString(), Files.readString(txt));
-        assertEquals(1, org.nct.cli.Main.commandLine().execute("tokenize", "--method", "gzip", "--vocab", "300",
-                "--data", data.toString(), "--out", dir.resolve("x").toString()));
-        assertEquals(1, org.nct.cli.Main.commandLine().execute("tokenize", "--method", "bytes",
-                "--data", dir.resolve("missing.json").toString(), "--out", dir.resolve("y").toString()));
-        List<String> left = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            s.forEach(p -> left.add(p.getFileName().toString()));
-        }
-        assertFalse(left.contains("x") || left.contains("y"), "failed builds leave nothing: " + left);
-    }
 }

@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nct.InvalidInputException;
-import org.nct.tokenize.ShardOptions;
+import org.nct.cli.ShardOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

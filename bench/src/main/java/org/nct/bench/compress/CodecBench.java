@@ -28,7 +28,7 @@ import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
-import org.nct.train.TrainCommand;
+import org.nct.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

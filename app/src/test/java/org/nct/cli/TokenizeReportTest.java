@@ -1,4 +1,6 @@
-package org.nct.tokenize;
+package org.nct.cli;
+
+import org.nct.tokenize.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
 import org.nct.data.JoinedText;
 import org.nct.data.Split;
 import org.nct.paper.Metrics;
@@ -71,7 +72,7 @@ class TokenizeReportTest {
         Path json = dir.resolve("r.json");
         assertEquals(0, Main.commandLine().execute("tokenize", "--report", "--methods", "bytes,gzip[v=256]", "--data", data.toString(),
                 "--example-bytes", "1000", "--json", json.toString()));
-        JsonNode rows = Shard.JSON.readTree(json.toFile()).path("rows");
+        JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).path("rows");
         assertEquals(2, rows.size());
 
         // bytes: tokens are the bytes; the unigram is fitted on as many training examples as there are held-out ones

@@ -3,7 +3,6 @@ package org.nct.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 import jdk.incubator.vector.FloatVector;
-import org.nct.container.ListCommand;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;
 import org.nct.kernels.NumericsProfile;

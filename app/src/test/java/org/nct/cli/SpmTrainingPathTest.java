@@ -1,4 +1,4 @@
-package org.nct.experiment;
+package org.nct.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
+import org.nct.experiment.Datasets;
+import org.nct.experiment.Preset;
 import org.nct.data.JoinedText;
 import org.nct.data.Split;
 import org.nct.tokenize.Method;

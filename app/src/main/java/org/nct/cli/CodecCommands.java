@@ -1,4 +1,6 @@
-package org.nct.container;
+package org.nct.cli;
+
+import org.nct.container.*;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
-import org.nct.cli.OutputTarget;
 import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowRule;

@@ -1,4 +1,6 @@
-package org.nct.experiment;
+package org.nct.cli;
+
+import org.nct.experiment.*;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,7 +77,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (threads < 1) throw new InvalidInputException("--threads must be at least 1, got " + threads);
             System.setProperty("nct.threads", Integer.toString(threads));
         }
-        Experiment.GivenM1 given = m1 == null ? null : givenM1(m1);
+        Experiment.GivenM1 given = m1 == null ? null : Experiment.GivenM1.load(m1);
         Path dir = out != null ? out : Path.of("experiment-" + p.name());
         ShardBuilder shards = spark == null ? ShardBuilder.LOCAL : sparkShardBuilder(spark);
         Results r;
@@ -88,35 +90,6 @@ public final class ExperimentCommand implements Callable<Integer> {
         System.out.println("report: " + dir.resolve(Report.MARKDOWN));
         for (Findings.Finding f : Findings.check(r)) System.out.println("  " + f.verdict().text + ": " + f.claim());
         return 0;
-    }
-
-    /** The M1 of {@code --m1}: a file, or {@code bundled}; checked as any checkpoint is, and byte-level. */
-    static Experiment.GivenM1 givenM1(String arg) {
-        byte[] file;
-        String source;
-        try {
-            if (arg.equals("bundled")) {
-                source = "bundled (" + BundledM1.SOURCE + ")";
-                try {
-                    file = BundledM1.bytes();
-                } catch (BundledM1.Missing e) {
-                    throw new InvalidInputException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass --m1 FILE");
-                }
-            } else {
-                Path f = Path.of(arg);
-                if (!Files.isRegularFile(f)) throw new InvalidInputException("--m1: no such checkpoint: " + arg);
-                source = arg;
-                file = Files.readAllBytes(f);
-            }
-            try (Weights w = Checkpoint.loadWeights(file, source)) {
-                if (w.config().vocabSize() != 256) {
-                    throw new InvalidInputException("--m1 " + arg + " is not a byte-level model (vocabulary " + w.config().vocabSize() + ", M1 needs 256)");
-                }
-            }
-        } catch (IOException e) {
-            throw new InvalidInputException("--m1 " + arg + ": " + e.getMessage(), e);
-        }
-        return new Experiment.GivenM1(source, file);
     }
 
     /** The spark module's builder, loaded by name: the engine does not depend on Spark. */

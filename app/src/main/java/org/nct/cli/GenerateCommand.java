@@ -1,4 +1,6 @@
-package org.nct.experiment;
+package org.nct.cli;
+
+import org.nct.experiment.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,9 @@
-package org.nct.tokenize;
+package org.nct.cli;
+
+import org.nct.tokenize.*;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.io.BufferedOutputStream;
 import java.nio.file.Files;
@@ -26,6 +31,8 @@ import picocli.CommandLine.Option;
                 "  decode: nct tokenize --decode DIR --out FILE",
                 "  report: nct tokenize --report --data PATH... [--methods SPEC,...] [--json FILE]"})
 public final class TokenizeCommand implements Callable<Integer> {
+    /** The report's JSON, indented as the shard metadata is. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Mixin
     ShardOptions o = new ShardOptions();
@@ -100,7 +107,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private int decode() throws Exception {
         if (out == null) throw new InvalidInputException("--out FILE is required with --decode");
-        org.nct.cli.OutputTarget.refuseExisting(out, force, "--out");
+        OutputTarget.refuseExisting(out, force, "--out");
         try (Shard.Reader r = new Shard.Reader(decode)) {
             Tokenizer tok = Methods.forShard(r, m1, threads);
             ShardDecoder.Result[] res = new ShardDecoder.Result[1];
@@ -133,7 +140,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
 
     private int report() throws Exception {
-        org.nct.cli.OutputTarget.refuseExisting(json, force, "--json");
+        OutputTarget.refuseExisting(json, force, "--json");
         if (o.bits != null) throw new InvalidInputException("--report takes the window in --methods (eqinfo-ac[b=B,v=V]), not --bits");
         List<Method> list = new ArrayList<>();
         for (String spec : methods != null ? methods : defaultReportMethods()) {
@@ -162,7 +169,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             doc.put("source", held.describe());
             doc.put("example_bytes", o.exampleBytes);
             doc.put("rows", Report.json(rows));
-            AtomicFiles.write(json, Shard.JSON.writeValueAsBytes(doc));
+            AtomicFiles.write(json, JSON.writeValueAsBytes(doc));
         }
         return 0;
     }

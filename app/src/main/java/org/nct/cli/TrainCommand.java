@@ -1,4 +1,6 @@
-package org.nct.train;
+package org.nct.cli;
+
+import org.nct.train.*;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,6 @@
-package org.nct.container;
+package org.nct.cli;
+
+import org.nct.container.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -19,7 +21,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;

@@ -1,4 +1,6 @@
-package org.nct.container;
+package org.nct.cli;
+
+import org.nct.container.*;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.nct.cli.OutputTarget;
 import org.nct.InvalidInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

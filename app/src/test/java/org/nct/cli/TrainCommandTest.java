@@ -1,4 +1,6 @@
-package org.nct.train;
+package org.nct.cli;
+
+import org.nct.train.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -11,7 +13,6 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
 import org.nct.model.Checkpoint;
 import picocli.CommandLine;
 

@@ -1,4 +1,6 @@
-package org.nct.experiment;
+package org.nct.cli;
+
+import org.nct.experiment.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +17,6 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowCoder;
 import org.nct.coding.WindowRule;

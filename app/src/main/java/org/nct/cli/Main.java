@@ -24,16 +24,16 @@ public final class Main implements Runnable {
     /** Subcommands in this module, in the order --help lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(
             InfoCommand.class,
-            org.nct.train.TrainCommand.class,
-            org.nct.train.EvalCommand.class,
-            org.nct.train.ExportModelCommand.class,
-            org.nct.tokenize.TokenizeCommand.class,
-            org.nct.container.CodecCommands.Compress.class,
-            org.nct.container.CodecCommands.Decompress.class,
-            org.nct.container.CodecCommands.Verify.class,
-            org.nct.container.ListCommand.class,
-            org.nct.experiment.ExperimentCommand.class,
-            org.nct.experiment.GenerateCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            ExportModelCommand.class,
+            TokenizeCommand.class,
+            CodecCommands.Compress.class,
+            CodecCommands.Decompress.class,
+            CodecCommands.Verify.class,
+            ListCommand.class,
+            ExperimentCommand.class,
+            GenerateCommand.class,
             CompletionCommand.class
     );
 

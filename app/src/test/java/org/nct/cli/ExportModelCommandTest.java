@@ -1,4 +1,6 @@
-package org.nct.train;
+package org.nct.cli;
+
+import org.nct.train.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -20,7 +22,6 @@ import java.util.HexFormat;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
 import org.nct.coding.IntegerCdf;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Buffers;
@@ -75,7 +76,7 @@ class ExportModelCommandTest {
         try (Weights exported = c.weights(); Weights orig = Checkpoint.loadWeights(in)) {
             assertNull(c.optimizerState(), "no optimizer state");
             assertNull(c.metadata().get(Trainer.KEY_OPTIMIZER), "no optimizer metadata");
-            JsonNode from = new ObjectMapper().readTree(c.metadata().get(ExportModelCommand.KEY_EXPORTED_FROM));
+            JsonNode from = new ObjectMapper().readTree(c.metadata().get(Checkpoint.KEY_EXPORTED_FROM));
             assertEquals(12, from.get("step").asLong());
             assertEquals(sha256(in), from.get("sha256").asText());
             assertEquals("F16", from.get("dtype").asText());

@@ -1,4 +1,6 @@
-package org.nct.train;
+package org.nct.cli;
+
+import org.nct.train.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,8 +40,6 @@ import picocli.CommandLine.Option;
         description = "Write a checkpoint's weights alone (no optimizer state) in F16 (default) or F32, e.g. for models/m1.safetensors; "
                 + "prints the rounding error, the file's SHA-256 and the model id.")
 public final class ExportModelCommand implements Runnable {
-    /** Metadata key of the export's provenance (JSON: source file name, its SHA-256, step, dtype). */
-    public static final String KEY_EXPORTED_FROM = "nct.exported_from";
     /** Smallest positive normal F16 value, 2^-14. */
     static final float F16_MIN_NORMAL = 0x1p-14f;
 
@@ -75,7 +75,7 @@ public final class ExportModelCommand implements Runnable {
             ObjectNode from = JSON.createObjectNode().put("file", String.valueOf(in.getFileName())).put("sha256", sourceSha)
                     .put("dtype", f16 ? "F16" : "F32");
             if (step >= 0) from.put("step", step);
-            Map<String, String> meta = Map.of(KEY_EXPORTED_FROM, from.toString());
+            Map<String, String> meta = Map.of(Checkpoint.KEY_EXPORTED_FROM, from.toString());
             try {
                 if (f16) {
                     Checkpoint.saveF16(out, w, meta);

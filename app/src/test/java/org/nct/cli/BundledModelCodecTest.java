@@ -1,4 +1,6 @@
-package org.nct.container;
+package org.nct.cli;
+
+import org.nct.container.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -18,7 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nct.api.NctCompressor;
-import org.nct.cli.Main;
 import org.nct.coding.IntegerCdf;
 import org.nct.inference.CodingModel;
 import org.nct.model.BundledM1;

@@ -1,4 +1,6 @@
-package org.nct.container;
+package org.nct.cli;
+
+import org.nct.container.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -16,7 +18,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nct.cli.Main;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;

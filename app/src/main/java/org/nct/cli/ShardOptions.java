@@ -1,4 +1,6 @@
-package org.nct.tokenize;
+package org.nct.cli;
+
+import org.nct.tokenize.*;
 
 import org.nct.InvalidInputException;
 import org.nct.data.JoinedText;
