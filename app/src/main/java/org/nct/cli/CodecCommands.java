@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.container.*;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +16,9 @@ import java.util.function.LongConsumer;
 import org.nct.InvalidInputException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.WindowRule;
+import org.nct.container.NctCodec;
+import org.nct.container.NctFormatException;
+import org.nct.container.NctSummary;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Backends;
 import org.nct.kernels.Kernels;

@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.train.*;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +14,7 @@ import org.nct.kernels.Kernels;
 import org.nct.model.Checkpoint;
 import org.nct.model.Transformer;
 import org.nct.model.Weights;
+import org.nct.train.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.experiment.*;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +8,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.nct.InvalidInputException;
+import org.nct.experiment.DefaultCorpus;
+import org.nct.experiment.Experiment;
+import org.nct.experiment.Findings;
+import org.nct.experiment.Preset;
+import org.nct.experiment.Report;
+import org.nct.experiment.Results;
 import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;

@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.train.*;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,6 +18,7 @@ import org.nct.coding.IntegerCdf;
 import org.nct.inference.CodingModel;
 import org.nct.model.Checkpoint;
 import org.nct.model.Weights;
+import org.nct.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

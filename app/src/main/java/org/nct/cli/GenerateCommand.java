@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.experiment.*;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

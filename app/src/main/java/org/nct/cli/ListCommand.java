@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.container.*;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nct.InvalidInputException;
+import org.nct.container.NctFormatException;
+import org.nct.container.NctSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,9 +1,8 @@
 package org.nct.cli;
 
-import org.nct.tokenize.*;
-
 import org.nct.InvalidInputException;
 import org.nct.data.JoinedText;
+import org.nct.tokenize.Method;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,10 +1,7 @@
 package org.nct.cli;
 
-import org.nct.tokenize.*;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.BufferedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,10 +14,18 @@ import java.util.concurrent.Callable;
 import org.nct.InvalidInputException;
 import org.nct.data.JoinedText;
 import org.nct.data.Split;
+import org.nct.tokenize.Method;
+import org.nct.tokenize.Methods;
+import org.nct.tokenize.Report;
+import org.nct.tokenize.SentencePieceTokenizer;
+import org.nct.tokenize.Shard;
+import org.nct.tokenize.ShardDecoder;
+import org.nct.tokenize.Tokenizer;
 import org.nct.util.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
 
 /** {@code nct tokenize}: build a token shard, decode one back to text, or report compression ratios. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,

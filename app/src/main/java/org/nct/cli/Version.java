@@ -6,7 +6,7 @@ import java.util.Properties;
 import picocli.CommandLine;
 
 /**
- * nct's version as built: the {@code Implementation-Version} of the engine jar's manifest, or,
+ * nct's version as built: the {@code Implementation-Version} of the app jar's manifest, or,
  * when the classes do not come from a jar (an IDE, {@code target/classes}), the project version
  * that Maven wrote into {@code org/nct/cli/version.properties}. {@code nct --version} prints it.
  */

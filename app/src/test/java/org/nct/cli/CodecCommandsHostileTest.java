@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.container.*;
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.File;

@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.train.*;
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,6 +26,7 @@ import org.nct.kernels.Buffers;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
+import org.nct.train.Trainer;
 import picocli.CommandLine;
 
 /** {@code nct export-model}: weights only, F16 rounding widened exactly, the printed hash and model id, bad input. */

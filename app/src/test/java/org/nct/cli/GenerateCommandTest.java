@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.experiment.*;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

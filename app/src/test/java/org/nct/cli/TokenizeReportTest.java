@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.tokenize.*;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +18,7 @@ import org.nct.data.JoinedText;
 import org.nct.data.Split;
 import org.nct.paper.Metrics;
 import org.nct.paper.PaperNumbers;
+import org.nct.tokenize.Shard;
 import picocli.CommandLine;
 
 /** {@code nct tokenize}: the one method spec syntax, and the report's Table 3 columns from {@link Metrics} and {@link PaperNumbers}. */

@@ -1,7 +1,5 @@
 package org.nct.cli;
 
-import org.nct.train.*;
-
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
