@@ -57,7 +57,7 @@ public record Method(Kind kind, int bits, int vocab) {
     /** The default SentencePiece vocabulary (the paper's T5 vocabulary size). */
     public static final int DEFAULT_SPM_VOCAB = 32000;
 
-    /** Splits a list of specs at commas outside brackets (for picocli's {@code split}). */
+    /** Splits a list of specs at commas outside brackets (a comma-separated option such as the command line's {@code --methods}). */
     public static final String LIST_SPLIT = ",(?![^\\[]*\\])";
 
     private static final String SYNTAX = "NAME[b=B,v=V] with NAME one of bytes, spm, gzip, static-ac, ac, eqinfo-ac,"
