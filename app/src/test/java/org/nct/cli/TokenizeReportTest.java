@@ -92,6 +92,6 @@ class TokenizeReportTest {
     }
 
     private static int run(String... args) {
-        return Main.commandLine().execute(args);
+        return Cli.run(args).code();
     }
 }
