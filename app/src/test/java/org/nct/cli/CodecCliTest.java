@@ -180,6 +180,23 @@ class CodecCliTest {
         assertError(codec("compress", "-q", "-v", a.toString()), "-q and -v exclude each other");
     }
 
+    /** NctCodec names its settings (window, rule); compress names its options, before any file and in a file's own error. */
+    @Test
+    void engineSettingsAreNamedAsOptions() throws IOException {
+        Path a = fresh("w.txt", TEXT);
+        assertEquals("nct compress: error: --window must be 0 (plain AC) or a multiple of 8 from 16 to 128, got 12" + System.lineSeparator(),
+                codec("compress", "--window", "12", a.toString()).err());
+        // random letters under the untrained test model: greedy windows lose blocks, and the file's error names --rule
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        byte[] letters = new byte[400];
+        for (int i = 0; i < letters.length; i++) letters[i] = (byte) "etaoin shrdlu".charAt(rnd.nextInt(13));
+        Path g = fresh("greedy.txt", letters);
+        Cli.Run r = codec("compress", "--window", "16", "--rule", "greedy", "--block-size", "400", g.toString());
+        assertError(r, "nct compress: error: greedy windowing does not decode");
+        assertTrue(r.err().strip().endsWith("(it is not lossless); use --rule g"), r.err());
+        assertFalse(Files.exists(Path.of(g + ".nct")), "no output for a refused file");
+    }
+
     @Test
     void listShowsTheHeader() throws IOException {
         Path a = fresh("l.txt", TEXT);

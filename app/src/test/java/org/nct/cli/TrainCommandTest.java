@@ -43,7 +43,11 @@ class TrainCommandTest {
         Path out = dir.resolve("m.safetensors");
         assertOneLineError(Cli.run("train", "--preset", "tiny", "--steps", "2", "--out", out.toString()), "--data is required");
         assertOneLineError(Cli.run("train", "--data", text.toString(), "--preset", "7m", "--steps", "2", "--out", out.toString()), "unknown preset '7m'");
-        assertOneLineError(Cli.run("train", "--data", text.toString(), "--steps", "0", "--out", out.toString()), "--steps must be at least 1");
+        // TrainConfig names its components (steps, weightDecay); the command line names its options
+        assertOneLineError(Cli.run("train", "--data", text.toString(), "--steps", "0", "--out", out.toString()),
+                "nct train: error: --steps must be at least 1, got 0");
+        assertOneLineError(Cli.run("train", "--data", text.toString(), "--steps", "2", "--weight-decay", "-1", "--out", out.toString()),
+                "nct train: error: --weight-decay must be >= 0, got -1.0");
         assertOneLineError(Cli.run("train", "--data", dir.resolve("nope").toString(), "--steps", "2", "--out", out.toString()), "no such file or directory");
         assertOneLineError(Cli.run("train", "--data", text.toString(), "--steps", "2", "--optimizer", "sgd", "--out", out.toString()), "--optimizer must be adafactor or adamw");
         assertOneLineError(Cli.run("train", "--data", text.toString(), "--steps", "2", "--out", out.toString(), "--resume", dir.resolve("x").toString()), "no such checkpoint");
@@ -72,7 +76,8 @@ class TrainCommandTest {
         assertEquals(3 + 2, Files.readAllLines(dir.resolve("m.metrics.jsonl")).size(), "train lines 1, 2, 3 and two eval lines");
         assertOneLineError(Cli.run(concat(common, "train", "--steps", "3", "--resume", out.toString())), "already at step 3");
         assertOneLineError(Cli.run("train", "--steps", "5", "--resume", out.toString(), "--data", text.toString(), "--batch", "4", "--seq", "32",
-                "--out", out.toString(), "--threads", "1"), "same --batch and --seq");
+                "--out", out.toString(), "--threads", "1"), "nct train: error: cannot resume from " + out + ": the checkpoint was trained with"
+                + " --batch 2 and --seq 32, not --batch 4 and --seq 32; resume with the same --batch and --seq");
         r = Cli.run("eval", "--model", out.toString(), "--data", text.toString(), "--seq", "32", "--threads", "1");
         assertEquals(0, r.code(), r.err());
     }
