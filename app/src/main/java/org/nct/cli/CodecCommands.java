@@ -55,7 +55,7 @@ public final class CodecCommands {
                 try {
                     return BundledM1.load();
                 } catch (BundledM1.Missing e) {
-                    throw new InvalidInputException(e.getMessage());
+                    throw new InvalidInputException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass -m MODEL", e);
                 } catch (IOException e) {
                     throw new InvalidInputException("cannot load the bundled M1: " + e.getMessage(), e);
                 }
@@ -90,7 +90,7 @@ public final class CodecCommands {
     /** Reports a failed input as one line, "nct CMD: error: ...", and lets the command go on with the rest. */
     static void report(CommandSpec spec, InvalidInputException e) {
         if (System.getenv("NCT_DEBUG") != null) e.printStackTrace();
-        spec.commandLine().getErr().println("nct " + spec.name() + ": error: " + e.getMessage());
+        spec.commandLine().getErr().println("nct " + spec.name() + ": error: " + OptionNames.message(e, spec));
     }
 
     /** A line on stderr (summaries, notes), unless -q. */

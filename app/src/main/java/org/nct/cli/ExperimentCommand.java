@@ -81,7 +81,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (threads < 1) throw new InvalidInputException("--threads must be at least 1, got " + threads);
             System.setProperty("nct.threads", Integer.toString(threads));
         }
-        Experiment.GivenM1 given = m1 == null ? null : Experiment.GivenM1.load(m1);
+        Experiment.GivenM1 given = m1 == null ? null : givenM1(m1);
         Path dir = out != null ? out : Path.of("experiment-" + p.name());
         ShardBuilder shards = spark == null ? ShardBuilder.LOCAL : sparkShardBuilder(spark);
         Results r;
@@ -94,6 +94,15 @@ public final class ExperimentCommand implements Callable<Integer> {
         System.out.println("report: " + dir.resolve(Report.MARKDOWN));
         for (Findings.Finding f : Findings.check(r)) System.out.println("  " + f.verdict().text + ": " + f.claim());
         return 0;
+    }
+
+    /** The M1 of --m1; a bad one is an error that names the option. */
+    static Experiment.GivenM1 givenM1(String arg) {
+        try {
+            return Experiment.GivenM1.load(arg);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException("--m1: " + e.getMessage(), e);
+        }
     }
 
     /** The spark module's builder, loaded by name: the engine does not depend on Spark. */

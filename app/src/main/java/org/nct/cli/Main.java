@@ -109,12 +109,13 @@ public final class Main implements Runnable {
 
     /**
      * Turns exceptions into one-line messages: user mistakes (the engine's {@link NctException}s, bad
-     * arguments, missing files) never print a stack trace. Set NCT_DEBUG=1 to see traces.
+     * arguments, missing files) never print a stack trace. Settings the engine names by parameter
+     * appear as the command's options ({@link OptionNames}). Set NCT_DEBUG=1 to see traces.
      */
     static final class UserErrors implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult pr) {
-            String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            String msg = OptionNames.message(ex, cl.getCommandSpec());
             if (System.getenv("NCT_DEBUG") != null) ex.printStackTrace();
             cl.getErr().println("nct " + cl.getCommandName() + ": error: " + msg);
             if (ex instanceof NctException) return ERROR;

@@ -94,6 +94,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private int build() throws Exception {
         if (out == null) throw new InvalidInputException("--out DIR is required");
+        OutputTarget.refuseExisting(out, force, "--out");
         Method m = o.method();
         Split s = Split.parse(o.split);
         JoinedText text = JoinedText.read(data, s, o.validationFraction, sep());

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.nct.InvalidInputException;
+import org.nct.InvalidSettingException;
 import org.nct.data.ByteExamples;
 import org.nct.data.ExampleSource;
 import org.nct.data.Split;
@@ -78,13 +79,9 @@ public final class TrainCommand implements Runnable {
         }
         double rate = lr != null ? lr : optimizer.equals("adamw") ? 1e-3 : 1.0;
         long warm = warmup != null ? warmup : optimizer.equals("adamw") ? Math.max(1, steps / 10) : 1000;
-        TrainConfig cfg;
-        try {
-            cfg = new TrainConfig(steps, batch, seq, seed, optimizer, rate, warm, weightDecay, clipNorm, evalEvery, evalBatches,
-                    checkpointEvery, logEvery, true);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(e.getMessage());
-        }
+        // a setting out of range: an InvalidSettingException, which Main prints with this command's option names
+        TrainConfig cfg = new TrainConfig(steps, batch, seq, seed, optimizer, rate, warm, weightDecay, clipNorm, evalEvery, evalBatches,
+                checkpointEvery, logEvery, true);
         Path metricsPath = metrics != null ? metrics : siblingWithSuffix(out, ".metrics.jsonl");
         try {
             train(cfg, metricsPath);
@@ -127,8 +124,8 @@ public final class TrainCommand implements Runnable {
             if (ck != null) {
                 try {
                     trainer.restore(ck);
-                } catch (IllegalArgumentException e) {
-                    throw new InvalidInputException("cannot resume from " + resume + ": " + e.getMessage());
+                } catch (IllegalArgumentException | InvalidSettingException e) {
+                    throw new InvalidInputException("cannot resume from " + resume + ": " + e.getMessage(), e);
                 }
                 if (trainer.step() >= cfg.steps()) {
                     throw new InvalidInputException("the checkpoint is already at step " + trainer.step() + "; ask for more --steps");

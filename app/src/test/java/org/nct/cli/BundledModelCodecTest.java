@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +22,6 @@ import org.nct.model.BundledM1;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
-import picocli.CommandLine;
 
 /**
  * compress and decompress without -m use the bundled M1 from the class path. A child JVM gets a
@@ -130,12 +127,11 @@ class BundledModelCodecTest {
     @Test
     void withoutModelThisBuildEitherUsesItsBundledM1OrSaysItHasNone() throws IOException {
         Path out = dir.resolve("own.nct");
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute("compress", "--threads", "1", "-o", out.toString(), text.toString());
+        Cli.Run run = Cli.run("compress", "--threads", "1", "-o", out.toString(), text.toString());
+        int code = run.code();
+        String err = run.err();
         if (BundledM1.present()) {
-            assertEquals(0, code, err.toString());
+            assertEquals(0, code, err);
             try (NctCompressor nct = NctCompressor.open()) {
                 assertArrayEquals(Files.readAllBytes(text), nct.decompress(Files.readAllBytes(out)));
                 byte[] data = "the library opens the bundled M1".getBytes(StandardCharsets.UTF_8);
@@ -144,7 +140,7 @@ class BundledModelCodecTest {
         } else {
             assertEquals(1, code);
             assertEquals("nct compress: error: no bundled M1 in this build (models/m1.safetensors); pass -m MODEL" + System.lineSeparator(),
-                    err.toString());
+                    err);
             assertFalse(Files.exists(out), "no output without a model");
             BundledM1.Missing e = assertThrows(BundledM1.Missing.class, NctCompressor::open);
             assertEquals(BundledM1.MISSING, e.getMessage());

@@ -2,11 +2,7 @@ package org.nct.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,26 +44,13 @@ class CodecCliTest {
         }
     }
 
-    record Run(int code, String out, String err) { }
-
-    /** Runs nct in this JVM; captures the command line's error writer and System.out (for list). */
-    static synchronized Run nct(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setErr(new PrintWriter(err, true));
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int code = cl.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(old);
-        }
+    /** Runs nct in this JVM (System.out captured, for list). */
+    static Cli.Run nct(String... args) {
+        return Cli.run(args);
     }
 
     /** compress/decompress with the test model and one thread. */
-    static Run codec(String cmd, String... rest) {
+    static Cli.Run codec(String cmd, String... rest) {
         List<String> a = new ArrayList<>(List.of(cmd, "-m", model.toString(), "--threads", "1"));
         a.addAll(List.of(rest));
         return nct(a.toArray(String[]::new));
@@ -80,7 +63,7 @@ class CodecCliTest {
         return p;
     }
 
-    static void assertError(Run r, String contains) {
+    static void assertError(Cli.Run r, String contains) {
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains(contains), r.err());
         assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
@@ -89,7 +72,7 @@ class CodecCliTest {
     @Test
     void defaultNamesRoundTripAndKeepTheInput() throws IOException {
         Path a = fresh("notes.txt", TEXT);
-        Run r = codec("compress", a.toString());
+        Cli.Run r = codec("compress", a.toString());
         assertEquals(0, r.code(), r.err());
         Path packed = Path.of(a + ".nct");
         assertTrue(Files.exists(packed) && Files.exists(a), "FILE -> FILE.nct, FILE kept");
@@ -146,7 +129,7 @@ class CodecCliTest {
         // one bad input: nothing is written for any of them
         Path c = a.resolveSibling("three.txt");
         Files.writeString(c, "three");
-        Run r = codec("compress", c.toString(), a.resolveSibling("missing.txt").toString(), b.toString());
+        Cli.Run r = codec("compress", c.toString(), a.resolveSibling("missing.txt").toString(), b.toString());
         assertError(r, "no such file: " + a.resolveSibling("missing.txt"));
         assertTrue(r.err().contains(b + ".nct already exists"), r.err());
         assertFalse(Files.exists(Path.of(c + ".nct")), "no work before every input passes its checks");
@@ -164,7 +147,7 @@ class CodecCliTest {
     @Test
     void rmRemovesTheInputOnlyAfterSuccess() throws IOException {
         Path a = fresh("gone.txt", TEXT);
-        Run r = codec("compress", "--rm", a.toString());
+        Cli.Run r = codec("compress", "--rm", a.toString());
         assertEquals(0, r.code(), r.err());
         assertFalse(Files.exists(a));
         assertTrue(r.err().contains("removed " + a), r.err());
@@ -186,7 +169,7 @@ class CodecCliTest {
     @Test
     void quietAndVerbose() throws IOException {
         Path a = fresh("q.txt", TEXT);
-        Run r = codec("compress", "-q", a.toString());
+        Cli.Run r = codec("compress", "-q", a.toString());
         assertEquals(0, r.code());
         assertEquals("", r.err());
         r = codec("decompress", "-v", "-f", a + ".nct");
@@ -197,6 +180,23 @@ class CodecCliTest {
         assertError(codec("compress", "-q", "-v", a.toString()), "-q and -v exclude each other");
     }
 
+    /** NctCodec names its settings (window, rule); compress names its options, before any file and in a file's own error. */
+    @Test
+    void engineSettingsAreNamedAsOptions() throws IOException {
+        Path a = fresh("w.txt", TEXT);
+        assertEquals("nct compress: error: --window must be 0 (plain AC) or a multiple of 8 from 16 to 128, got 12" + System.lineSeparator(),
+                codec("compress", "--window", "12", a.toString()).err());
+        // random letters under the untrained test model: greedy windows lose blocks, and the file's error names --rule
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        byte[] letters = new byte[400];
+        for (int i = 0; i < letters.length; i++) letters[i] = (byte) "etaoin shrdlu".charAt(rnd.nextInt(13));
+        Path g = fresh("greedy.txt", letters);
+        Cli.Run r = codec("compress", "--window", "16", "--rule", "greedy", "--block-size", "400", g.toString());
+        assertError(r, "nct compress: error: greedy windowing does not decode");
+        assertTrue(r.err().strip().endsWith("(it is not lossless); use --rule g"), r.err());
+        assertFalse(Files.exists(Path.of(g + ".nct")), "no output for a refused file");
+    }
+
     @Test
     void listShowsTheHeader() throws IOException {
         Path a = fresh("l.txt", TEXT);
@@ -205,7 +205,7 @@ class CodecCliTest {
         long size = Files.size(packed);
         for (String[] cmd : new String[][] {{"list", packed.toString()}, {"info", packed.toString()},
                 {"decompress", "-m", model.toString(), "--list", packed.toString()}}) {
-            Run r = nct(cmd);
+            Cli.Run r = nct(cmd);
             assertEquals(0, r.code(), r.err());
             List<String> lines = r.out().lines().toList();
             assertEquals(2, lines.size(), r.out());
@@ -214,7 +214,7 @@ class CodecCliTest {
             assertEquals(List.of(String.valueOf(TEXT.length), String.valueOf(size), String.format(java.util.Locale.ROOT, "%.3f", TEXT.length / (double) size),
                     "eqinfo-ac[16,g]", modelId.substring(0, 16), packed.toString()), List.of(f));
         }
-        Run r = nct("list", "-v", packed.toString());
+        Cli.Run r = nct("list", "-v", packed.toString());
         assertTrue(r.out().contains("model       " + modelId + " (CDF precision 16)"), r.out());
         assertTrue(r.out().contains("format      .nct version 2"), r.out());
         // damaged and missing files are errors; the good one is still listed
@@ -239,7 +239,7 @@ class CodecCliTest {
 
     @Test
     void completionCoversCommandsAndOptions() {
-        Run r = nct("completion");
+        Cli.Run r = nct("completion");
         assertEquals(0, r.code(), r.err());
         for (String s : new String[] {"complete -F", "compress", "decompress", "list", "--stdout", "--force", "--rm", "--list"}) {
             assertTrue(r.out().contains(s), "completion script lacks " + s);

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
-import picocli.CommandLine;
 
 /**
  * The compress/decompress/verify commands on hostile ground: outputs that are inputs, bad
@@ -42,29 +39,19 @@ class CodecCommandsHostileTest {
         assertEquals(0, Main.commandLine().execute("compress", "-m", model.toString(), "--threads", "1", text.toString(), "-o", nct.toString()));
     }
 
-    record Run(int code, String err) { }
-
-    static Run inProcess(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, err.toString());
-    }
-
     @Test
     void outputThatIsTheInputOrTheModelIsRefused() throws IOException {
         byte[] before = Files.readAllBytes(text);
-        Run r = inProcess("compress", "-m", model.toString(), text.toString(), "-o", dir.resolve(".").resolve("text.txt").toString());
+        Cli.Run r = Cli.run("compress", "-m", model.toString(), text.toString(), "-o", dir.resolve(".").resolve("text.txt").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("is the input file"), r.err());
         assertArrayEquals(before, Files.readAllBytes(text));
         Path link = dir.resolve("link.txt");
         Files.createSymbolicLink(link, text);
-        r = inProcess("compress", "-m", model.toString(), "-f", text.toString(), "-o", link.toString());
+        r = Cli.run("compress", "-m", model.toString(), "-f", text.toString(), "-o", link.toString());
         assertTrue(r.err().contains("is the input file"), r.err());
         byte[] m = Files.readAllBytes(model);
-        r = inProcess("decompress", "-m", model.toString(), "-f", nct.toString(), "-o", model.toString());
+        r = Cli.run("decompress", "-m", model.toString(), "-f", nct.toString(), "-o", model.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("is the model file"), r.err());
         assertArrayEquals(m, Files.readAllBytes(model));
@@ -73,7 +60,7 @@ class CodecCommandsHostileTest {
     @Test
     void streamsOutOfRangeIsNamed() {
         for (String cmd : new String[] {"decompress", "compress"}) {
-            Run r = inProcess(cmd, "-m", model.toString(), "--streams", "0", cmd.equals("compress") ? text.toString() : nct.toString(), "-o", dir.resolve("o").toString());
+            Cli.Run r = Cli.run(cmd, "-m", model.toString(), "--streams", "0", cmd.equals("compress") ? text.toString() : nct.toString(), "-o", dir.resolve("o").toString());
             assertEquals(1, r.code(), r.err());
             assertTrue(r.err().contains("--streams must be 1..4096"), r.err());
         }

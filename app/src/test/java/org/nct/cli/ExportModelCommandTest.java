@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -27,29 +22,11 @@ import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
 import org.nct.train.Trainer;
-import picocli.CommandLine;
 
 /** {@code nct export-model}: weights only, F16 rounding widened exactly, the printed hash and model id, bad input. */
 class ExportModelCommandTest {
     @TempDir
     Path dir;
-
-    record Run(int code, String out, String err) { }
-
-    static Run run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            CommandLine cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int code = cl.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
-    }
 
     /** A training checkpoint of the tiny preset at step 12, with an optimizer state. */
     Path trainingCheckpoint(long seed) throws IOException {
@@ -69,7 +46,7 @@ class ExportModelCommandTest {
     @Test
     void exportsWeightsOnlyInF16AndPrintsItsHashAndModelId() throws Exception {
         Path in = trainingCheckpoint(3), out = dir.resolve("m1.safetensors");
-        Run r = run("export-model", "--in", in.toString(), "--out", out.toString());
+        Cli.Run r = Cli.run("export-model", "--in", in.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         Checkpoint c = Checkpoint.load(out);
         try (Weights exported = c.weights(); Weights orig = Checkpoint.loadWeights(in)) {
@@ -98,11 +75,11 @@ class ExportModelCommandTest {
 
         // the model id is stable: a second export of the same checkpoint is the same file
         Path again = dir.resolve("again.safetensors");
-        assertEquals(0, run("export-model", "--in", in.toString(), "--out", again.toString()).code());
+        assertEquals(0, Cli.run("export-model", "--in", in.toString(), "--out", again.toString()).code());
         assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again));
         // and exporting the export (F16 → F16) changes nothing but the provenance
         Path twice = dir.resolve("twice.safetensors");
-        Run r2 = run("export-model", "--in", out.toString(), "--out", twice.toString());
+        Cli.Run r2 = Cli.run("export-model", "--in", out.toString(), "--out", twice.toString());
         assertEquals(0, r2.code(), r2.err());
         try (Weights a = Checkpoint.loadWeights(out); Weights b = Checkpoint.loadWeights(twice)) {
             assertArrayEquals(CodingModel.id(a, 16), CodingModel.id(b, 16));
@@ -112,7 +89,7 @@ class ExportModelCommandTest {
     @Test
     void f32ExportKeepsEveryBit() throws Exception {
         Path in = trainingCheckpoint(4), out = dir.resolve("f32.safetensors");
-        Run r = run("export-model", "--in", in.toString(), "--out", out.toString(), "--dtype", "f32");
+        Cli.Run r = Cli.run("export-model", "--in", in.toString(), "--out", out.toString(), "--dtype", "f32");
         assertEquals(0, r.code(), r.err());
         try (Weights a = Checkpoint.loadWeights(in); Weights b = Checkpoint.loadWeights(out)) {
             assertArrayEquals(CodingModel.id(a, 16), CodingModel.id(b, 16));
@@ -123,30 +100,30 @@ class ExportModelCommandTest {
     @Test
     void badInputIsOneLine() throws Exception {
         Path in = trainingCheckpoint(5);
-        Run r = run("export-model", "--in", in.toString(), "--out", dir.resolve("x").toString(), "--dtype", "bf16");
+        Cli.Run r = Cli.run("export-model", "--in", in.toString(), "--out", dir.resolve("x").toString(), "--dtype", "bf16");
         assertEquals(1, r.code());
         assertEquals("nct export-model: error: --dtype must be f16 or f32, got bf16", r.err().strip());
-        r = run("export-model", "--in", dir.resolve("nope").toString(), "--out", dir.resolve("x").toString());
+        r = Cli.run("export-model", "--in", dir.resolve("nope").toString(), "--out", dir.resolve("x").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().strip().endsWith("no such checkpoint: " + dir.resolve("nope")), r.err());
         byte[] before = Files.readAllBytes(in);
-        r = run("export-model", "--in", in.toString(), "--out", in.toString());
+        r = Cli.run("export-model", "--in", in.toString(), "--out", in.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("is the input checkpoint"), r.err());
         assertArrayEquals(before, Files.readAllBytes(in));
         // an existing output is replaced only with -f
         Path existing = dir.resolve("existing.safetensors");
         Files.write(existing, new byte[] {42});
-        r = run("export-model", "--in", in.toString(), "-o", existing.toString());
+        r = Cli.run("export-model", "--in", in.toString(), "-o", existing.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().strip().endsWith("already exists; use -f to overwrite it"), r.err());
         assertArrayEquals(new byte[] {42}, Files.readAllBytes(existing));
-        r = run("export-model", "--in", in.toString(), "-o", existing.toString(), "-f");
+        r = Cli.run("export-model", "--in", in.toString(), "-o", existing.toString(), "-f");
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.size(existing) > 1000);
         Path garbage = dir.resolve("garbage.safetensors");
         Files.write(garbage, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
-        r = run("export-model", "--in", garbage.toString(), "--out", dir.resolve("x").toString());
+        r = Cli.run("export-model", "--in", garbage.toString(), "--out", dir.resolve("x").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("cannot load") && r.err().contains("header length"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -158,7 +135,7 @@ class ExportModelCommandTest {
             w.params().setAtIndex(ValueLayout.JAVA_FLOAT, 17, 1e6f);
             Checkpoint.save(big, w);
         }
-        r = run("export-model", "--in", big.toString(), "--out", dir.resolve("x").toString());
+        r = Cli.run("export-model", "--in", big.toString(), "--out", dir.resolve("x").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("beyond the F16 range") && r.err().contains("--dtype f32"), r.err());
         assertFalse(Files.exists(dir.resolve("x")));

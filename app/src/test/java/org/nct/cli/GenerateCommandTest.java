@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -26,7 +24,6 @@ import org.nct.model.ModelConfig;
 import org.nct.model.Transformer;
 import org.nct.model.Weights;
 import org.nct.tokenize.TokenPacking;
-import picocli.CommandLine;
 
 class GenerateCommandTest {
 
@@ -76,29 +73,14 @@ class GenerateCommandTest {
             Checkpoint.save(m2, b);
             Checkpoint.save(bad, c);
         }
-        assertEquals(0, run("generate", "--m1", m1.toString(), "--m2", m2.toString(), "--prompt", "Hello", "--bytes", "8", "--context", "8").code);
-        Result r = run("generate", "--m1", m1.toString(), "--m2", bad.toString());
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("vocabulary of 1000"), r.err);
-        r = run("generate", "--m1", m1.toString(), "--m2", m2.toString(), "--bytes", "0");
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("--bytes must be at least 1"), r.err);
-        r = run("generate", "--m1", dir.resolve("missing").toString(), "--m2", m2.toString());
-        assertTrue(r.code != 0 && !r.err.contains("Exception"), r.err);
-    }
-
-    private record Result(int code, String err) { }
-
-    private static Result run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        PrintStream saved = System.out;
-        try {
-            System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            return new Result(cl.execute(args), err.toString());
-        } finally {
-            System.setOut(saved);
-        }
+        assertEquals(0, Cli.run("generate", "--m1", m1.toString(), "--m2", m2.toString(), "--prompt", "Hello", "--bytes", "8", "--context", "8").code());
+        Cli.Run r = Cli.run("generate", "--m1", m1.toString(), "--m2", bad.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("vocabulary of 1000"), r.err());
+        r = Cli.run("generate", "--m1", m1.toString(), "--m2", m2.toString(), "--bytes", "0");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--bytes must be at least 1"), r.err());
+        r = Cli.run("generate", "--m1", dir.resolve("missing").toString(), "--m2", m2.toString());
+        assertTrue(r.code() != 0 && !r.err().contains("Exception"), r.err());
     }
 }

@@ -47,9 +47,12 @@ class TokenizeReportTest {
             assertArrayEquals(Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f)), f);
         }
         // a spec that contradicts the flags, and flags that do not apply, are one-line errors
-        assertEquals(1, run("tokenize", "--method", "static-ac[v=256]", "--vocab", "65536", "--data", data.toString(), "--out", dir.resolve("c").toString()));
-        assertEquals(1, run("tokenize", "--method", "gzip", "--bits", "16", "--data", data.toString(), "--out", dir.resolve("d").toString()));
-        assertEquals(1, run("tokenize", "--method", "eqinfo-ac[b=20,v=256]", "--data", data.toString(), "--out", dir.resolve("e").toString()));
+        // (the engine names the settings method, vocab and bits; the command line names its options)
+        assertOneLineError(Cli.run("tokenize", "--method", "static-ac[v=256]", "--vocab", "65536", "--data", data.toString(), "--out",
+                dir.resolve("c").toString()), "nct tokenize: error: --method static-ac[v=256] contradicts --vocab or --bits; give the vocabulary and window in one place");
+        assertOneLineError(Cli.run("tokenize", "--method", "gzip", "--bits", "16", "--data", data.toString(), "--out", dir.resolve("d").toString()),
+                "nct tokenize: error: --bits is for eqinfo-ac only, not gzip");
+        assertEquals(1, Cli.run("tokenize", "--method", "eqinfo-ac[b=20,v=256]", "--data", data.toString(), "--out", dir.resolve("e").toString()).code());
     }
 
     @Test
@@ -91,7 +94,8 @@ class TokenizeReportTest {
         assertEquals(PaperNumbers.TABLE3.get("GZip[v=256]")[0], gzip.path("paper_uniform_bits_per_byte").asDouble(), 0);
     }
 
-    private static int run(String... args) {
-        return Main.commandLine().execute(args);
+    static void assertOneLineError(Cli.Run r, String line) {
+        assertEquals(1, r.code(), r.err());
+        assertEquals(line + System.lineSeparator(), r.err());
     }
 }

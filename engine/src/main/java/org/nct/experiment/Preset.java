@@ -68,7 +68,7 @@ public record Preset(String name, String m1Preset, int m1Steps, int m1Batch, int
      * The CPU preset's methods: every v=256 method of Table 15 and EqualInfoAC[b=16, v=65k] (the
      * paper's best setting). Left out to fit about an hour on 2 cores: the other v=65k models (at
      * d_model 192 their 65,536-row output layer costs 7× a v=256 model) and the window ablation
-     * (each window size is another pass of M1 over the text); {@code --methods} adds them.
+     * (each window size is another pass of M1 over the text); {@link #withMethods} adds them.
      */
     static List<Method> cpuMethods() {
         return List.of(new Method(Method.Kind.BYTES, 0, 256), new Method(Method.Kind.SPM, 0, 4096),
@@ -98,7 +98,7 @@ public record Preset(String name, String m1Preset, int m1Steps, int m1Batch, int
     /** The validation fraction of the data branch's default split (5% of documents). */
     static final double DEFAULT_VALID_FRACTION = 0.05;
 
-    /** This preset with other methods (from {@code --methods}). */
+    /** This preset with other methods. */
     public Preset withMethods(List<Method> m) {
         return new Preset(name, m1Preset, m1Steps, m1Batch, m1Seq, m2Sizes, m2Steps, m2Batch, m2Seq, exampleBytes,
                 List.copyOf(m), spmVocab, windowRule, trainBytes, validBytes, evalTokens, validFraction, learningRate, warmupSteps, seed);

@@ -64,12 +64,12 @@ public final class Report {
         return String.format(Locale.ROOT, "%,d", v);
     }
 
-    /** The scale line's M1: trained by the preset, or given with --m1. */
+    /** The scale line's M1: trained by the preset, or given (named by its source). */
     static String m1Scale(Results r) {
         Preset p = r.preset();
         if (r.m1() == null || r.m1().given() == null) return "M1 `" + p.m1Preset() + "` trained " + count(p.m1Steps()) + " steps";
         Results.M1 m1 = r.m1();
-        return "M1 given with `--m1 " + m1.given().source() + "` (not trained by this run; `" + m1.preset() + "`, "
+        return "M1 given: `" + m1.given().source() + "` (not trained by this run; `" + m1.preset() + "`, "
                 + (m1.steps() >= 0 ? count(m1.steps()) + " steps" : "steps unrecorded") + ", model id " + m1.given().modelId().substring(0, 16) + "…)";
     }
 
@@ -183,7 +183,7 @@ public final class Report {
         if (r.m1() != null) {
             Results.M1 m1 = r.m1();
             if (m1.given() != null) {
-                md.append("**Given, not trained by this run** (`--m1 ").append(m1.given().source()).append("`): model id `")
+                md.append("**Given, not trained by this run** (`").append(m1.given().source()).append("`): model id `")
                         .append(m1.given().modelId()).append("` (CDF precision 16, as .nct files record it), config ")
                         .append(m1.given().config()).append(".\n\n");
             }

@@ -16,7 +16,7 @@ public record Results(String corpus, String corpusNote, Preset preset, Map<Strin
     public record M1(String preset, long nonEmbeddingParams, long totalParams, long steps, double validBitsPerByte,
                      long validBytes, Given given) { }
 
-    /** An M1 given with {@code --m1}: where it came from, its model id (CDF precision 16) and its config. */
+    /** An M1 given instead of trained ({@link Experiment.GivenM1}): where it came from, its model id (CDF precision 16) and its config. */
     public record Given(String source, String modelId, String config) { }
 
     /**

@@ -33,8 +33,8 @@ import org.nct.util.AtomicFiles;
  * its input hash matches and its output files are all there with their recorded sizes. A stage
  * whose inputs changed starts over in an empty directory; one that was interrupted with the same
  * inputs (the directory holds {@code inputs.sha256} but no manifest) runs again with
- * {@code resume = true}, so that a trainer can continue from its last checkpoint. {@code --force
- * NAME} redoes a stage and every stage below it ({@code m2} forces all {@code m2/...} stages).
+ * {@code resume = true}, so that a trainer can continue from its last checkpoint. Forcing a stage
+ * ({@code Experiment.Options.force}) redoes it and every stage below it ({@code m2} forces all {@code m2/...} stages).
  * Because downstream inputs contain upstream output hashes, a redone stage whose output did not
  * change leaves the later stages alone.
  */
@@ -71,7 +71,7 @@ public final class Stages {
         return List.copyOf(records);
     }
 
-    /** Whether {@code --force} names this stage or a group above it. */
+    /** Whether the forced stages name this stage or a group above it. */
     boolean forced(String name) {
         for (String f : force) if (name.equals(f) || name.startsWith(f + "/")) return true;
         return false;

@@ -21,7 +21,7 @@ public final class BundledM1 {
     /** Where the bundled M1 lives in the repository. */
     public static final String SOURCE = "models/m1.safetensors";
     /** The error of a build without the bundled M1. */
-    public static final String MISSING = "no bundled M1 in this build (" + SOURCE + "); pass -m MODEL";
+    public static final String MISSING = "no bundled M1 in this build (" + SOURCE + "); give a model file instead";
     /** The most bytes read from the resource (a 3m model is 6 MB in F16; the 2b preset would not fit in an array). */
     static final int MAX_BYTES = Integer.MAX_VALUE - 16;
 

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nct.InvalidInputException;
+import org.nct.InvalidSettingException;
 
 /**
  * One way of turning text into M2 tokens, as the paper names them: {@code bytes}, {@code spm},
@@ -89,17 +90,18 @@ public record Method(Kind kind, int bits, int vocab) {
     }
 
     /**
-     * The method of the command-line options {@code --method SPEC [--vocab V] [--bits B]}: SPEC is
-     * a name or a full spec; {@code --vocab} and {@code --bits} (null: not given) set what a bare
+     * The method of {@code spec} with an optional {@code vocab} and {@code bits}: spec is a name or
+     * a full spec; {@code vocab} and {@code bits} (null: not given) set what a bare
      * name leaves at its default, and may not contradict a bracketed spec.
      */
     public static Method of(String spec, Integer vocab, Integer bits) {
         Method m = parse(spec, vocab != null ? vocab : DEFAULT_SPM_VOCAB);
         boolean bracketed = spec.contains("[");
-        if (bits != null && m.kind() != Kind.EQINFO_AC) throw new InvalidInputException("--bits is for eqinfo-ac only, not " + m.kind().cli);
+        if (bits != null && m.kind() != Kind.EQINFO_AC) throw new InvalidSettingException("bits is for eqinfo-ac only, not " + m.kind().cli, "bits");
         if (bracketed) {
             if ((vocab != null && vocab != m.vocab()) || (bits != null && bits != m.bits())) {
-                throw new InvalidInputException("--method " + spec + " contradicts --vocab/--bits; give the vocabulary and window in one place");
+                throw new InvalidSettingException("method " + spec + " contradicts vocab or bits; give the vocabulary and window in one place",
+                        "method", "vocab", "bits");
             }
             return m;
         }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import org.nct.InvalidInputException;
+import org.nct.InvalidSettingException;
 import org.nct.coding.IntegerCdf;
 import org.nct.coding.StaticUnigramModel;
 import org.nct.coding.WindowRule;
@@ -73,7 +74,7 @@ public final class Methods {
     }
 
     static CodingModels m1(Path path, int precision, Integer threads) {
-        if (path == null) throw new InvalidInputException("this method needs M1: pass -m FILE (a checkpoint written by nct train)");
+        if (path == null) throw new InvalidSettingException("this method needs M1: give m1, a byte-level model checkpoint", "m1");
         if (!Files.isRegularFile(path)) throw new InvalidInputException("M1 model not found: " + path);
         try {
             return CodingModels.m1(CodingModel.load(path, threads == null ? Backends.create() : Backends.create(threads), precision), path.toString());

@@ -129,7 +129,7 @@ public final class SentencePieceModel {
         if (modelType != 1) throw new IllegalArgumentException("model type " + modelType + " is not unigram (1)");
         if (charsmap != 0) {
             throw new IllegalArgumentException("normalization rule '" + name + "' uses a precompiled charsmap, which nct does not implement;"
-                    + " train with --normalization_rule_name=identity");
+                    + " train it with spm_train --normalization_rule_name=identity");
         }
         if (pieces.isEmpty()) throw new IllegalArgumentException("no pieces");
         return new SentencePieceModel(pieces, byteFallback, dummy, removeWs, escape, name, unkSurface);

@@ -90,7 +90,7 @@ public final class Shard {
     public static Totals build(List<byte[]> examples, Spec spec, Path dir, boolean replace, Map<String, byte[]> extraFiles) throws IOException {
         if (examples.isEmpty()) throw new InvalidInputException("no examples to tokenize");
         Path target = dir.toAbsolutePath().normalize();
-        if (Files.exists(target) && !replace) throw new InvalidInputException("output " + dir + " exists; remove it or pass --force");
+        if (Files.exists(target) && !replace) throw new InvalidInputException("output " + dir + " exists; remove it, or build with replace = true");
         Path parent = target.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");

@@ -522,7 +522,7 @@ public final class UnigramTrainer {
             fin.put(p.text(), p.score());
         }
         if (fin.size() < room) {
-            throw new InvalidInputException("spm vocabulary " + vocabSize + " is larger than the training text supports; use --vocab "
+            throw new InvalidInputException("spm vocabulary " + vocabSize + " is larger than the training text supports; use a vocabulary of "
                     + (fin.size() + META) + " or less, or more training text");
         }
         List<Map.Entry<String, Double>> ordered = new ArrayList<>(fin.entrySet());

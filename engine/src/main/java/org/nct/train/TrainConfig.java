@@ -1,7 +1,10 @@
 package org.nct.train;
 
+import org.nct.InvalidSettingException;
+
 /**
- * Hyperparameters of a training run.
+ * Hyperparameters of a training run. A value out of range is an {@link InvalidSettingException}
+ * that names the component ("steps must be at least 1, got 0").
  *
  * @param steps           total number of optimizer steps (the run ends at this step)
  * @param batch           sequences per step
@@ -23,17 +26,23 @@ public record TrainConfig(long steps, int batch, int seq, long seed, String opti
                           long logEvery, boolean byteLevel) {
 
     public TrainConfig {
-        if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
-        if (batch < 1 || batch > 1 << 16) throw new IllegalArgumentException("--batch must be in [1, 65536], got " + batch);
-        if (seq < 1 || seq > 1 << 20) throw new IllegalArgumentException("--seq must be in [1, 1048576], got " + seq);
-        if (!optimizer.equals("adafactor") && !optimizer.equals("adamw")) throw new IllegalArgumentException("--optimizer must be adafactor or adamw, got '" + optimizer + "'");
-        if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("--lr must be positive, got " + lr);
-        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
-        if (!(clipNorm >= 0)) throw new IllegalArgumentException("--clip-norm must be >= 0, got " + clipNorm);
-        if (evalEvery < 0 || checkpointEvery < 0) throw new IllegalArgumentException("--eval-every and --checkpoint-every must be >= 0");
-        if (evalBatches < 1) throw new IllegalArgumentException("--eval-batches must be at least 1, got " + evalBatches);
-        if (logEvery < 1) throw new IllegalArgumentException("--log-every must be at least 1, got " + logEvery);
+        if (steps < 1) throw bad("steps", "must be at least 1, got " + steps);
+        if (batch < 1 || batch > 1 << 16) throw bad("batch", "must be in [1, 65536], got " + batch);
+        if (seq < 1 || seq > 1 << 20) throw bad("seq", "must be in [1, 1048576], got " + seq);
+        if (!optimizer.equals("adafactor") && !optimizer.equals("adamw")) throw bad("optimizer", "must be adafactor or adamw, got '" + optimizer + "'");
+        if (!(lr > 0) || !Double.isFinite(lr)) throw bad("lr", "must be positive, got " + lr);
+        if (warmup < 0) throw bad("warmup", "must be >= 0, got " + warmup);
+        if (!(weightDecay >= 0)) throw bad("weightDecay", "must be >= 0, got " + weightDecay);
+        if (!(clipNorm >= 0)) throw bad("clipNorm", "must be >= 0, got " + clipNorm);
+        if (evalEvery < 0) throw bad("evalEvery", "must be >= 0, got " + evalEvery);
+        if (checkpointEvery < 0) throw bad("checkpointEvery", "must be >= 0, got " + checkpointEvery);
+        if (evalBatches < 1) throw bad("evalBatches", "must be at least 1, got " + evalBatches);
+        if (logEvery < 1) throw bad("logEvery", "must be at least 1, got " + logEvery);
+    }
+
+    /** "SETTING PROBLEM", naming the setting by its component name. */
+    private static InvalidSettingException bad(String setting, String problem) {
+        return new InvalidSettingException(setting + " " + problem, setting);
     }
 
     /** CPU defaults: Adafactor, rsqrt with base 1.0 as in the paper but a short warmup (paper: 10,000). */

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nct.InvalidSettingException;
 import org.nct.data.ExampleSource;
 import org.nct.kernels.Kernels;
 import org.nct.kernels.NumericsProfile;
@@ -82,7 +83,7 @@ public final class Trainer implements AutoCloseable {
 
     private static void checkSource(ExampleSource s, String what, TrainConfig cfg, ModelConfig mc) {
         if (s.exampleLength() != cfg.seq() + 1) {
-            throw new IllegalArgumentException("the " + what + " examples hold " + s.exampleLength() + " tokens, but --seq " + cfg.seq() + " needs " + (cfg.seq() + 1));
+            throw new IllegalArgumentException("the " + what + " examples hold " + s.exampleLength() + " tokens, but seq " + cfg.seq() + " needs " + (cfg.seq() + 1));
         }
         if (s.vocabSize() > mc.vocabSize()) {
             throw new IllegalArgumentException("the " + what + " data has a vocabulary of " + s.vocabSize() + " but the model only " + mc.vocabSize());
@@ -93,6 +94,9 @@ public final class Trainer implements AutoCloseable {
     /**
      * Continues from a checkpoint written by {@link #save}: restores the optimizer state, the
      * step and the data position. The checkpoint's weights must be the ones this trainer holds.
+     * A checkpoint trained with another batch, seq or seed is an {@link InvalidSettingException}
+     * naming those settings; any other mismatch (optimizer, data, numerics) an
+     * {@link IllegalArgumentException}.
      */
     public void restore(Checkpoint ck) {
         if (ck.weights() != weights) throw new IllegalArgumentException("restore needs a trainer built on the checkpoint's own weights");
@@ -104,8 +108,8 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("the checkpoint's optimizer state has " + ck.optimizerStateSize() + " floats, " + opt.name() + " needs " + opt.stateSize());
         }
         if (tr.path("batch").asInt() != cfg.batch() || tr.path("seq").asInt() != cfg.seq()) {
-            throw new IllegalArgumentException("the checkpoint was trained with batch " + tr.path("batch").asInt() + " × seq " + tr.path("seq").asInt()
-                    + "; resume with the same --batch and --seq");
+            throw new InvalidSettingException("the checkpoint was trained with batch " + tr.path("batch").asInt() + " and seq " + tr.path("seq").asInt()
+                    + ", not batch " + cfg.batch() + " and seq " + cfg.seq() + "; resume with the same batch and seq", "batch", "seq");
         }
         if (da.path("size").asLong() != train.size() || !da.path("source").asText().equals(train.describe())) {
             throw new IllegalArgumentException("the training data differs from the checkpoint's (" + da.path("source").asText() + ", "
@@ -116,7 +120,10 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("the checkpoint was trained with numerics " + numerics + ", this build trains with "
                     + NumericsProfile.TRAINING_ID + ": a resumed run would not continue bit for bit");
         }
-        if (da.path("seed").asLong() != cfg.seed()) throw new IllegalArgumentException("the checkpoint's data seed is " + da.path("seed").asLong() + "; resume with the same --seed");
+        if (da.path("seed").asLong() != cfg.seed()) {
+            throw new InvalidSettingException("the checkpoint was trained with seed " + da.path("seed").asLong() + ", not " + cfg.seed()
+                    + "; resume with the same seed", "seed");
+        }
         MemorySegment.copy(ck.optimizerState(), 0, opt.state(), 0, opt.stateSize() * Float.BYTES);
         step = tr.path("step").asLong();
         tokensSeen = tr.path("tokens_seen").asLong();

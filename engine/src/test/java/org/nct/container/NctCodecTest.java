@@ -6,11 +6,13 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nct.InvalidSettingException;
 import org.nct.coding.WindowRule;
 import org.nct.inference.CodingModel;
 import org.nct.kernels.Kernels;
@@ -104,9 +106,10 @@ class NctCodecTest {
         SplittableRandom r = new SplittableRandom(5);
         byte[] data = new byte[400];
         for (int i = 0; i < data.length; i++) data[i] = (byte) "etaoin shrdlu".charAt(r.nextInt(13));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> compress(model, new NctCodec.Settings(16, WindowRule.GREEDY, 400, 2), data));
-        assertTrue(e.getMessage().contains("not lossless"));
+        assertTrue(e.getMessage().contains("not lossless") && e.getMessage().endsWith("; use rule g"), e.getMessage());
+        assertEquals(List.of("rule"), e.settings());
     }
 
     /** Every truncation of a file is a "truncated"/corrupt error, never another exception. */

@@ -2,6 +2,7 @@ package org.nct.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.nct.InvalidInputException;
+import org.nct.InvalidSettingException;
 
 class DefaultCorpusTest {
 
@@ -102,7 +104,9 @@ class DefaultCorpusTest {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> DefaultCorpus.ensure(cache,
                 sh("head -c 1000000 /dev/zero; exec sleep 60"), Duration.ofMillis(500), "00"));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        assertTrue(e.getMessage().contains("did not finish in 500 ms"), e.getMessage());
+        assertTrue(e.getMessage().contains("did not finish in 500 ms") && e.getMessage().endsWith("; give C4 JSON-lines or text files as data instead"),
+                e.getMessage());
+        assertEquals(List.of("data"), assertInstanceOf(InvalidSettingException.class, e).settings());
         assertTrue(seconds < 15, "the timeout fired (took " + seconds + " s)");
         assertNothingCached(cache);
     }

@@ -59,8 +59,9 @@ class ExperimentGivenM1Test {
         assertTrue(Double.isFinite(r.m1().validBitsPerByte()) && r.m1().validBitsPerByte() > 0);
 
         String md = Files.readString(out.resolve(Report.MARKDOWN));
-        assertTrue(md.contains("M1 given with `--m1 " + m1File + "` (not trained by this run"), md);
-        assertTrue(md.contains("**Given, not trained by this run** (`--m1 " + m1File + "`): model id `" + id + "`"), md);
+        assertTrue(md.contains("M1 given: `" + m1File + "` (not trained by this run"), md);
+        assertTrue(md.contains("**Given, not trained by this run** (`" + m1File + "`): model id `" + id + "`"), md);
+        assertFalse(md.contains("--m1"), "the report names the M1, not a command-line option: " + md);
         assertTrue(md.contains(ModelConfig.preset("tiny", 256).describe()), "the config: " + md);
         JsonNode json = new ObjectMapper().readTree(out.resolve(Report.JSON_FILE).toFile());
         assertEquals(id, json.get("m1").get("model_id").asText());
@@ -79,7 +80,7 @@ class ExperimentGivenM1Test {
     @Test
     void badGivenM1IsAUserError(@TempDir Path tmp) throws IOException {
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> Experiment.GivenM1.load(tmp.resolve("nope").toString()));
-        assertTrue(e.getMessage().contains("--m1: no such checkpoint"), e.getMessage());
+        assertEquals("no such M1 checkpoint: " + tmp.resolve("nope"), e.getMessage());
         Path m2 = tmp.resolve("m2.safetensors");
         try (Weights w = Weights.init(ModelConfig.preset("tiny", 512), 1)) {
             Checkpoint.save(m2, w);
@@ -89,12 +90,12 @@ class ExperimentGivenM1Test {
         Path junk = tmp.resolve("junk.safetensors");
         Files.writeString(junk, "not a checkpoint at all");
         e = assertThrows(InvalidInputException.class, () -> Experiment.GivenM1.load(junk.toString()));
-        assertTrue(e.getMessage().startsWith("--m1 " + junk + ": checkpoint " + junk + ": header length"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("M1 " + junk + ": checkpoint " + junk + ": header length"), e.getMessage());
         if (BundledM1.present()) {
             assertEquals("bundled (models/m1.safetensors)", Experiment.GivenM1.load("bundled").source());
         } else {
             e = assertThrows(InvalidInputException.class, () -> Experiment.GivenM1.load("bundled"));
-            assertEquals("no bundled M1 in this build (models/m1.safetensors); pass --m1 FILE", e.getMessage());
+            assertEquals("no bundled M1 in this build (models/m1.safetensors); give an M1 checkpoint file instead", e.getMessage());
         }
     }
 }

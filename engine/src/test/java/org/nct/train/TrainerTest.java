@@ -12,6 +12,7 @@ import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nct.InvalidSettingException;
 import org.nct.kernels.Kernels;
 import org.nct.kernels.ScalarKernels;
 import org.nct.kernels.VectorKernels;
@@ -151,11 +152,22 @@ class TrainerTest {
         }
         Checkpoint c = Checkpoint.load(ck);
         try (Kernels k = kernels(1)) {
-            for (TrainConfig other : List.of(config("adamw", 4), cfg.withSeed(99))) {
-                try (Trainer t = new Trainer(other, c.weights(), k, TRAIN, VAL)) {
-                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.restore(c));
-                    assertTrue(e.getMessage().contains("adafactor, not adamw") || e.getMessage().contains("same --seed"), e.getMessage());
-                }
+            try (Trainer t = new Trainer(config("adamw", 4), c.weights(), k, TRAIN, VAL)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.restore(c));
+                assertTrue(e.getMessage().contains("adafactor, not adamw"), e.getMessage());
+            }
+            // another seed, batch or seq: an InvalidSettingException that names the settings by their TrainConfig names
+            try (Trainer t = new Trainer(cfg.withSeed(99), c.weights(), k, TRAIN, VAL)) {
+                InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> t.restore(c));
+                assertEquals("the checkpoint was trained with seed 5, not 99; resume with the same seed", e.getMessage());
+                assertEquals(List.of("seed"), e.settings());
+            }
+            TrainConfig otherBatch = new TrainConfig(4, B + 1, T, 5, "adafactor", 1.0, 4, 0.01, 0.5, 5, 2, 0, 1, true);
+            try (Trainer t = new Trainer(otherBatch, c.weights(), k, TRAIN, VAL)) {
+                InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> t.restore(c));
+                assertEquals("the checkpoint was trained with batch " + B + " and seq " + T + ", not batch " + (B + 1) + " and seq " + T
+                        + "; resume with the same batch and seq", e.getMessage());
+                assertEquals(List.of("batch", "seq"), e.settings());
             }
             try (Trainer t = new Trainer(cfg, c.weights(), k, new SyntheticText(7, 50, T + 1), VAL)) {
                 assertTrue(assertThrows(IllegalArgumentException.class, () -> t.restore(c)).getMessage().contains("training data differs"));

@@ -91,7 +91,7 @@ public final class CompressBench implements Runnable {
         try {
             loaded = model != null ? Checkpoint.loadWeights(model) : BundledM1.load();
         } catch (BundledM1.Missing e) {
-            throw new InvalidInputException(e.getMessage());
+            throw new InvalidInputException("no bundled M1 in this build (" + BundledM1.SOURCE + "); pass -m MODEL", e);
         } catch (IOException e) {
             throw new InvalidInputException("cannot load " + (model != null ? model : "the bundled M1") + ": " + e.getMessage(), e);
         }
