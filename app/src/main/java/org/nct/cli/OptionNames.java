@@ -15,11 +15,11 @@ import picocli.CommandLine.Model.OptionSpec;
  * longest name in place of the parameter name. Settings the command has no option for stay as the
  * engine wrote them.
  */
-final class OptionNames {
+public final class OptionNames {
     private OptionNames() { }
 
     /** The message of {@code e} with the settings it declares named as {@code spec}'s options. */
-    static String message(Throwable e, CommandSpec spec) {
+    public static String message(Throwable e, CommandSpec spec) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (!(t instanceof InvalidSettingException s)) continue;

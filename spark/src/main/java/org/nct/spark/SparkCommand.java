@@ -98,7 +98,7 @@ public final class SparkCommand implements Runnable {
         CommandLine cl = new CommandLine(new SparkCommand());
         cl.setExecutionExceptionHandler((ex, c, pr) -> {
             if (ex instanceof org.nct.NctException) {
-                c.getErr().println("nct spark: error: " + ex.getMessage());
+                c.getErr().println("nct spark: error: " + org.nct.cli.OptionNames.message(ex, c.getCommandSpec()));
                 return 1;
             }
             throw ex;
