@@ -41,6 +41,8 @@ public class OpsBenchmark {
     static final int ADA_ROWS = 2048, ADA_COLS = 512;
     /** The coding path at the 3m model's attention shape: rows (streams) of one batched step. */
     static final int CODE_ROWS = 32, CODE_H = 4, CODE_D = 64, CDF_ROWS = 64;
+    /** Plain-AC prefill: PREFILL_ROWS consecutive positions of one slot, the last at PREFILL_CAP − 1. */
+    static final int PREFILL_ROWS = 512, PREFILL_CAP = 2048;
 
     static Kernels open(String backend) {
         int threads = Backends.defaultThreads();
@@ -78,6 +80,8 @@ public class OpsBenchmark {
             // one query per row against t cached positions: scores and values, 2 flops per fma
             case "attentionCached", "attentionRowLoop" -> new double[] {4.0 * CODE_ROWS * CODE_H * CODE_D * t, 1};
             case "cdfRows" -> new double[] {4.0 * CDF_ROWS * (256 + 257), 0};
+            // row r at position p = CAP − ROWS + r against p + 1 keys: Σ (p + 1) = ROWS·(2·CAP − ROWS + 1)/2
+            case "attentionCachedPrefill" -> new double[] {4.0 * CODE_H * CODE_D * PREFILL_ROWS * (2.0 * PREFILL_CAP - PREFILL_ROWS + 1) / 2, 1};
             default -> throw new IllegalArgumentException(benchmark);
         };
     }
@@ -297,5 +301,38 @@ public class OpsBenchmark {
 
     @Benchmark public void cdfRows(Coding s) {
         s.k.cdfRows(s.cum, 0, s.logits, 0, CDF_ROWS, 16);
+    }
+
+    /**
+     * Plain-AC compression's prefill step: {@link Kernels#attentionCached} for PREFILL_ROWS rows of
+     * one slot at the consecutive positions PREFILL_CAP − PREFILL_ROWS .. PREFILL_CAP − 1 (the last
+     * 512-byte step of a 2 KiB block), 3m shapes.
+     */
+    @State(Scope.Benchmark)
+    public static class Prefill {
+        @Param({"scalar", "vector"}) public String backend;
+        Kernels k;
+        Arena arena;
+        MemorySegment q, kt, v, bias, out;
+        int[] slot = new int[PREFILL_ROWS], pos = new int[PREFILL_ROWS];
+
+        @Setup(Level.Trial) public void setup() {
+            k = open(backend);
+            arena = Arena.ofShared();
+            int a = CODE_H * CODE_D;
+            q = random(arena, (long) PREFILL_ROWS * a, 0.3, 20);
+            kt = random(arena, (long) a * PREFILL_CAP, 0.3, 21);
+            v = random(arena, (long) a * PREFILL_CAP, 1, 22);
+            bias = random(arena, (long) CODE_H * PREFILL_CAP, 1, 23);
+            out = Buffers.floats(arena, (long) PREFILL_ROWS * a);
+            for (int r = 0; r < PREFILL_ROWS; r++) pos[r] = PREFILL_CAP - PREFILL_ROWS + r;
+        }
+
+        @TearDown(Level.Trial) public void tearDown() { k.close(); arena.close(); }
+    }
+
+    @Benchmark public void attentionCachedPrefill(Prefill s) {
+        s.k.attentionCached(s.out, 0, CODE_H * CODE_D, s.q, 0, CODE_H * CODE_D, s.kt, 0, s.v, 0, PREFILL_CAP, s.bias, 0, PREFILL_CAP,
+                s.slot, s.pos, PREFILL_ROWS, CODE_H, CODE_D, 1f);
     }
 }

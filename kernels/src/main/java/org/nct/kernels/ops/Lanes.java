@@ -181,6 +181,64 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return full;
     }
 
+    /**
+     * {@link ScalarPrimitives#scoresCachedRows} for 4 query rows over the whole tiles [0, nt) of 16
+     * keys ({@link org.nct.kernels.Kernels#attentionCached}'s layout: tile t at kt[ktOff + t·16·d],
+     * element i of its key s at + i·16 + s), lanes are keys: each key vector is loaded once for the
+     * 4 rows. Row g's score of key s is dot16(q_g, k_s) — partial j the FMA chain over i ≡ j
+     * (mod 16) in increasing i from +0, then the fixed tree — computed a quad of partials at a time:
+     * quad j (j = 0..3) holds partials j, j+4, j+8, j+12 of the 4 rows (16 accumulators) and ends
+     * as the tree's first two levels, (p_j + p_{j+8}) + (p_{j+4} + p_{j+12}); the quads wait in
+     * {@code scratch} (4 rows × 4 quads × one vector) for the last two, (q_0 + q_2) + (q_1 + q_3).
+     * d must be a multiple of 16.
+     */
+    final void scoresCached4(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
+                             MemorySegment kt, long ktOff, int nt, int d, float[] scratch) {
+        VectorSpecies<Float> s = species();
+        int l = s.length();
+        long q0 = qOff, q1 = qOff + qStride, q2 = qOff + 2 * qStride, q3 = qOff + 3 * qStride, os = outStride * 4;
+        for (int k = 0; k < nt * 16; k += l) {          // key vector k..k+l−1: in tile k/16 at lane offset k%16
+            long base = (ktOff + (long) (k & ~15) * d + (k & 15)) * 4;
+            for (int j = 0; j < 4; j++) {
+                FloatVector z = FloatVector.zero(s);
+                FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z,
+                        a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
+                for (int i = j; i < d; i += 16) {       // row gu: row g's partial i%16 + 4u
+                    long o = base + i * 64L;
+                    FloatVector k0 = FloatVector.fromMemorySegment(s, kt, o, NATIVE), k1 = FloatVector.fromMemorySegment(s, kt, o + 256, NATIVE);
+                    FloatVector k2 = FloatVector.fromMemorySegment(s, kt, o + 512, NATIVE), k3 = FloatVector.fromMemorySegment(s, kt, o + 768, NATIVE);
+                    a00 = k0.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q0 + i)), a00);
+                    a01 = k1.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q0 + i + 4)), a01);
+                    a02 = k2.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q0 + i + 8)), a02);
+                    a03 = k3.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q0 + i + 12)), a03);
+                    a10 = k0.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q1 + i)), a10);
+                    a11 = k1.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q1 + i + 4)), a11);
+                    a12 = k2.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q1 + i + 8)), a12);
+                    a13 = k3.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q1 + i + 12)), a13);
+                    a20 = k0.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q2 + i)), a20);
+                    a21 = k1.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q2 + i + 4)), a21);
+                    a22 = k2.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q2 + i + 8)), a22);
+                    a23 = k3.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q2 + i + 12)), a23);
+                    a30 = k0.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q3 + i)), a30);
+                    a31 = k1.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q3 + i + 4)), a31);
+                    a32 = k2.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q3 + i + 8)), a32);
+                    a33 = k3.fma(FloatVector.broadcast(s, q.getAtIndex(ScalarPrimitives.F, q3 + i + 12)), a33);
+                }
+                a00.add(a02).add(a01.add(a03)).intoArray(scratch, j * l);
+                a10.add(a12).add(a11.add(a13)).intoArray(scratch, (4 + j) * l);
+                a20.add(a22).add(a21.add(a23)).intoArray(scratch, (8 + j) * l);
+                a30.add(a32).add(a31.add(a33)).intoArray(scratch, (12 + j) * l);
+            }
+            long o = (outOff + k) * 4;
+            for (int g = 0; g < 4; g++, o += os) {
+                int b = 4 * g * l;
+                FloatVector.fromArray(s, scratch, b).add(FloatVector.fromArray(s, scratch, b + 2 * l))
+                        .add(FloatVector.fromArray(s, scratch, b + l).add(FloatVector.fromArray(s, scratch, b + 3 * l)))
+                        .intoMemorySegment(out, o, NATIVE);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ training attention tiles
 
     /**

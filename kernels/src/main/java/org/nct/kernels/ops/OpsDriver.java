@@ -64,8 +64,12 @@ public final class OpsDriver {
     private final CeBackward ceBackward = new CeBackward();
     private final AttnCached attnCached = new AttnCached();
     private final CdfRows cdfRows = new CdfRows();
-    /** Per-worker scores of one cached-attention row (cap floats), grown on demand. */
+    /** Per-worker scores of a group of cached-attention rows (PREFILL_GROUP × cap floats), grown on demand. */
     private final MemorySegment[] cachedScratch;
+    /** Per-worker scratch of the grouped cached-attention scores (256 floats). */
+    private final float[][] groupScratch;
+    /** Cached attention: at most this many rows at consecutive positions of one slot share each key and value load. */
+    static final int PREFILL_GROUP = 4;
 
     /** Training attention: query rows per forward work item (a multiple of 4, the vector row block). */
     static final int TRAIN_QUERY_TILE = 32;
@@ -86,6 +90,7 @@ public final class OpsDriver {
         this.pool = pool;
         this.prim = prim;
         this.partials = new float[pool.threads()][16];
+        this.groupScratch = new float[pool.threads()][256];
         this.expRows = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(expRows, MemorySegment.NULL);
         this.rowScratch = new MemorySegment[pool.threads()];
@@ -276,7 +281,8 @@ public final class OpsDriver {
             }
         }
         for (int w = 0; w < cachedScratch.length; w++) {
-            if (cachedScratch[w].byteSize() < (long) cap * Float.BYTES) cachedScratch[w] = Arena.ofAuto().allocate((long) cap * Float.BYTES, 64);
+            long bytes = (long) PREFILL_GROUP * cap * Float.BYTES;
+            if (cachedScratch[w].byteSize() < bytes) cachedScratch[w] = Arena.ofAuto().allocate(bytes, 64);
         }
         AttnCached k = attnCached;
         k.out = out; k.outOff = outOff; k.outStride = outStride; k.q = q; k.qOff = qOff; k.qStride = qStride;
@@ -289,8 +295,12 @@ public final class OpsDriver {
     /**
      * One query row per index: per head, scores over the tiled keys, bias by distance, softmax,
      * value chain. Heads are the outer loop, so rows of one slot (a prefill) read each head's keys
-     * and values while they are still in cache; every (row, head) pair is computed on its own, so
-     * the order changes no bit.
+     * and values while they are still in cache. Up to {@link #PREFILL_GROUP} consecutive rows of
+     * one worker that are consecutive positions of one slot form a group: their scores and their
+     * value chains are each one primitive over the group ({@link ScalarPrimitives#scoresCachedRows},
+     * {@link ScalarPrimitives#weightedRowSums}: every row's own computation, which the vector
+     * primitives do with each key and value loaded once for the group), the softmax per row. Every
+     * (row, head) result is its own computation either way, so no bit depends on the grouping.
      */
     private final class AttnCached implements Parallel.Range {
         MemorySegment out, q, kt, v, bias;
@@ -302,17 +312,31 @@ public final class OpsDriver {
         @Override public void run(int from, int to, int w) {
             MemorySegment p = cachedScratch[w];
             for (int head = 0; head < h; head++) {
-                for (int r = from; r < to; r++) {
-                    int c = slot[r], t = pos[r], n = t + 1;
-                    long ho = (long) head * d, region = ((long) c * h + head) * cap * d;
-                    prim.scoresCached(p, 0, q, qOff + r * qStride + ho, kt, ktOff + region, n, d, partials[w]);
-                    prim.biasScaleRange(p, 0, bias, bOff + (long) head * bStride + bStride - 1 - t, n, scale);
-                    float max = prim.max(p, 0, n);
-                    float sum = prim.expSum16(p, 0, p, 0, n, max, partials[w]);
-                    prim.scaleRange(p, 0, p, 0, n, 1f / sum);
-                    prim.weightedRowSum(out, outOff + r * outStride + ho, false, p, 0, 1, n, v, vOff + region, d, d);
+                long ho = (long) head * d, bias0 = bOff + (long) head * bStride + bStride - 1;
+                for (int r = from; r < to; ) {
+                    int c = slot[r], t = pos[r], n = t + 1, g = 1;
+                    while (g < PREFILL_GROUP && r + g < to && slot[r + g] == c && pos[r + g] == t + g) g++;
+                    long region = ((long) c * h + head) * cap * d, qr = qOff + r * qStride + ho, or = outOff + r * outStride + ho;
+                    if (g == 1) {
+                        prim.scoresCached(p, 0, q, qr, kt, ktOff + region, n, d, partials[w]);
+                        softmaxCached(p, 0, bias0 - t, n, w);
+                        prim.weightedRowSum(out, or, false, p, 0, 1, n, v, vOff + region, d, d);
+                    } else {
+                        prim.scoresCachedRows(p, 0, cap, q, qr, qStride, kt, ktOff + region, n, g, d, partials[w], groupScratch[w]);
+                        for (int i = 0; i < g; i++) softmaxCached(p, (long) i * cap, bias0 - t - i, n + i, w);
+                        prim.weightedRowSums(out, or, outStride, p, 0, cap, n, g, v, vOff + region, d, d);
+                    }
+                    r += g;
                 }
             }
+        }
+
+        /** p[s] = softmax_s(p[s]·scale + bias[biasAt + s]) over s = 0..n-1. */
+        private void softmaxCached(MemorySegment p, long pOff, long biasAt, int n, int w) {
+            prim.biasScaleRange(p, pOff, bias, biasAt, n, scale);
+            float max = prim.max(p, pOff, n);
+            float sum = prim.expSum16(p, pOff, p, pOff, n, max, partials[w]);
+            prim.scaleRange(p, pOff, p, pOff, n, 1f / sum);
         }
     }
 

@@ -99,6 +99,32 @@ public sealed class ScalarPrimitives permits VectorPrimitives {
         }
     }
 
+    /**
+     * The scores of {@code rows} query rows against one head's tiled keys (a prefill: consecutive
+     * positions of one slot): row g (q at q[qOff + g·qStride]) gets {@link #scoresCached} of
+     * n0 + g keys into out[outOff + g·outStride ..]. An override may also write each row's scores
+     * of keys up to n0 + rows − 1 rounded up to 16 (never past outStride, a multiple of 16 that
+     * is at least that); they are never used. scratch: 256 floats the vector version may use.
+     */
+    protected void scoresCachedRows(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
+                                    MemorySegment kt, long ktOff, int n0, int rows, int d, float[] partials, float[] scratch) {
+        for (int g = 0; g < rows; g++) {
+            scoresCached(out, outOff + g * outStride, q, qOff + g * qStride, kt, ktOff, n0 + g, d, partials);
+        }
+    }
+
+    /**
+     * The value chains of {@code rows} query rows of one head (a prefill): row g is
+     * {@link #weightedRowSum}(out + g·outStride, from +0, weights w[wOff + g·wStride + s] for
+     * s = 0..n0+g−1, values rows[rOff + s·rStride ..], d).
+     */
+    protected void weightedRowSums(MemorySegment out, long outOff, long outStride, MemorySegment w, long wOff, long wStride,
+                                   int n0, int rows, MemorySegment v, long vOff, long vStride, int d) {
+        for (int g = 0; g < rows; g++) {
+            weightedRowSum(out, outOff + g * outStride, false, w, wOff + g * wStride, 1, n0 + g, v, vOff, vStride, d);
+        }
+    }
+
     /** p[s] = p[s]·scale + bias[s] (a product, then a sum: two roundings, as attendRow). */
     protected void biasScaleRange(MemorySegment p, long pOff, MemorySegment bias, long bOff, long n, float scale) {
         for (long s = 0; s < n; s++) p.setAtIndex(F, pOff + s, p.getAtIndex(F, pOff + s) * scale + bias.getAtIndex(F, bOff + s));

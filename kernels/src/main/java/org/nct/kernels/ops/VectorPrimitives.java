@@ -60,6 +60,36 @@ public final class VectorPrimitives extends ScalarPrimitives {
         for (int t = 0; t < n; t += 16) lanes.scoresTransposed(out, outOff + t, q, qOff, kt, ktOff + (long) t * d, 16, 16, d);
     }
 
+    /** 4 rows (a prefill group) by {@link Lanes#scoresCached4}, each key vector loaded once for the 4; other shapes row by row. */
+    @Override protected void scoresCachedRows(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
+                                              MemorySegment kt, long ktOff, int n0, int rows, int d, float[] partials, float[] scratch) {
+        if (rows != 4 || d % 16 != 0) {
+            super.scoresCachedRows(out, outOff, outStride, q, qOff, qStride, kt, ktOff, n0, rows, d, partials, scratch);
+            return;
+        }
+        lanes.scoresCached4(out, outOff, outStride, q, qOff, qStride, kt, ktOff, (n0 + 3 + 15) / 16, d, scratch);
+    }
+
+    /**
+     * 4 rows (a prefill group) over whole blocks of 4 vectors of columns: the keys all 4 rows take
+     * (s &lt; n0) by {@link Lanes#block4}, each value row loaded once for the 4, then the keys only
+     * the later rows take (n0 .. n0+2) by {@link Lanes#axpy}, so each row's chain runs in increasing
+     * s. The other columns, and other shapes, row by row.
+     */
+    @Override protected void weightedRowSums(MemorySegment out, long outOff, long outStride, MemorySegment w, long wOff, long wStride,
+                                             int n0, int rows, MemorySegment v, long vOff, long vStride, int d) {
+        int full = d - d % (4 * lanes.species().length());
+        if (rows != 4 || full == 0) {
+            super.weightedRowSums(out, outOff, outStride, w, wOff, wStride, n0, rows, v, vOff, vStride, d);
+            return;
+        }
+        lanes.block4(out, outOff, outStride, false, w, wOff, wStride, 1, v, vOff, vStride, 0, n0 - 1, full);
+        for (int s = n0; s < n0 + 3; s++) {
+            for (int g = s - n0 + 1; g < 4; g++) lanes.axpy(out, outOff + g * outStride, w.getAtIndex(F, wOff + g * wStride + s), v, vOff + s * vStride, full);
+        }
+        if (full < d) super.weightedRowSums(out, outOff + full, outStride, w, wOff, wStride, n0, rows, v, vOff + full, vStride, d - full);
+    }
+
     /** Blocks of 4 query rows by {@link Lanes#scores4}; the last rows (fewer than 4) by the scalar primitive. */
     @Override protected void trainScores(MemorySegment out, long outOff, long outStride, MemorySegment a, long aOff, long aStride,
                                          MemorySegment bt, long btOff, long btStride, int t0, int rows, int d) {

@@ -26,8 +26,11 @@ class CachedKernelsTest {
     private final Arena arena = Arena.ofAuto();
     static final int NB = 32, MD = 128;
 
-    /** Slot c's sequence of t tokens: qkv (t, 3·H·D); rows ask for random positions of random slots. */
-    private void checkCachedAttention(int h, int d, int slots, int t, int cap, float scale, long seed) {
+    /**
+     * Slot c's sequence of t tokens: qkv (t, 3·H·D); rows ask for random positions of random slots,
+     * or, when prefill, for runs of consecutive positions of one slot mixed with other rows.
+     */
+    private void checkCachedAttention(int h, int d, int slots, int t, int cap, float scale, long seed, boolean prefill) {
         SplittableRandom rng = new SplittableRandom(seed);
         int hd = h * d;
         float[] rb = Bufs.normal(rng, h * NB, 1);
@@ -61,14 +64,11 @@ class CachedKernelsTest {
             for (int dist = 0; dist < cap; dist++) bias[head * cap + cap - 1 - dist] = rb[head * NB + bucket[dist]];
         }
         MemorySegment biasS = of(arena, bias);
-        int n = 2 * slots + 3;
-        int[] slot = new int[n], pos = new int[n];
+        int[][] rows = prefill ? prefillRows(rng, slots, t) : randomRows(rng, slots, t);
+        int[] slot = rows[0], pos = rows[1];
+        int n = slot.length;
         float[] q = new float[n * hd];
-        for (int r = 0; r < n; r++) {
-            slot[r] = rng.nextInt(slots);
-            pos[r] = r < 4 ? new int[] {0, t - 1, 15, 16}[r] % t : rng.nextInt(t);
-            System.arraycopy(qkv[slot[r]], pos[r] * 3 * hd, q, r * hd, hd);
-        }
+        for (int r = 0; r < n; r++) System.arraycopy(qkv[slot[r]], pos[r] * 3 * hd, q, r * hd, hd);
         MemorySegment qS = of(arena, q);
         for (Backend backend : Backend.values()) {
             for (int threads : new int[] {1, 2, 3}) {
@@ -86,12 +86,69 @@ class CachedKernelsTest {
         }
     }
 
+    /** {slot[], pos[]}: random positions of random slots (the first rows at 0, t − 1 and a tile's edges). */
+    private static int[][] randomRows(SplittableRandom rng, int slots, int t) {
+        int n = 2 * slots + 3;
+        int[] slot = new int[n], pos = new int[n];
+        for (int r = 0; r < n; r++) {
+            slot[r] = rng.nextInt(slots);
+            pos[r] = r < 4 ? new int[] {0, t - 1, 15, 16}[r] % t : rng.nextInt(t);
+        }
+        return new int[][] {slot, pos};
+    }
+
+    /**
+     * {slot[], pos[]} shaped like a prefill step: for len = 1..9 a run of len consecutive positions
+     * of one slot — from position 0, ending at t − 1, straddling a tile edge (16·m), or anywhere —
+     * then a row of another slot; then rows of one slot that are not a run (a gap, a repeat), and a
+     * run of 23 (several groups, cut differently by each thread count).
+     */
+    private static int[][] prefillRows(SplittableRandom rng, int slots, int t) {
+        java.util.List<int[]> rows = new java.util.ArrayList<>();
+        for (int len = 1; len <= 9; len++) {
+            int c = rng.nextInt(slots), edge = 16 * (1 + rng.nextInt(Math.max(1, (t - len) / 16)));
+            int start = switch (len % 4) {
+                case 0 -> 0;
+                case 1 -> t - len;
+                case 2 -> Math.max(0, Math.min(t - len, edge - 1 - rng.nextInt(len)));
+                default -> rng.nextInt(t - len + 1);
+            };
+            for (int i = 0; i < len; i++) rows.add(new int[] {c, start + i});
+            if (slots > 1) rows.add(new int[] {(c + 1 + rng.nextInt(slots - 1)) % slots, rng.nextInt(t)});
+        }
+        int c = rng.nextInt(slots), p = rng.nextInt(t - 4);
+        rows.add(new int[] {c, p});
+        rows.add(new int[] {c, p + 2});         // a gap
+        rows.add(new int[] {c, p + 2});         // a repeat
+        rows.add(new int[] {c, p + 3});
+        int start = rng.nextInt(t - 23 + 1);
+        for (int i = 0; i < 23; i++) rows.add(new int[] {c, start + i});
+        int[] slot = new int[rows.size()], pos = new int[rows.size()];
+        for (int r = 0; r < slot.length; r++) {
+            slot[r] = rows.get(r)[0];
+            pos[r] = rows.get(r)[1];
+        }
+        return new int[][] {slot, pos};
+    }
+
     @Test
     void cachedAttentionIsTheForwardRowBitForBit() {
         // distances over every T5 bucket; d = 64 and 48 take the vector tiles, d = 22 the scalar path
-        checkCachedAttention(2, 64, 3, 150, 160, 1f, 1);
-        checkCachedAttention(3, 48, 4, 37, 48, 0.7f, 2);
-        checkCachedAttention(2, 22, 2, 40, 48, 1f, 3);
+        checkCachedAttention(2, 64, 3, 150, 160, 1f, 1, false);
+        checkCachedAttention(3, 48, 4, 37, 48, 0.7f, 2, false);
+        checkCachedAttention(2, 22, 2, 40, 48, 1f, 3, false);
+    }
+
+    @Test
+    void prefillRowsAreTheForwardRowsBitForBit() {
+        // groups of consecutive positions: d = 64 and 48 take the grouped vector scores (48 the
+        // value chains in part or wholly row by row), d = 22 and d = 40 the scalar path; the last
+        // tile padded with NaN (t < cap) or full (t = cap)
+        checkCachedAttention(2, 64, 3, 150, 160, 1f, 4, true);
+        checkCachedAttention(4, 64, 1, 64, 64, 0.125f, 5, true);
+        checkCachedAttention(3, 48, 4, 37, 48, 0.7f, 6, true);
+        checkCachedAttention(2, 22, 2, 40, 48, 1f, 7, true);
+        checkCachedAttention(1, 40, 2, 29, 32, 1f, 8, true);
     }
 
     @Test
