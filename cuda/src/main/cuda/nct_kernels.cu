@@ -801,32 +801,6 @@ extern "C" __global__ void kv_copy_pos_tiled(float* kt, float* v, long long laye
     v[base + rt + (long long)p * D + j] = v[base + rf + (long long)p * D + j];
 }
 
-// The row-major cache layout of the GPU check's own decoder (kept until it drives IncrementalM1).
-// Row i's k and v (from its qkv row, (3·A) floats: q, k, v) go to row pos[i] of the caches of slot
-// slot[i] (slot at slot·seqStride, rows of A floats).
-extern "C" __global__ void kv_store(float* kCache, float* vCache, const float* qkv, const int* pos, const int* slot,
-                                    long long seqStride, int nrows, int A) {
-    long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (long long)nrows * A) return;
-    int i = idx / A, j = idx % A;
-    const float* row = qkv + (long long)i * 3 * A;
-    long long o = slot[i] * seqStride + (long long)pos[i] * A + j;
-    kCache[o] = row[A + j];
-    vCache[o] = row[2 * A + j];
-}
-
-// Position 0 of slot `from` copied to slots dst[0..count) in each of L layers (caches of layer l at
-// l·layerStride): a context reset without a model step.
-extern "C" __global__ void kv_copy_pos0(float* kCache, float* vCache, const int* dst, int count, int from,
-                                        long long seqStride, long long layerStride, int L, int A) {
-    long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (long long)count * L * A) return;
-    int j = idx % A, l = (idx / A) % L, c = idx / ((long long)A * L);
-    long long src = l * layerStride + from * seqStride + j, d = l * layerStride + dst[c] * seqStride + j;
-    kCache[d] = kCache[src];
-    vCache[d] = vCache[src];
-}
-
 // ------------------------------------------------------------------ integer CDF (coding)
 // org.nct.coding.IntegerCdf.fromLogits (nct-cdf-v1) bit for bit, one warp per row of 256 logits:
 // m = the largest logit (NaN never larger); e_i = nct_exp(z_i − m); q_i = (int)(e_i·2^30) (2^30 for

@@ -767,49 +767,6 @@ public final class CudaKernels implements Kernels {
     }
 
     /**
-     * Batched incremental attention (device segments): row i is one query, at position pos[i],
-     * against the caches of slot slot[i] (at slot·seqStride; rows of kvStride floats); per-row
-     * computation identical to {@link #attentionRow}. scratch: at least nrows·h·(maxPos+1) floats.
-     */
-    public void attentionRows(MemorySegment out, long outStride, MemorySegment q, long qStride,
-                              MemorySegment kCache, MemorySegment vCache, MemorySegment slot, long seqStride,
-                              long kvStride, MemorySegment relBias, long rbOff, MemorySegment pos,
-                              MemorySegment scratchSeg, int maxPos, int nrows, int h, int d, int numBuckets,
-                              int maxDistance, float scale) {
-        enter();
-        requireDevice(out, q, kCache, vCache, slot, relBias, pos, scratchSeg);
-        long bt = bucketTable(maxPos + 1, numBuckets, maxDistance);
-        launch("attn_rows", blocks((long) nrows * h, 4), 1, 128, out.address(), outStride, q.address(), qStride,
-                kCache.address(), vCache.address(), slot.address(), seqStride, kvStride, relBias.address() + rbOff * 4,
-                bt, pos.address(), scratchSeg.address(), (long) (maxPos + 1), nrows, h, d, numBuckets, scale);
-    }
-
-    /**
-     * Incremental decoding (device segments): the k and v parts of row i's qkv (3·a floats) go to
-     * row pos[i] of the caches of slot slot[i] (at slot·seqStride, rows of a floats).
-     */
-    public void storeKv(MemorySegment kCache, MemorySegment vCache, MemorySegment qkv, MemorySegment pos,
-                        MemorySegment slot, long seqStride, int nrows, int a) {
-        enter();
-        requireDevice(kCache, vCache, qkv, pos, slot);
-        launch("kv_store", blocks((long) nrows * a, 256), 1, 256, kCache.address(), vCache.address(), qkv.address(),
-                pos.address(), slot.address(), seqStride, nrows, a);
-    }
-
-    /**
-     * Context resets without a model step (device segments): position 0 of slot {@code from} is
-     * copied to the slots dst[0..count) in each of {@code layers} layers (layer l's caches at
-     * l·layerStride).
-     */
-    public void copyPosition0(MemorySegment kCache, MemorySegment vCache, MemorySegment dst, int count, int from,
-                              long seqStride, long layerStride, int layers, int a) {
-        enter();
-        requireDevice(kCache, vCache, dst);
-        launch("kv_copy_pos0", blocks((long) count * layers * a, 256), 1, 256, kCache.address(), vCache.address(),
-                dst.address(), count, from, seqStride, layerStride, layers, a);
-    }
-
-    /**
      * Coding: the integer CDF of each row of 256 logits, exactly as
      * {@code org.nct.coding.IntegerCdf.fromLogits} computes it (int32 cum[0..256] per row, total
      * 2^precision). Host or device segments.
