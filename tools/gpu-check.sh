@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The nct GPU device check. Runs on the device machine from what tools/gpu-stage.sh staged in
 # .gpu/ (jars built elsewhere, a Java runtime): it builds nothing. Steps: the CUDA backend against
-# the CPU reference (every kernel bitwise, a training step, prefill vs incremental decoding, coding
-# across CPU and GPU), device-resident benchmarks, the PyTorch peer on the same card, then a table.
+# the CPU reference (every kernel bitwise; training steps, decoding and coding on the product classes
+# Transformer, Adafactor, IncrementalM1 and CodingModel, on each backend), benchmarks of the same
+# classes device-resident, the PyTorch peer on the same card, then a table.
 # Usage (from the repository root): bash .gpu/gpu-check.sh   — output also goes to $OUT/log.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -41,4 +42,6 @@ echo "| PyTorch peer tokens/s, tf32 / fp32: 3m | $(na "$t3") / $(na "$t3s") |"
 echo "| PyTorch peer tokens/s, tf32 / fp32: 25m | $(na "$t25") / $(na "$t25s") |"
 echo "| 25m fast / PyTorch tf32 (target >= 0.5) | $(ratio "$f25" "$t25") |"
 echo "| EqualInfoAC[b=16] compress MB/s, 3m M1 (random init, $(na "$(get equalinfo_b16_bytes_per_window)") bytes/window), 4096 streams of 1 KiB C4 blocks, whole run | $(na "$(get equalinfo_b16_compress_MB_per_s)") |"
+echo "| AC compress MB/s, 3m M1 (random init), 2 KiB C4 blocks, whole run (prefill) | $(na "$(get ac_compress_MB_per_s)") |"
+echo "| M1 (3m, bytes) training tokens/s at the paper's batch 128 x 1024, deterministic / fast (no PyTorch peer yet) | $(na "$(get train_m1_3m_det_tokens_per_s)") / $(na "$(get train_m1_3m_fast_tokens_per_s)") |"
 echo "| M1 3m incremental decoding, deterministic, MB/s of text (CDF+coder excluded): 4096 / 16384 sequences | $(na "$(get m1_3m_decode_4096_MB_per_s)") / $(na "$(get m1_3m_decode_16384_MB_per_s)") |"

@@ -770,29 +770,35 @@ extern "C" __global__ void sum_squares_kernel(float* out, const float* x, long l
 }
 
 // ------------------------------------------------------------------ incremental decoding helpers
-// Row i's k and v (from its qkv row, (3·A) floats: q, k, v) go to row pos[i] of the caches of slot
-// slot[i] (slot at slot·seqStride, rows of A floats).
-extern "C" __global__ void kv_store(float* kCache, float* vCache, const float* qkv, const int* pos, const int* slot,
-                                    long long seqStride, int nrows, int A) {
+// The cache layout of Kernels.attentionCached, per layer: keys (slots, H, cap/16, D, 16), values
+// (slots, H, cap, D). Copies only (no arithmetic), so the bits are the CPU's.
+// kvStore: row r of qkv (at r·qkvStride: q, k, v of H·D floats each) to position pos[r] of slot slot[r].
+extern "C" __global__ void kv_store_tiled(float* kt, float* v, const float* qkv, long long qkvStride,
+                                          const int* slot, const int* pos, int n, int H, int D, int cap) {
     long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (long long)nrows * A) return;
-    int i = idx / A, j = idx % A;
-    const float* row = qkv + (long long)i * 3 * A;
-    long long o = slot[i] * seqStride + (long long)pos[i] * A + j;
-    kCache[o] = row[A + j];
-    vCache[o] = row[2 * A + j];
+    long long A = (long long)H * D;
+    if (idx >= (long long)n * A) return;
+    int r = (int)(idx / A);
+    int hj = (int)(idx % A);
+    int h = hj / D, j = hj % D;
+    const float* row = qkv + (long long)r * qkvStride;
+    int p = pos[r];
+    long long region = ((long long)slot[r] * H + h) * cap * D;
+    kt[region + (long long)(p & ~15) * D + (long long)j * 16 + (p & 15)] = row[A + hj];
+    v[region + (long long)p * D + j] = row[2 * A + hj];
 }
 
-// Position 0 of slot `from` copied to slots dst[0..count) in each of L layers (caches of layer l at
-// l·layerStride): a context reset without a model step.
-extern "C" __global__ void kv_copy_pos0(float* kCache, float* vCache, const int* dst, int count, int from,
-                                        long long seqStride, long long layerStride, int L, int A) {
+// kvCopyPosition: position p of slot `from` to slot `to` in each of L layers (layer l at l·layerStride).
+extern "C" __global__ void kv_copy_pos_tiled(float* kt, float* v, long long layerStride, int L, int H, int D, int cap,
+                                             int from, int to, int p) {
     long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (long long)count * L * A) return;
-    int j = idx % A, l = (idx / A) % L, c = idx / ((long long)A * L);
-    long long src = l * layerStride + from * seqStride + j, d = l * layerStride + dst[c] * seqStride + j;
-    kCache[d] = kCache[src];
-    vCache[d] = vCache[src];
+    if (idx >= (long long)L * H * D) return;
+    int j = (int)(idx % D), h = (int)((idx / D) % H), l = (int)(idx / ((long long)H * D));
+    long long base = (long long)l * layerStride;
+    long long rf = ((long long)from * H + h) * cap * D, rt = ((long long)to * H + h) * cap * D;
+    long long kin = (long long)(p & ~15) * D + (long long)j * 16 + (p & 15);
+    kt[base + rt + kin] = kt[base + rf + kin];
+    v[base + rt + (long long)p * D + j] = v[base + rf + (long long)p * D + j];
 }
 
 // ------------------------------------------------------------------ integer CDF (coding)

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,13 +173,13 @@ public final class GenerateCommand implements Callable<Integer> {
             int t = in.length;
             m2.forward(in, null, 1, t);
             int v = m2.config().vocabSize();
-            MemorySegment act = m2.activations();
-            long off = m2.logitsOffset() + (long) (t - 1) * v;
+            float[] logits = new float[v];
+            m2.logits(t - 1, 1, logits, 0);
             if (temperature == 0) {
                 int best = 0;
                 float bv = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < v; i++) {
-                    float x = act.getAtIndex(ValueLayout.JAVA_FLOAT, off + i);
+                    float x = logits[i];
                     if (x > bv) {
                         bv = x;
                         best = i;
@@ -190,11 +188,11 @@ public final class GenerateCommand implements Callable<Integer> {
                 return best;
             }
             double max = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < v; i++) max = Math.max(max, act.getAtIndex(ValueLayout.JAVA_FLOAT, off + i));
+            for (int i = 0; i < v; i++) max = Math.max(max, logits[i]);
             double[] p = new double[v];
             double sum = 0;
             for (int i = 0; i < v; i++) {
-                p[i] = Math.exp((act.getAtIndex(ValueLayout.JAVA_FLOAT, off + i) - max) / temperature);
+                p[i] = Math.exp((logits[i] - max) / temperature);
                 sum += p[i];
             }
             double u = rnd.nextDouble() * sum;

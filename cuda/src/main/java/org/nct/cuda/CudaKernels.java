@@ -39,18 +39,26 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
 import org.nct.kernels.Kernels;
+import org.nct.kernels.KvCache;
 import org.nct.kernels.RelativePosition;
 
 /**
  * The kernel contract on an NVIDIA GPU through JCuda's driver API. The PTX is built from
  * {@code src/main/cuda/nct_kernels.cu} by nvcc at build time and loaded with cuModuleLoadData.
  *
- * <p>Buffers: every argument may be an ordinary host segment or a <b>device segment</b> made by
- * {@link #allocateFloats}/{@link #allocateInts} (one cuMemAlloc per flat buffer; its address is the
- * device address, so it must never be read from Java). Host arguments are copied to the device
- * before the launch and outputs copied back after it (the correctness path); device arguments are
- * used in place, launches are asynchronous, and a call whose outputs are all on the device returns
- * without waiting (the fast path: training and inference with everything resident).
+ * <p>Buffers: the backend's buffers are <b>device segments</b> made by {@link #allocateFloats}/
+ * {@link #allocateInts} (one cuMemAlloc per flat buffer; its address is the device address, so it
+ * must never be read from Java: {@link #copy} and {@link #hostView} move data to and from the
+ * host). The product classes (Transformer, IncrementalM1, the optimizers) allocate every buffer
+ * here, so their calls use device arguments in place: launches are asynchronous, and a call whose
+ * outputs are all on the device returns without waiting. A kernel also accepts ordinary host
+ * segments (the kernel checks use them): those are copied to the device before the launch and the
+ * outputs copied back after it.
+ *
+ * <p>Steps that run on the host: the training profile's attention (Vector API ops),
+ * {@link #attentionCached} (the scalar reference, over host copies of the rows' cached keys and
+ * values) and {@link #cdfRows} (the logits copied to the host, which needs the CDFs anyway). Each
+ * copies exactly the elements it reads and writes.
  *
  * <p>Profiles: {@link Profile#DETERMINISTIC} ("cuda") gives the same bits as the CPU scalar
  * reference for every kernel; {@link Profile#FAST} ("cuda-fast") runs the three GEMM forms on the
@@ -131,6 +139,12 @@ public final class CudaKernels implements Kernels {
     private DevicePointer embIdx;
     private long embIdxBytes;
     private final float[] one = new float[1];
+    private boolean closed;
+    /** Device copies of the host slot/position arrays of kvStore. */
+    private DevicePointer rowIdx;
+    private long rowIdxBytes;
+    /** Host copies of device arguments of attentionCached and cdfRows, grown on demand. */
+    private MemorySegment cachedStage = MemorySegment.NULL;
     private Parallel hostPool;
     /** The ops on the host over the scalar reference primitives (cached attention, CDF rows). */
     private OpsDriver hostOps;
@@ -198,12 +212,19 @@ public final class CudaKernels implements Kernels {
         }
     }
 
+    @Override
+    public boolean hostResident() {
+        return false;
+    }
+
     /** n floats on the device (one cuMemAlloc), zeroed. The segment must not be read from Java. */
+    @Override
     public MemorySegment allocateFloats(long n) {
         return allocate(Math.max(1, n) * 4);
     }
 
     /** n int32s on the device, zeroed. */
+    @Override
     public MemorySegment allocateInts(long n) {
         return allocate(Math.max(1, n) * 4);
     }
@@ -240,8 +261,10 @@ public final class CudaKernels implements Kernels {
         JCudaDriver.cuMemFreeHost(p);
     }
 
-    /** Frees a segment made by {@link #allocateFloats}/{@link #allocateInts}. */
+    /** Frees a segment made by {@link #allocateFloats}/{@link #allocateInts} (nothing after {@link #close}). */
+    @Override
     public void free(MemorySegment deviceSegment) {
+        if (deviceSegment == null || closed) return;
         cuCtxSetCurrent(ctx);
         DevicePointer p = allocations.remove(deviceSegment.address());
         if (p == null) throw new IllegalArgumentException("not a device allocation of this backend");
@@ -256,7 +279,8 @@ public final class CudaKernels implements Kernels {
         return e != null && s.address() < e.getKey() + e.getValue();
     }
 
-    /** Copies n 4-byte elements between any two segments (host or device). */
+    /** Copies n 4-byte elements between any two segments (host or device); synchronous. */
+    @Override
     public void copy(MemorySegment dst, long dstOff, MemorySegment src, long srcOff, long n) {
         cuCtxSetCurrent(ctx);
         long bytes = n * 4;
@@ -268,7 +292,17 @@ public final class CudaKernels implements Kernels {
         else MemorySegment.copy(src, srcOff * 4, dst, dstOff * 4, bytes);
     }
 
+    /** A device buffer's elements are copied into staging; a host segment is returned as its slice. */
+    @Override
+    public MemorySegment hostView(MemorySegment buffer, long off, long n, MemorySegment staging) {
+        if (!isDevice(buffer)) return buffer.asSlice(off * 4, n * 4);
+        if (staging == null || staging.byteSize() < n * 4) throw new IllegalArgumentException("hostView of " + n + " elements needs a host staging segment of at least that many");
+        copy(staging, 0, buffer, off, n);
+        return staging.asSlice(0, n * 4);
+    }
+
     /** Waits for all launched work. */
+    @Override
     public void synchronize() {
         cuCtxSetCurrent(ctx);
         cuCtxSynchronize();
@@ -530,16 +564,112 @@ public final class CudaKernels implements Kernels {
     }
 
     /**
-     * Cached attention of the kernel contract, on the host: the caches of the CPU's incremental
-     * decoder live in host memory, so this runs the scalar reference there (same bits as every
-     * backend). The device-resident decoding path uses {@link #attentionRows}.
+     * Cached attention of the kernel contract, on the host (the scalar reference: the same bits as
+     * every backend). Host arguments are used in place. Device arguments are copied to a host stage
+     * first: the q rows and the bias table (one copy each), and the cache of the slots the rows
+     * read: with few slots, each slot's keys and values of positions 0..(its largest pos[r]) per
+     * head (keys to the end of their 16-position tile); with many, the whole span of slots from the
+     * lowest to the highest (one copy each for keys and values, instead of thousands of small
+     * ones). The output rows are copied back (one copy; when outStride leaves gaps between rows the
+     * span is first copied down, so the gaps keep their device values).
      */
     @Override
     public void attentionCached(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
                                 MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap,
                                 MemorySegment biasByDistance, long bOff, int bStride, int[] slot, int[] pos, int n, int h, int d, float scale) {
-        requireHost(out, q, kt, v, biasByDistance);
-        hostOps().attentionCached(out, outOff, outStride, q, qOff, qStride, kt, ktOff, v, vOff, cap, biasByDistance, bOff, bStride, slot, pos, n, h, d, scale);
+        if (!isDevice(out) && !isDevice(q) && !isDevice(kt) && !isDevice(v) && !isDevice(biasByDistance)) {
+            hostOps().attentionCached(out, outOff, outStride, q, qOff, qStride, kt, ktOff, v, vOff, cap, biasByDistance, bOff, bStride, slot, pos, n, h, d, scale);
+            return;
+        }
+        if (n == 0) return;
+        int lo = Integer.MAX_VALUE, hi = -1;
+        for (int r = 0; r < n; r++) {
+            lo = Math.min(lo, slot[r]);
+            hi = Math.max(hi, slot[r]);
+        }
+        int[] last = new int[hi - lo + 1];
+        java.util.Arrays.fill(last, -1);
+        int distinct = 0;
+        for (int r = 0; r < n; r++) {
+            if (last[slot[r] - lo] < 0) distinct++;
+            last[slot[r] - lo] = Math.max(last[slot[r] - lo], pos[r]);
+        }
+        long hd = (long) h * d, region = (long) cap * d, slotFloats = h * region, span = (hi - lo + 1) * slotFloats;
+        long nOut = (n - 1) * outStride + hd, nQ = (n - 1) * qStride + hd, nB = (long) h * bStride;
+        // the stage holds slot c's cache at (c − lo)·slotFloats
+        long oQ = nOut, oK = oQ + nQ, oV = oK + span, oB = oV + span;
+        MemorySegment hs = cachedStage(oB + nB);
+        copy(hs, oQ, q, qOff, nQ);
+        long base = (long) lo * slotFloats;
+        if (distinct * h > 32) {
+            copy(hs, oK, kt, ktOff + base, span);
+            copy(hs, oV, v, vOff + base, span);
+        } else {
+            for (int c = 0; c < last.length; c++) {
+                if (last[c] < 0) continue;
+                long keys = (long) ((last[c] + 16) & ~15) * d, values = (long) (last[c] + 1) * d;
+                for (int hh = 0; hh < h; hh++) {
+                    long g = (long) c * slotFloats + hh * region;
+                    copy(hs, oK + g, kt, ktOff + base + g, keys);
+                    copy(hs, oV + g, v, vOff + base + g, values);
+                }
+            }
+        }
+        copy(hs, oB, biasByDistance, bOff, nB);
+        if (outStride != hd) copy(hs, 0, out, outOff, nOut);
+        int[] rel = new int[n];   // slots relative to the staged span
+        for (int r = 0; r < n; r++) rel[r] = slot[r] - lo;
+        hostOps().attentionCached(hs, 0, outStride, hs, oQ, qStride, hs, oK, hs, oV, cap, hs, oB, bStride, rel, pos, n, h, d, scale);
+        copy(out, outOff, hs, 0, nOut);
+    }
+
+    private MemorySegment cachedStage(long floats) {
+        if (cachedStage.byteSize() < floats * 4) cachedStage = java.lang.foreign.Arena.ofAuto().allocate(floats * 4, 64);
+        return cachedStage;
+    }
+
+    /** The key and value copies of incremental decoding: a launch on device caches, {@link KvCache} on host ones. */
+    @Override
+    public void kvStore(MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap, MemorySegment qkv, long qkvOff,
+                        long qkvStride, int[] slot, int[] pos, int n, int h, int d) {
+        if (!isDevice(kt) && !isDevice(v) && !isDevice(qkv)) {
+            KvCache.store(kt, ktOff, v, vOff, cap, qkv, qkvOff, qkvStride, slot, pos, n, h, d);
+            return;
+        }
+        requireDevice(kt, v, qkv);
+        if (n == 0) return;
+        for (int r = 0; r < n; r++) {
+            if (pos[r] < 0 || pos[r] >= cap) throw new IndexOutOfBoundsException("position " + pos[r] + " outside a cache of " + cap + " positions");
+        }
+        enter();
+        long bytes = 2L * n * 4;
+        if (rowIdxBytes < bytes) {
+            if (rowIdx != null) cuMemFree(rowIdx);
+            rowIdx = new DevicePointer();
+            cuMemAlloc(rowIdx, Math.max(bytes, 2 * rowIdxBytes));
+            rowIdxBytes = Math.max(bytes, 2 * rowIdxBytes);
+        }
+        cuMemcpyHtoD(rowIdx, Pointer.to(slot), (long) n * 4);
+        cuMemcpyHtoD(rowIdx.withByteOffset((long) n * 4), Pointer.to(pos), (long) n * 4);
+        long a = (long) h * d;
+        launch("kv_store_tiled", blocks(n * a, 256), 1, 256, kt.address() + ktOff * 4, v.address() + vOff * 4,
+                qkv.address() + qkvOff * 4, qkvStride, rowIdx.address(), rowIdx.address() + (long) n * 4, n, h, d, cap);
+    }
+
+    /** As {@link #kvStore}; synchronized, since the coding drivers call it from their worker threads. */
+    @Override
+    public synchronized void kvCopyPosition(MemorySegment kt, long ktOff, MemorySegment v, long vOff, long layerStride, int layers,
+                                            int cap, int fromSlot, int toSlot, int pos, int h, int d) {
+        if (!isDevice(kt) && !isDevice(v)) {
+            KvCache.copyPosition(kt, ktOff, v, vOff, layerStride, layers, cap, fromSlot, toSlot, pos, h, d);
+            return;
+        }
+        requireDevice(kt, v);
+        if (fromSlot == toSlot) return;
+        if (pos < 0 || pos >= cap) throw new IndexOutOfBoundsException("position " + pos + " outside a cache of " + cap + " positions");
+        enter();
+        launch("kv_copy_pos_tiled", blocks((long) layers * h * d, 256), 1, 256, kt.address() + ktOff * 4, v.address() + vOff * 4,
+                layerStride, layers, h, d, cap, fromSlot, toSlot, pos);
     }
 
     /**
@@ -601,10 +731,20 @@ public final class CudaKernels implements Kernels {
         return hostVectorOps;
     }
 
-    /** Logits → CDF rows on the host (scalar reference), for host logits. */
+    /**
+     * Logits → CDF rows on the host (the scalar reference) into host cum; device logits are copied
+     * to the host first (rows × 256 floats).
+     */
     @Override
     public void cdfRows(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
-        requireHost(cum, logits);
+        requireHost(cum);
+        if (isDevice(logits)) {
+            long n = (long) rows * 256;
+            MemorySegment hs = cachedStage(n);
+            copy(hs, 0, logits, lOff, n);
+            hostOps().cdfRows(cum, cumOff, hs, 0, rows, precision);
+            return;
+        }
         hostOps().cdfRows(cum, cumOff, logits, lOff, rows, precision);
     }
 
@@ -624,49 +764,6 @@ public final class CudaKernels implements Kernels {
         for (MemorySegment m : segments) {
             if (isDevice(m)) throw new IllegalArgumentException("this operation takes host buffers on the CUDA backend");
         }
-    }
-
-    /**
-     * Batched incremental attention (device segments): row i is one query, at position pos[i],
-     * against the caches of slot slot[i] (at slot·seqStride; rows of kvStride floats); per-row
-     * computation identical to {@link #attentionRow}. scratch: at least nrows·h·(maxPos+1) floats.
-     */
-    public void attentionRows(MemorySegment out, long outStride, MemorySegment q, long qStride,
-                              MemorySegment kCache, MemorySegment vCache, MemorySegment slot, long seqStride,
-                              long kvStride, MemorySegment relBias, long rbOff, MemorySegment pos,
-                              MemorySegment scratchSeg, int maxPos, int nrows, int h, int d, int numBuckets,
-                              int maxDistance, float scale) {
-        enter();
-        requireDevice(out, q, kCache, vCache, slot, relBias, pos, scratchSeg);
-        long bt = bucketTable(maxPos + 1, numBuckets, maxDistance);
-        launch("attn_rows", blocks((long) nrows * h, 4), 1, 128, out.address(), outStride, q.address(), qStride,
-                kCache.address(), vCache.address(), slot.address(), seqStride, kvStride, relBias.address() + rbOff * 4,
-                bt, pos.address(), scratchSeg.address(), (long) (maxPos + 1), nrows, h, d, numBuckets, scale);
-    }
-
-    /**
-     * Incremental decoding (device segments): the k and v parts of row i's qkv (3·a floats) go to
-     * row pos[i] of the caches of slot slot[i] (at slot·seqStride, rows of a floats).
-     */
-    public void storeKv(MemorySegment kCache, MemorySegment vCache, MemorySegment qkv, MemorySegment pos,
-                        MemorySegment slot, long seqStride, int nrows, int a) {
-        enter();
-        requireDevice(kCache, vCache, qkv, pos, slot);
-        launch("kv_store", blocks((long) nrows * a, 256), 1, 256, kCache.address(), vCache.address(), qkv.address(),
-                pos.address(), slot.address(), seqStride, nrows, a);
-    }
-
-    /**
-     * Context resets without a model step (device segments): position 0 of slot {@code from} is
-     * copied to the slots dst[0..count) in each of {@code layers} layers (layer l's caches at
-     * l·layerStride).
-     */
-    public void copyPosition0(MemorySegment kCache, MemorySegment vCache, MemorySegment dst, int count, int from,
-                              long seqStride, long layerStride, int layers, int a) {
-        enter();
-        requireDevice(kCache, vCache, dst);
-        launch("kv_copy_pos0", blocks((long) count * layers * a, 256), 1, 256, kCache.address(), vCache.address(),
-                dst.address(), count, from, seqStride, layerStride, layers, a);
     }
 
     /**
@@ -900,6 +997,7 @@ public final class CudaKernels implements Kernels {
 
     @Override
     public void close() {
+        closed = true;
         synchronized (this) {
             if (hostPool != null) hostPool.close();
         }
@@ -917,7 +1015,8 @@ public final class CudaKernels implements Kernels {
         if (scratch != null) cuMemFree(scratch);
         if (buckets != null) cuMemFree(buckets);
         if (embIdx != null) cuMemFree(embIdx);
-        scratch = buckets = embIdx = null;
-        scratchBytes = embIdxBytes = 0;
+        if (rowIdx != null) cuMemFree(rowIdx);
+        scratch = buckets = embIdx = rowIdx = null;
+        scratchBytes = embIdxBytes = rowIdxBytes = 0;
     }
 }

@@ -27,6 +27,12 @@ import org.nct.model.Weights;
  * grows when a step needs a later position than any before — by doubling, the last growth straight
  * to {@code maxPositions} rounded up to 16 — and the old region is freed at once; every later context
  * reuses it. So it grows with slots × the longest context, never with the input.
+ *
+ * <p>Buffers belong to the backend: the parameters ({@link Weights#onBackend}), the activations,
+ * the caches and the bias table are buffers of the {@link Kernels}, and the KV cache writes are
+ * kernel-contract operations ({@link Kernels#kvStore}, {@link Kernels#kvCopyPosition}), so the same
+ * class runs device-resident on a GPU. Per step the host copies in the n tokens and reads the n
+ * rows of logits ({@link #step}) or gets their CDFs in host memory ({@link #stepToCdf}).
  */
 public final class IncrementalM1 implements AutoCloseable {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -39,11 +45,13 @@ public final class IncrementalM1 implements AutoCloseable {
     private final int slots;
     private final int maxPositions;
     private final int rows;                 // rows per step
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment tok, x, ln, rstd, qkv, atty, gate, up, hid, logits;
-    private Arena cacheArena;
-    private MemorySegment cache;            // per layer: keys (slots, H, cap/16, D, 16), then values (slots, H, cap, D)
-    private MemorySegment bias;             // per layer: (H, cap), bias by distance, reversed
+    private final MemorySegment params;     // a buffer of k (Weights.onBackend)
+    private final MemorySegment tok, x, ln, rstd, qkv, atty, gate, up, hid, logits;   // buffers of k
+    private final Arena hostArena = Arena.ofShared();
+    private final MemorySegment hostTok;    // the step's tokens before they are copied in
+    private MemorySegment logitStage;       // hostView staging of the logits (device backends)
+    private MemorySegment cache;            // a buffer of k; per layer: keys (slots, H, cap/16, D, 16), then values (slots, H, cap, D)
+    private MemorySegment bias;             // a buffer of k; per layer: (H, cap), bias by distance, reversed
     private int cap;                        // positions per slot, a multiple of 16
     private final int rowFloats;            // A
 
@@ -77,16 +85,18 @@ public final class IncrementalM1 implements AutoCloseable {
         this.maxPositions = maxPositions;
         this.rows = rows;
         int C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
-        tok = Buffers.ints(arena, rows);
-        x = Buffers.floats(arena, (long) rows * C);
-        ln = Buffers.floats(arena, (long) rows * C);
-        rstd = Buffers.floats(arena, rows);
-        qkv = Buffers.floats(arena, (long) rows * 3 * A);
-        atty = Buffers.floats(arena, (long) rows * A);
-        gate = Buffers.floats(arena, (long) rows * Fm);
-        up = Buffers.floats(arena, (long) rows * Fm);
-        hid = Buffers.floats(arena, (long) rows * Fm);
-        logits = Buffers.floats(arena, (long) rows * V);
+        params = weights.onBackend(k);
+        tok = k.allocateInts(rows);
+        x = k.allocateFloats((long) rows * C);
+        ln = k.allocateFloats((long) rows * C);
+        rstd = k.allocateFloats(rows);
+        qkv = k.allocateFloats((long) rows * 3 * A);
+        atty = k.allocateFloats((long) rows * A);
+        gate = k.allocateFloats((long) rows * Fm);
+        up = k.allocateFloats((long) rows * Fm);
+        hid = k.allocateFloats((long) rows * Fm);
+        logits = k.allocateFloats((long) rows * V);
+        hostTok = Buffers.ints(hostArena, rows);
         rowFloats = A;
     }
 
@@ -136,30 +146,31 @@ public final class IncrementalM1 implements AutoCloseable {
         next = Math.min(next, bound);
         int[] buckets = RelativePosition.table(next, cfg.numBuckets(), cfg.maxDistance());
         int L = cfg.numLayers(), H = cfg.numHeads(), A = rowFloats;
-        Arena na = Arena.ofShared();
-        MemorySegment nc = Buffers.floats(na, (long) L * 2 * slots * A * next);
-        MemorySegment nb = Buffers.floats(na, (long) L * H * next);
+        MemorySegment nc = k.allocateFloats((long) L * 2 * slots * A * next);
+        MemorySegment nb = k.allocateFloats((long) L * H * next);
         if (cache != null) {
             // every (layer, K/V, slot, head) region keeps its positions 0..cap-1 at its start
             long oldRegion = (long) cap * cfg.headDim(), newRegion = (long) next * cfg.headDim();
             long regions = (long) L * 2 * slots * H;
-            for (long g = 0; g < regions; g++) {
-                MemorySegment.copy(cache, g * oldRegion * Float.BYTES, nc, g * newRegion * Float.BYTES, oldRegion * Float.BYTES);
-            }
+            for (long g = 0; g < regions; g++) k.copy(nc, g * newRegion, cache, g * oldRegion, oldRegion);
         }
+        // the bias table is built on the host from the weights' relative biases, then copied in
         MemorySegment p = weights.params();
         int nb0 = cfg.numBuckets();
-        for (int l = 0; l < L; l++) {
-            long rb = layout.layer(l).relBias();
-            for (int h = 0; h < H; h++) {
-                long row = ((long) l * H + h) * next;
-                for (int dist = 0; dist < next; dist++) {
-                    nb.setAtIndex(F, row + next - 1 - dist, p.getAtIndex(F, rb + (long) h * nb0 + buckets[dist]));
+        try (Arena host = Arena.ofConfined()) {
+            MemorySegment table = Buffers.floats(host, (long) H * next);
+            for (int l = 0; l < L; l++) {
+                long rb = layout.layer(l).relBias();
+                for (int h = 0; h < H; h++) {
+                    long row = (long) h * next;
+                    for (int dist = 0; dist < next; dist++) {
+                        table.setAtIndex(F, row + next - 1 - dist, p.getAtIndex(F, rb + (long) h * nb0 + buckets[dist]));
+                    }
                 }
+                k.copy(nb, (long) l * H * next, table, 0, (long) H * next);
             }
         }
-        if (cacheArena != null) cacheArena.close();
-        cacheArena = na;
+        freeCache();
         cache = nc;
         bias = nb;
         cap = next;
@@ -172,22 +183,30 @@ public final class IncrementalM1 implements AutoCloseable {
      */
     public void step(int n, int[] slotOf, int[] tokens, int[] positions, float[] out) {
         forward(n, slotOf, tokens, positions);
-        MemorySegment.copy(logits, F, 0, out, 0, n * cfg.vocabSize());
+        long m = (long) n * cfg.vocabSize();
+        if (!k.hostResident() && logitStage == null) logitStage = Buffers.floats(hostArena, (long) rows * cfg.vocabSize());
+        MemorySegment.copy(k.hostView(logits, 0, m, logitStage), F, 0, out, 0, (int) m);
     }
 
     /**
      * {@link #step} that leaves the logits in this decoder's own buffer, {@link #logits()}: the
      * integer CDFs of the n rows are then made by {@link Kernels#cdfRows} into {@code cum}
-     * (n × 257 int32) with total 2^precision.
+     * (n × 257 int32, host memory) with total 2^precision.
      */
     public void stepToCdf(int n, int[] slotOf, int[] tokens, int[] positions, MemorySegment cum, int precision) {
         forward(n, slotOf, tokens, positions);
         k.cdfRows(cum, 0, logits, 0, n, precision);
     }
 
-    /** The logits of the last step's rows (n × V floats). */
+    /** The logits of the last step's rows (n × V floats): a buffer of the kernels (read it through {@link Kernels#copy}). */
     public MemorySegment logits() {
         return logits;
+    }
+
+    private void freeCache() {
+        if (cache != null) k.free(cache);
+        if (bias != null) k.free(bias);
+        cache = bias = null;
     }
 
     private void forward(int n, int[] slotOf, int[] tokens, int[] positions) {
@@ -195,23 +214,24 @@ public final class IncrementalM1 implements AutoCloseable {
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize();
         int H = cfg.numHeads(), D = cfg.headDim();
         float eps = cfg.normEps();
-        MemorySegment p = weights.params();
+        MemorySegment p = params;
         int maxPos = 0;
         for (int r = 0; r < n; r++) {
             if (tokens[r] < 0 || tokens[r] >= V) throw new IllegalArgumentException("token " + tokens[r] + " outside the vocabulary");
             if (slotOf[r] < 0 || slotOf[r] >= slots) throw new IllegalArgumentException("slot " + slotOf[r] + " outside 0.." + (slots - 1));
             if (positions[r] < 0) throw new IllegalArgumentException("negative position " + positions[r]);
-            tok.setAtIndex(I, r, tokens[r]);
+            hostTok.setAtIndex(I, r, tokens[r]);
             maxPos = Math.max(maxPos, positions[r]);
         }
         ensure(maxPos + 1);
+        k.copy(tok, 0, hostTok, 0, n);
         k.embeddingForward(x, 0, p, layout.embed(), tok, 0, n, C);
         for (int l = 0; l < L; l++) {
             ParameterLayout.Layer w = layout.layer(l);
             k.rmsnormForward(ln, 0, rstd, 0, x, 0, p, w.attnNorm(), n, C, eps);
             k.matmulFixedWeights(qkv, 0, ln, 0, p, w.qkv(), null, 0, n, C, 3 * A, false);
             long kt = ktOff(l), vo = vOff(l);
-            for (int r = 0; r < n; r++) storeKv(kt, vo, slotOf[r], positions[r], (long) r * 3 * A, H, D);
+            k.kvStore(cache, kt, cache, vo, cap, qkv, 0, 3L * A, slotOf, positions, n, H, D);
             k.attentionCached(atty, 0, A, qkv, 0, 3L * A, cache, kt, cache, vo, cap, bias, (long) l * H * cap, cap,
                     slotOf, positions, n, H, D, 1f);
             k.matmulFixedWeights(x, 0, atty, 0, p, w.out(), null, 0, n, A, C, true);
@@ -225,18 +245,6 @@ public final class IncrementalM1 implements AutoCloseable {
         k.matmulFixedWeights(logits, 0, ln, 0, p, layout.lmHead(), null, 0, n, C, V, false);
     }
 
-    /** The key and value of qkv row {@code row} into position pos of slot c (one layer). */
-    private void storeKv(long kt, long vo, int c, int pos, long row, int H, int D) {
-        int A = rowFloats;
-        for (int h = 0; h < H; h++) {
-            long region = ((long) c * H + h) * cap * D;
-            long keys = kt + region + (long) (pos & ~15) * D + (pos & 15);
-            long src = row + A + (long) h * D;
-            for (int j = 0; j < D; j++) cache.setAtIndex(F, keys + j * 16L, qkv.getAtIndex(F, src + j));
-            MemorySegment.copy(qkv, (row + 2L * A + (long) h * D) * Float.BYTES, cache, (vo + region + (long) pos * D) * Float.BYTES, (long) D * Float.BYTES);
-        }
-    }
-
     /**
      * Copies the cached keys and values of position {@code pos} from one slot to another. Slots are
      * disjoint, so copies into different target slots may run on different threads, provided the
@@ -245,24 +253,14 @@ public final class IncrementalM1 implements AutoCloseable {
     public void copyPosition(int fromSlot, int toSlot, int pos) {
         if (fromSlot == toSlot) return;
         ensure(pos + 1);
-        int H = cfg.numHeads(), D = cfg.headDim();
-        for (int l = 0; l < cfg.numLayers(); l++) {
-            for (int h = 0; h < H; h++) {
-                long from = ((long) fromSlot * H + h) * cap * D, to = ((long) toSlot * H + h) * cap * D;
-                long kIn = (long) (pos & ~15) * D + (pos & 15);
-                for (int j = 0; j < D; j++) {
-                    cache.setAtIndex(F, ktOff(l) + to + kIn + j * 16L, cache.getAtIndex(F, ktOff(l) + from + kIn + j * 16L));
-                }
-                MemorySegment.copy(cache, (vOff(l) + from + (long) pos * D) * Float.BYTES,
-                        cache, (vOff(l) + to + (long) pos * D) * Float.BYTES, (long) D * Float.BYTES);
-            }
-        }
+        k.kvCopyPosition(cache, 0, cache, vOff(0), layerFloats(), cfg.numLayers(), cap, fromSlot, toSlot, pos, cfg.numHeads(), cfg.headDim());
     }
 
     @Override
     public void close() {
-        if (cacheArena != null) cacheArena.close();
-        cacheArena = null;
-        arena.close();
+        freeCache();
+        for (MemorySegment m : new MemorySegment[] {tok, x, ln, rstd, qkv, atty, gate, up, hid, logits}) k.free(m);
+        weights.release(k, params);
+        hostArena.close();
     }
 }

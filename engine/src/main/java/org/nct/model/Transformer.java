@@ -22,6 +22,13 @@ import org.nct.kernels.Kernels;
  * training profile, which differs only in attention ({@link Kernels#attentionForwardTraining}, tiled).
  * Both are deterministic and independent of the thread count.
  *
+ * <p>Buffers belong to the backend: the parameters ({@link Weights#onBackend}: on the CPU the
+ * weights' own memory, on a device a copy), the gradients, the activations and the tokens are
+ * buffers of the {@link Kernels}, so the same class runs on the CPU and device-resident on a GPU.
+ * The host reads and writes them only through {@link Kernels#copy} and {@link Kernels#hostView}:
+ * per step the tokens go in, and the per-row losses (2·b·t floats) come out, which on the CPU is no
+ * copy at all.
+ *
  * <p>Not thread-safe; one instance per training or evaluation loop.
  */
 public final class Transformer implements AutoCloseable {
@@ -33,13 +40,16 @@ public final class Transformer implements AutoCloseable {
     private final ModelConfig cfg;
     private final ParameterLayout layout;
     private final Kernels k;
-    private final Arena gradArena = Arena.ofShared();
-    private final MemorySegment grads;
+    private final MemorySegment params;   // a buffer of k (Weights.onBackend)
+    private final MemorySegment grads;    // a buffer of k
+
+    /** Host memory: the tokens of a step before they are copied in, and the staging of hostView (device backends). */
+    private Arena hostArena;
+    private MemorySegment hostTokens, lossStage, logitStage;
 
     // activation shape and buffers (see reserve)
-    private Arena actArena;
-    private MemorySegment act;      // all activations
-    private MemorySegment tokens;   // (R) inputs, then (R) targets, int32
+    private MemorySegment act;      // all activations (a buffer of k)
+    private MemorySegment tokens;   // (R) inputs, then (R) targets, int32 (a buffer of k)
     private int capB, capT, curB, curT;
     private long[] res;             // L+1 residual streams (R,C): res[l] is the input of layer l
     private long[] ln1, rstd1, qkv, att, atty, mid, ln2, rstd2, gate, up, hid;
@@ -55,7 +65,8 @@ public final class Transformer implements AutoCloseable {
         this.cfg = weights.config();
         this.layout = weights.layout();
         this.k = kernels;
-        this.grads = Buffers.floats(gradArena, layout.size());
+        this.params = weights.onBackend(kernels);
+        this.grads = kernels.allocateFloats(layout.size());
     }
 
     public Weights weights() {
@@ -70,9 +81,26 @@ public final class Transformer implements AutoCloseable {
         return k;
     }
 
-    /** Gradient buffer (same layout as the parameters): the gradient of the last {@link #backward()}. */
+    /**
+     * Gradient buffer (same layout as the parameters): the gradient of the last {@link #backward()}.
+     * A buffer of {@link #kernels()}: read it through {@link Kernels#copy}/{@link Kernels#hostView}.
+     */
     public MemorySegment grads() {
         return grads;
+    }
+
+    /**
+     * The parameters this model runs on, a buffer of {@link #kernels()} (the optimizers update it):
+     * on a host-resident backend the weights' own memory, otherwise a copy that
+     * {@link #syncWeights} brings back into {@link #weights()}.
+     */
+    public MemorySegment params() {
+        return params;
+    }
+
+    /** Copies the parameters the model runs on back into {@link #weights()} (nothing on the CPU, where they are one). */
+    public void syncWeights() {
+        weights.readBack(k, params);
     }
 
     /**
@@ -85,7 +113,7 @@ public final class Transformer implements AutoCloseable {
             throw new IllegalArgumentException("batch " + b + " × length " + t + " is too large");
         }
         if (b == capB && t == capT) return;
-        if (actArena != null) actArena.close();
+        freeActivations();
         int L = cfg.numLayers(), C = cfg.dModel(), A = cfg.attnDim(), Fm = cfg.mlpDim(), V = cfg.vocabSize(), H = cfg.numHeads();
         long R = (long) b * t;
         long[] next = {0};
@@ -123,11 +151,22 @@ public final class Transformer implements AutoCloseable {
                     "batch %d × length %d needs %.1f GiB of activations, more than this machine's %.1f GiB; use a smaller batch or length",
                     b, t, bytes / 1073741824.0, limit / 1073741824.0));
         }
-        actArena = Arena.ofShared();
-        act = Buffers.floats(actArena, next[0]);
-        tokens = Buffers.ints(actArena, 2 * R);
+        act = k.allocateFloats(next[0]);
+        tokens = k.allocateInts(2 * R);
+        hostArena = Arena.ofShared();
+        hostTokens = Buffers.ints(hostArena, 2 * R);
+        if (!k.hostResident()) lossStage = Buffers.floats(hostArena, losses + R - lse);
         capB = b;
         capT = t;
+    }
+
+    private void freeActivations() {
+        if (act != null) k.free(act);
+        if (tokens != null) k.free(tokens);
+        if (hostArena != null) hostArena.close();
+        act = tokens = hostTokens = lossStage = logitStage = null;
+        hostArena = null;
+        capB = capT = 0;
     }
 
     private static long physicalMemory() {
@@ -179,17 +218,19 @@ public final class Transformer implements AutoCloseable {
         for (int r = 0; r < R; r++) {
             int x = inputs[r];
             if (x < -1 || x >= V) throw new IllegalArgumentException("input token " + x + " at " + r + " is outside [0, " + V + ")");
-            tokens.setAtIndex(I, r, Math.max(x, 0));
+            hostTokens.setAtIndex(I, r, Math.max(x, 0));
             int y = targets == null ? -1 : targets[r];
             if (y < -1 || y >= V) throw new IllegalArgumentException("target token " + y + " at " + r + " is outside [0, " + V + ")");
-            tokens.setAtIndex(I, (long) capB * capT + r, y);
+            hostTokens.setAtIndex(I, (long) capB * capT + r, y);
             if (y >= 0) count++;
         }
+        k.copy(tokens, 0, hostTokens, 0, R);
+        if (targets != null) k.copy(tokens, (long) capB * capT, hostTokens, (long) capB * capT, R);
         curB = b;
         curT = t;
         tokenCount = count;
         trainingProfile = training;
-        runForward(targets != null);
+        runForward(targets);
         return tokenCount == 0 ? Float.NaN : (float) (lossSum / tokenCount);
     }
 
@@ -208,22 +249,35 @@ public final class Transformer implements AutoCloseable {
         return tokenCount;
     }
 
-    /** The activation buffer and the element offset of the last forward's logits, (b,t,V) row-major. */
+    /**
+     * The activation buffer and the element offset of the last forward's logits, (b,t,V) row-major.
+     * A buffer of {@link #kernels()}: read it through {@link Kernels#copy}/{@link Kernels#hostView},
+     * or use {@link #logits}.
+     */
     public MemorySegment activations() {
         return act;
+    }
+
+    /** Copies rows first..first+rows−1 of the last forward's logits ((b·t) rows of V) to out at outOff. */
+    public void logits(long first, int rows, float[] out, int outOff) {
+        int V = cfg.vocabSize();
+        long n = (long) rows * V;
+        if (first < 0 || rows < 0 || first + rows > (long) curB * curT) throw new IndexOutOfBoundsException("logit rows " + first + "+" + rows + " of " + (long) curB * curT);
+        if (!k.hostResident() && (logitStage == null || logitStage.byteSize() < n * Float.BYTES)) logitStage = Buffers.floats(hostArena, n);
+        MemorySegment.copy(k.hostView(act, logits + first * V, n, logitStage), F, 0, out, outOff, (int) n);
     }
 
     public long logitsOffset() {
         return logits;
     }
 
-    private void runForward(boolean withLoss) {
+    private void runForward(int[] targets) {
         embedForward();
         for (int l = 0; l < cfg.numLayers(); l++) {
             attentionForward(l);
             mlpForward(l);
         }
-        headForward(withLoss);
+        headForward(targets);
     }
 
     /**
@@ -250,7 +304,7 @@ public final class Transformer implements AutoCloseable {
 
     /** res[0] = embed[tokens]. */
     private void embedForward() {
-        k.embeddingForward(act, res[0], weights.params(), layout.embed(), tokens, 0, curB * curT, cfg.dModel());
+        k.embeddingForward(act, res[0], params, layout.embed(), tokens, 0, curB * curT, cfg.dModel());
     }
 
     private void embedBackward() {
@@ -259,7 +313,7 @@ public final class Transformer implements AutoCloseable {
 
     /** mid = res[l] + attention(rmsnorm(res[l])·attn_norm·qkvᵀ)·outᵀ, the sum fused into the out GEMM. */
     private void attentionForward(int l) {
-        MemorySegment p = weights.params();
+        MemorySegment p = params;
         ParameterLayout.Layer w = layout.layer(l);
         int R = curB * curT, C = cfg.dModel(), A = cfg.attnDim();
         k.rmsnormForward(act, ln1[l], act, rstd1[l], act, res[l], p, w.attnNorm(), R, C, cfg.normEps());
@@ -271,13 +325,13 @@ public final class Transformer implements AutoCloseable {
             k.attentionForward(act, atty[l], act, att[l], act, qkv[l], p, w.relBias(),
                     curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
         }
-        MemorySegment.copy(act, res[l] * Float.BYTES, act, mid[l] * Float.BYTES, (long) R * C * Float.BYTES);
+        k.copy(act, mid[l], act, res[l], (long) R * C);
         k.matmul(act, mid[l], act, atty[l], p, w.out(), null, 0, R, A, C, true);
     }
 
     /** dres: dL/dmid in, dL/dres[l] out. Once the out gradient has read atty, its buffer holds dL/datty. */
     private void attentionBackward(int l) {
-        MemorySegment p = weights.params(), g = grads;
+        MemorySegment p = params, g = grads;
         ParameterLayout.Layer w = layout.layer(l);
         int R = curB * curT, C = cfg.dModel(), A = cfg.attnDim();
         long datty = atty[l];
@@ -293,20 +347,20 @@ public final class Transformer implements AutoCloseable {
 
     /** res[l+1] = mid + (relu(h·gateᵀ)·(h·upᵀ))·downᵀ with h = rmsnorm(mid)·mlp_norm, the sum fused into the down GEMM. */
     private void mlpForward(int l) {
-        MemorySegment p = weights.params();
+        MemorySegment p = params;
         ParameterLayout.Layer w = layout.layer(l);
         int R = curB * curT, C = cfg.dModel(), Fm = cfg.mlpDim();
         k.rmsnormForward(act, ln2[l], act, rstd2[l], act, mid[l], p, w.mlpNorm(), R, C, cfg.normEps());
         k.matmul(act, gate[l], act, ln2[l], p, w.gate(), null, 0, R, C, Fm, false);
         k.matmul(act, up[l], act, ln2[l], p, w.up(), null, 0, R, C, Fm, false);
         k.reluGateForward(act, hid[l], act, gate[l], act, up[l], (long) R * Fm);
-        MemorySegment.copy(act, mid[l] * Float.BYTES, act, res[l + 1] * Float.BYTES, (long) R * C * Float.BYTES);
+        k.copy(act, res[l + 1], act, mid[l], (long) R * C);
         k.matmul(act, res[l + 1], act, hid[l], p, w.down(), null, 0, R, Fm, C, true);
     }
 
     /** dres: dL/dres[l+1] in, dL/dmid out. Once the down gradient has read hid, its buffer holds dL/dhid. */
     private void mlpBackward(int l) {
-        MemorySegment p = weights.params(), g = grads;
+        MemorySegment p = params, g = grads;
         ParameterLayout.Layer w = layout.layer(l);
         int R = curB * curT, C = cfg.dModel(), Fm = cfg.mlpDim();
         long dhid = hid[l];
@@ -322,21 +376,24 @@ public final class Transformer implements AutoCloseable {
         k.rmsnormBackward(act, dres, g, w.mlpNorm(), act, dln, act, mid[l], p, w.mlpNorm(), act, rstd2[l], R, C);
     }
 
-    /** logits = (rmsnorm(res[L])·final_norm)·lm_headᵀ; with targets, the per-row losses and their sums. */
-    private void headForward(boolean withLoss) {
-        MemorySegment p = weights.params();
+    /** logits = (rmsnorm(res[L])·final_norm)·lm_headᵀ; with targets, the per-row losses and their sums (read on the host). */
+    private void headForward(int[] targets) {
+        MemorySegment p = params;
         int L = cfg.numLayers(), R = curB * curT, C = cfg.dModel(), V = cfg.vocabSize();
         long tgt = (long) capB * capT;
         k.rmsnormForward(act, lnf, act, rstdf, act, res[L], p, layout.finalNorm(), R, C, cfg.normEps());
         k.matmul(act, logits, act, lnf, p, layout.lmHead(), null, 0, R, C, V, false);
         lossSum = 0;
         ceSum = 0;
-        if (!withLoss) return;
+        if (targets == null) return;
         k.crossEntropyForward(act, losses, act, lse, act, logits, tokens, tgt, R, V, cfg.zLoss());
+        // lse (R) and losses (R) are neighbours: one view of both
+        MemorySegment h = k.hostView(act, lse, losses + R - lse, lossStage);
+        long lo = losses - lse;
         double s = 0, ce = 0, z = cfg.zLoss();
         for (int r = 0; r < R; r++) {
-            if (tokens.getAtIndex(I, tgt + r) < 0) continue;
-            double loss = act.getAtIndex(F, losses + r), lz = act.getAtIndex(F, lse + r);
+            if (targets[r] < 0) continue;
+            double loss = h.getAtIndex(F, lo + r), lz = h.getAtIndex(F, r);
             s += loss;
             ce += loss - z * lz * lz;
         }
@@ -346,7 +403,7 @@ public final class Transformer implements AutoCloseable {
 
     /** Gradient of the mean loss through the head; leaves dL/dres[L] in dres (the logits hold their gradient). */
     private void headBackward() {
-        MemorySegment p = weights.params(), g = grads;
+        MemorySegment p = params, g = grads;
         int L = cfg.numLayers(), R = curB * curT, C = cfg.dModel(), V = cfg.vocabSize();
         long tgt = (long) capB * capT;
         k.crossEntropyBackward(act, logits, act, logits, act, lse, tokens, tgt, R, V, cfg.zLoss(), 1f / tokenCount);
@@ -372,10 +429,11 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
+    /** Frees the backend buffers (the weights stay the caller's; call {@link #syncWeights} first to keep a device's updates). */
     @Override
     public void close() {
-        if (actArena != null) actArena.close();
-        actArena = null;
-        gradArena.close();
+        freeActivations();
+        k.free(grads);
+        weights.release(k, params);
     }
 }

@@ -5,10 +5,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.nct.kernels.Buffers;
+import org.nct.kernels.Kernels;
 
 /**
  * A model's parameters: its config, the flat layout and one off-heap float buffer (64-byte
  * aligned, native order) holding every tensor at its layout offset. Owns its memory; close it.
+ *
+ * <p>This is host memory: the image that initialisation, checkpoints and the model id read and
+ * write. A model class runs on a backend's buffer of the parameters, {@link #onBackend}: on the
+ * CPU that is this memory itself (no copy: the model and these weights are one), on a device a
+ * copy, which {@link #readBack} brings back here (a trainer does so before it saves).
  */
 public final class Weights implements AutoCloseable {
 
@@ -86,6 +92,28 @@ public final class Weights implements AutoCloseable {
     /** The flat parameter buffer ({@link ParameterLayout#size()} floats). */
     public MemorySegment params() {
         return params;
+    }
+
+    /**
+     * The parameters as a buffer of {@code k}: on a {@link Kernels#hostResident() host-resident}
+     * backend this memory itself (writes by the backend's kernels are writes to these weights);
+     * otherwise a new buffer of k holding a copy, which the caller frees with {@link #release}.
+     */
+    public MemorySegment onBackend(Kernels k) {
+        if (k.hostResident()) return params;
+        MemorySegment b = k.allocateFloats(layout.size());
+        k.copy(b, 0, params, 0, layout.size());
+        return b;
+    }
+
+    /** Copies a buffer made by {@link #onBackend} back into these weights (nothing when it is this memory). */
+    public void readBack(Kernels k, MemorySegment buffer) {
+        if (buffer != params) k.copy(params, 0, buffer, 0, layout.size());
+    }
+
+    /** Frees a buffer made by {@link #onBackend} (nothing when it is this memory). */
+    public void release(Kernels k, MemorySegment buffer) {
+        if (buffer != params) k.free(buffer);
     }
 
     /** A view of one tensor's floats. */

@@ -1,8 +1,6 @@
 package org.nct.train;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import org.nct.kernels.Buffers;
 import org.nct.kernels.Kernels;
 import org.nct.model.ParameterLayout;
 
@@ -26,7 +24,7 @@ public final class Adafactor implements Optimizer {
     private final boolean[] factored;
     private final long stateSize;
 
-    public Adafactor(Kernels k, ParameterLayout layout, MemorySegment params, MemorySegment grads, Arena arena) {
+    public Adafactor(Kernels k, ParameterLayout layout, MemorySegment params, MemorySegment grads) {
         this.k = k;
         this.layout = layout;
         this.params = params;
@@ -43,8 +41,8 @@ public final class Adafactor implements Optimizer {
             largest = Math.max(largest, t.size());
         }
         stateSize = off;
-        state = Buffers.floats(arena, stateSize);
-        scratch = Buffers.floats(arena, largest);
+        state = k.allocateFloats(stateSize);
+        scratch = k.allocateFloats(largest);
     }
 
     @Override
@@ -86,6 +84,12 @@ public final class Adafactor implements Optimizer {
                         scratch, 0, rows, cols, false, lr, beta2, EPS1, EPS2, CLIP);
             }
         }
+    }
+
+    @Override
+    public void close() {
+        k.free(state);
+        k.free(scratch);
     }
 
     @Override

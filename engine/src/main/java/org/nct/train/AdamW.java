@@ -1,8 +1,6 @@
 package org.nct.train;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import org.nct.kernels.Buffers;
 import org.nct.kernels.Kernels;
 import org.nct.model.ParameterLayout;
 
@@ -18,7 +16,7 @@ public final class AdamW implements Optimizer {
     private final MemorySegment params, grads, state;
     private final float beta1, beta2, eps, weightDecay;
 
-    public AdamW(Kernels k, ParameterLayout layout, MemorySegment params, MemorySegment grads, Arena arena,
+    public AdamW(Kernels k, ParameterLayout layout, MemorySegment params, MemorySegment grads,
                  float beta1, float beta2, float eps, float weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("AdamW betas must be in [0, 1)");
         if (!(eps > 0) || !(weightDecay >= 0)) throw new IllegalArgumentException("AdamW needs eps > 0 and weight decay >= 0");
@@ -26,7 +24,7 @@ public final class AdamW implements Optimizer {
         this.layout = layout;
         this.params = params;
         this.grads = grads;
-        this.state = Buffers.floats(arena, 2 * layout.size());
+        this.state = k.allocateFloats(2 * layout.size());
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -57,6 +55,11 @@ public final class AdamW implements Optimizer {
             k.adamw(params, t.offset(), grads, t.offset(), state, t.offset(), state, p + t.offset(), t.size(),
                     lr, beta1, beta2, c1, c2, eps, wd);
         }
+    }
+
+    @Override
+    public void close() {
+        k.free(state);
     }
 
     @Override

@@ -51,7 +51,6 @@ public final class Trainer implements AutoCloseable {
     private final DataOrder order;
     private final ExampleSource train;
     private final ExampleSource val;
-    private final Arena arena = Arena.ofShared();
     private final int[] example, inputs, targets;
     private long step;
     private long tokensSeen;
@@ -60,7 +59,11 @@ public final class Trainer implements AutoCloseable {
     private float lastLoss = Float.NaN, lastLr, lastGradNorm;
     private final List<double[]> trainCurve = new ArrayList<>(), valCurve = new ArrayList<>();
 
-    /** A trainer at step 0 for these weights (which it trains in place; the caller owns them). */
+    /**
+     * A trainer at step 0 for these weights (the caller owns them). It trains the model's
+     * parameters on the backend ({@link Transformer#params()}): on the CPU these weights in place;
+     * on a device a copy, brought back into the weights by {@link #save} and {@link #syncWeights}.
+     */
     public Trainer(TrainConfig cfg, Weights weights, Kernels kernels, ExampleSource train, ExampleSource val) {
         ModelConfig mc = weights.config();
         checkSource(train, "training", cfg, mc);
@@ -72,8 +75,8 @@ public final class Trainer implements AutoCloseable {
         this.val = val;
         this.schedule = cfg.schedule();
         this.opt = cfg.optimizer().equals("adafactor")
-                ? new Adafactor(kernels, weights.layout(), weights.params(), model.grads(), arena)
-                : new AdamW(kernels, weights.layout(), weights.params(), model.grads(), arena, 0.9f, 0.95f, 1e-8f, (float) cfg.weightDecay());
+                ? new Adafactor(kernels, weights.layout(), model.params(), model.grads())
+                : new AdamW(kernels, weights.layout(), model.params(), model.grads(), 0.9f, 0.95f, 1e-8f, (float) cfg.weightDecay());
         this.order = new DataOrder(cfg.seed(), train.size());
         this.example = new int[cfg.seq() + 1];
         this.inputs = new int[cfg.batch() * cfg.seq()];
@@ -124,7 +127,7 @@ public final class Trainer implements AutoCloseable {
             throw new InvalidSettingException("the checkpoint was trained with seed " + da.path("seed").asLong() + ", not " + cfg.seed()
                     + "; resume with the same seed", "seed");
         }
-        MemorySegment.copy(ck.optimizerState(), 0, opt.state(), 0, opt.stateSize() * Float.BYTES);
+        model.kernels().copy(opt.state(), 0, ck.optimizerState(), 0, opt.stateSize());
         step = tr.path("step").asLong();
         tokensSeen = tr.path("tokens_seen").asLong();
         order.seek(da.path("epoch").asLong(), da.path("position").asLong());
@@ -204,9 +207,23 @@ public final class Trainer implements AutoCloseable {
         return m;
     }
 
-    /** Writes weights, optimizer state and data position atomically. */
+    /** Copies the trained parameters into the weights (nothing on the CPU, where they are the weights). */
+    public void syncWeights() {
+        model.syncWeights();
+    }
+
+    /** Writes weights, optimizer state and data position atomically (copied out of the backend first). */
     public void save(Path path) throws IOException {
-        Checkpoint.save(path, weights, metadata(), opt.state(), opt.stateSize());
+        model.syncWeights();
+        Kernels k = model.kernels();
+        if (k.hostResident()) {
+            Checkpoint.save(path, weights, metadata(), k.hostView(opt.state(), 0, opt.stateSize(), null), opt.stateSize());
+        } else {
+            try (Arena host = Arena.ofConfined()) {
+                MemorySegment stage = host.allocate(Math.max(1, opt.stateSize()) * Float.BYTES, 64);
+                Checkpoint.save(path, weights, metadata(), k.hostView(opt.state(), 0, opt.stateSize(), stage), opt.stateSize());
+            }
+        }
         lastSavedStep = step;
         lastSavedPath = path;
     }
@@ -302,7 +319,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        opt.close();
         model.close();
-        arena.close();
     }
 }

@@ -16,7 +16,6 @@ import org.nct.train.Adafactor;
 import org.nct.train.Optimizer;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -150,7 +149,7 @@ class TorchReferenceTest {
         List<String> failures = new ArrayList<>();
         StringBuilder report = new StringBuilder("tiny-v1 on backend " + k.name() + "\n");
         ReferenceFile ref = tiny.ref();
-        try (Weights w = tiny.weights(); Transformer model = new Transformer(w, k); Arena arena = Arena.ofShared()) {
+        try (Weights w = tiny.weights(); Transformer model = new Transformer(w, k)) {
             float loss = tiny.forward(model);
             compareAbs("logits", tiny.logits(model), ref.floats("logits"), LOGITS_ABS, report, failures);
             compareAbs("loss", new float[] {loss}, new float[] {ref.floatScalar("loss")}, LOSS_ABS, report, failures);
@@ -163,7 +162,7 @@ class TorchReferenceTest {
                 MemorySegment.copy(model.grads(), F, t.offset() * Float.BYTES, g, 0, g.length);
                 compareRel("grad " + t.name(), g, ref.floats("grad." + t.name()), GRAD_REL, report, failures);
             }
-            Optimizer opt = new AdamW(k, w.layout(), w.params(), model.grads(), arena, ref.floatScalar("adamw.beta1"),
+            Optimizer opt = new AdamW(k, w.layout(), model.params(), model.grads(), ref.floatScalar("adamw.beta1"),
                     ref.floatScalar("adamw.beta2"), ref.floatScalar("adamw.eps"), ref.floatScalar("adamw.weight_decay"));
             float[] want = ref.floats("adamw.losses");
             compareAbs("AdamW losses", optimizerLosses(tiny, model, opt, ref.floatScalar("adamw.lr"), want.length), want,
@@ -177,8 +176,8 @@ class TorchReferenceTest {
         List<String> failures = new ArrayList<>();
         StringBuilder report = new StringBuilder("adafactor-v1 on backend " + k.name() + "\n");
         ReferenceFile ref = adafactor.ref();
-        try (Weights w = adafactor.weights(); Transformer model = new Transformer(w, k); Arena arena = Arena.ofShared()) {
-            Optimizer opt = new Adafactor(k, w.layout(), w.params(), model.grads(), arena);
+        try (Weights w = adafactor.weights(); Transformer model = new Transformer(w, k)) {
+            Optimizer opt = new Adafactor(k, w.layout(), model.params(), model.grads());
             float[] want = ref.floats("adafactor.losses");
             float[] got = optimizerLosses(adafactor, model, opt, ref.floatScalar("adafactor.lr"), want.length);
             compareAbs("Adafactor losses", got, want, STEP_LOSS_ABS, report, failures);

@@ -1,6 +1,9 @@
 package org.nct.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
 import org.nct.kernels.gemm.Gemm;
 import org.nct.kernels.ops.OpsDriver;
 import org.nct.kernels.ops.ScalarPrimitives;
@@ -10,6 +13,10 @@ import org.nct.kernels.ops.ScalarPrimitives;
  * pool, a {@link Gemm} and the {@link OpsDriver} over a set of row primitives. {@link ScalarKernels}
  * (the scalar reference) and {@link VectorKernels} (the Vector API) differ only in the GEMM and
  * the primitives they pass in.
+ *
+ * <p>Buffers are host memory ({@link #hostResident()}): each allocation is a 64-byte-aligned
+ * segment in its own shared arena, closed by {@link #free} (or by {@link #close}, for those left);
+ * kernels also take any native host segment, and {@link #hostView} is the buffer itself.
  */
 public abstract sealed class CpuKernels implements Kernels permits ScalarKernels, VectorKernels {
 
@@ -17,6 +24,8 @@ public abstract sealed class CpuKernels implements Kernels permits ScalarKernels
     private final Parallel pool;
     private final Gemm gemm;
     private final OpsDriver ops;
+    /** Live allocations by address (guarded by itself); null once closed. */
+    private Map<Long, Arena> arenas = new HashMap<>();
 
     /** A backend named {@code name} on {@code pool} (closed with it), running {@code gemm} and the ops over {@code primitives}. */
     protected CpuKernels(String name, Parallel pool, Gemm gemm, ScalarPrimitives primitives) {
@@ -30,6 +39,54 @@ public abstract sealed class CpuKernels implements Kernels permits ScalarKernels
     @Override public final int threads() { return pool.threads(); }
     /** The worker pool (shared with callers that parallelise around kernels). */
     @Override public final Parallel pool() { return pool; }
+
+    @Override public final boolean hostResident() { return true; }
+
+    @Override public final MemorySegment allocateFloats(long n) {
+        return allocate(n, false);
+    }
+
+    @Override public final MemorySegment allocateInts(long n) {
+        return allocate(n, true);
+    }
+
+    private MemorySegment allocate(long n, boolean ints) {
+        Arena arena = Arena.ofShared();
+        MemorySegment s = ints ? Buffers.ints(arena, n) : Buffers.floats(arena, n);
+        synchronized (this) {
+            if (arenas == null) {
+                arena.close();
+                throw new IllegalStateException("the " + name + " backend is closed");
+            }
+            arenas.put(s.address(), arena);
+        }
+        return s;
+    }
+
+    @Override public final void free(MemorySegment buffer) {
+        if (buffer == null) return;
+        Arena arena;
+        synchronized (this) {
+            arena = arenas == null ? null : arenas.remove(buffer.address());
+        }
+        if (arena != null) arena.close();
+    }
+
+    @Override public final void copy(MemorySegment dst, long dstOff, MemorySegment src, long srcOff, long n) {
+        MemorySegment.copy(src, srcOff * Float.BYTES, dst, dstOff * Float.BYTES, n * Float.BYTES);
+    }
+
+    @Override public final MemorySegment hostView(MemorySegment buffer, long off, long n, MemorySegment staging) {
+        return buffer.asSlice(off * Float.BYTES, n * Float.BYTES);
+    }
+
+    @Override public final void kvStore(MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap, MemorySegment qkv, long qkvOff, long qkvStride, int[] slot, int[] pos, int n, int h, int d) {
+        KvCache.store(kt, ktOff, v, vOff, cap, qkv, qkvOff, qkvStride, slot, pos, n, h, d);
+    }
+
+    @Override public final void kvCopyPosition(MemorySegment kt, long ktOff, MemorySegment v, long vOff, long layerStride, int layers, int cap, int fromSlot, int toSlot, int pos, int h, int d) {
+        KvCache.copyPosition(kt, ktOff, v, vOff, layerStride, layers, cap, fromSlot, toSlot, pos, h, d);
+    }
 
     @Override public final void matmul(MemorySegment y, long yOff, MemorySegment x, long xOff, MemorySegment w, long wOff, MemorySegment bias, long bOff, int m, int k, int n, boolean accumulate) {
         gemm.matmul(y, yOff, x, xOff, w, wOff, bias, bOff, m, k, n, accumulate);
@@ -107,5 +164,13 @@ public abstract sealed class CpuKernels implements Kernels permits ScalarKernels
         ops.scale(x, xOff, n, s);
     }
 
-    @Override public final void close() { pool.close(); }
+    @Override public final void close() {
+        Map<Long, Arena> left;
+        synchronized (this) {
+            left = arenas;
+            arenas = null;
+        }
+        if (left != null) for (Arena a : left.values()) a.close();
+        pool.close();
+    }
 }

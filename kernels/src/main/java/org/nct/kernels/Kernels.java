@@ -20,6 +20,15 @@ import java.lang.foreign.MemorySegment;
  *   <li>{@code accumulate == true} means the result is added to what the output holds: the FMA
  *       chain starts from the existing value instead of from 0.</li>
  * </ul>
+ *
+ * <p><b>Buffers belong to the backend.</b> Every buffer argument of a kernel is a <i>buffer of
+ * this backend</i>: a segment made by {@link #allocateFloats}/{@link #allocateInts} (or a slice of
+ * one), or, on a {@link #hostResident() host-resident} backend only, any native host segment.
+ * The exceptions are stated per method: the int[] arguments (slots, positions) and the
+ * {@code cum} output of {@link #cdfRows} are host memory. Only the backend dereferences a buffer:
+ * the caller never reads or writes one on the host (a device buffer's address is not host
+ * memory) except through {@link #copy} and {@link #hostView}. The caller frees what it allocated
+ * with {@link #free}; {@link #close} frees whatever is left.
  */
 public interface Kernels extends AutoCloseable {
 
@@ -28,6 +37,55 @@ public interface Kernels extends AutoCloseable {
 
     /** Number of worker threads this instance uses. */
     int threads();
+
+    // ---------------------------------------------------------------- buffers
+
+    /**
+     * True when this backend's buffers are ordinary host memory (the CPU backends): then any native
+     * host segment may be passed to a kernel, {@link #hostView} returns the buffer itself and needs
+     * no staging, and a caller may use host memory it owns (such as a model's parameters) as a
+     * buffer without a copy. False on a device (CUDA): buffers live in device memory.
+     */
+    boolean hostResident();
+
+    /**
+     * n floats of this backend, zeroed, 64-byte aligned (n = 0 gives a buffer of one float). Not
+     * for the hot path: callers allocate once and reuse. Free with {@link #free}.
+     */
+    MemorySegment allocateFloats(long n);
+
+    /** n int32s of this backend, zeroed, 64-byte aligned, as {@link #allocateFloats}. */
+    MemorySegment allocateInts(long n);
+
+    /**
+     * Frees a buffer made by {@link #allocateFloats}/{@link #allocateInts} (the segment returned,
+     * not a slice). A host-resident backend ignores a segment it did not allocate (host memory the
+     * caller owns), and every backend ignores a call after {@link #close}. The buffer must not be
+     * used afterwards.
+     */
+    void free(MemorySegment buffer);
+
+    /**
+     * Copies n 4-byte elements (floats or int32s, bits unchanged) from src at element srcOff to dst
+     * at element dstOff. Each side is a buffer of this backend or native host memory, in any
+     * combination (host to device, device to host, within the device, host to host). Ordered after
+     * every earlier call on this backend; when dst is host memory its elements are there on return.
+     * The two ranges must not overlap.
+     */
+    void copy(MemorySegment dst, long dstOff, MemorySegment src, long srcOff, long n);
+
+    /**
+     * n elements of a buffer of this backend from element off, as host memory the caller may read
+     * (not write) until its next call on this backend: on a {@link #hostResident()} backend the
+     * slice of the buffer itself (no copy; staging is unused and may be null); otherwise the
+     * elements are copied into the host segment staging (at least n elements) and its first n
+     * elements are returned. So a caller that only reads results (a loss, rows of CDFs) pays no copy
+     * on the CPU.
+     */
+    MemorySegment hostView(MemorySegment buffer, long off, long n, MemorySegment staging);
+
+    /** Waits until every call made so far has finished (for timing; {@link #copy} to host already waits). No-op on the CPU. */
+    default void synchronize() { }
 
     // ---------------------------------------------------------------- GEMM (canonical order A)
 
@@ -223,9 +281,31 @@ public interface Kernels extends AutoCloseable {
                          int[] slot, int[] pos, int n, int h, int d, float scale);
 
     /**
+     * Incremental decoding: the key and value of n rows of qkv go to one layer's cache in the layout
+     * of {@link #attentionCached}. Row r (at {@code qkvOff + r·qkvStride}: q (H·D), k (H·D), v (H·D))
+     * is stored at position pos[r] of slot slot[r]: element j of head h of its key to
+     * {@code kt[ktOff + ((c·H + h)·cap + (p − p%16))·D + j·16 + p%16]}, of its value to
+     * {@code v[vOff + ((c·H + h)·cap + p)·D + j]} (c = slot[r], p = pos[r] &lt; cap). A copy: no
+     * arithmetic. slot and pos are host arrays.
+     */
+    void kvStore(MemorySegment kt, long ktOff, MemorySegment v, long vOff, int cap,
+                 MemorySegment qkv, long qkvOff, long qkvStride,
+                 int[] slot, int[] pos, int n, int h, int d);
+
+    /**
+     * Copies the cached key and value of position pos from slot fromSlot to slot toSlot in each of
+     * {@code layers} layers (layer l's keys at {@code ktOff + l·layerStride}, its values at
+     * {@code vOff + l·layerStride}; the layout of {@link #attentionCached}). A copy: no arithmetic.
+     * Safe to call from several threads at once for different target slots.
+     */
+    void kvCopyPosition(MemorySegment kt, long ktOff, MemorySegment v, long vOff, long layerStride, int layers,
+                        int cap, int fromSlot, int toSlot, int pos, int h, int d);
+
+    /**
      * Integer CDFs from rows of 256 logits (procedure {@code nct-cdf-v1}, see
      * {@link IntegerCdfRow}): cum[r·257 .. r·257+256] gets the table of total 2^precision for the
-     * logits of row r. Rows run in parallel; the bits depend only on each row's logits.
+     * logits of row r. Rows run in parallel; the bits depend only on each row's logits. logits is a
+     * buffer of this backend; cum is host memory (the coders read it on the host).
      */
     void cdfRows(MemorySegment cum, long cumOff,          // (R,257) int32 out
                  MemorySegment logits, long lOff,         // (R,256)
@@ -337,6 +417,7 @@ public interface Kernels extends AutoCloseable {
     /** x[i] *= s. */
     void scale(MemorySegment x, long xOff, long n, float s);
 
+    /** Releases the backend: its workers, and every buffer of it not yet freed. */
     @Override
     default void close() { }
 }

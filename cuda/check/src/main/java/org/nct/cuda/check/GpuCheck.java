@@ -26,20 +26,28 @@ import org.nct.kernels.Kernels;
 import org.nct.kernels.ScalarKernels;
 import org.nct.model.ModelConfig;
 import org.nct.model.Transformer;
+import org.nct.inference.IncrementalM1;
+import org.nct.train.Adafactor;
 import org.nct.model.Weights;
 
 /**
- * The GPU check: the CUDA backend against the CPU scalar reference (every kernel; a whole training
- * step; prefill against incremental decoding; a compressed text across the two), then, unless
- * {@code --quick}, device-resident benchmarks: training tokens/s of the 3m and 25m models in the
- * deterministic and fast profiles, and M1 incremental decoding bytes/s.
+ * The GPU check: the CUDA backend against the CPU scalar reference (every kernel; training steps;
+ * prefill against incremental decoding; a compressed text across the two), then, unless
+ * {@code --quick}, benchmarks: training tokens/s of the 3m and 25m models (M2 setting) and of M1
+ * at the paper's batch in the deterministic and fast profiles, M1 incremental decoding bytes/s, and
+ * end-to-end EqualInfoAC[b=16] and plain-AC compression MB/s.
+ *
+ * <p>Every model-level check and benchmark drives the product classes with a {@link CudaKernels}
+ * backend: {@link Transformer} and {@link Adafactor} (training), {@link IncrementalM1} (decoding),
+ * {@link CodingModel} (coding, with its batch and prefill drivers). Their buffers are device
+ * allocations of the backend, so the runs are device-resident; this module holds no copy of the
+ * model.
  *
  * <p>Usage: {@code GpuCheck [--quick] [--results FILE]}. Exit status 0 when every check passed, 1
  * when one failed, 2 when no GPU is usable. The results file gets {@code key=value} lines.
  */
 public final class GpuCheck {
 
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private final Map<String, String> results = new LinkedHashMap<>();
     private int checks, passed;
     /** Text for the Equal-Info coding benchmark (null: not measured). */
@@ -96,17 +104,19 @@ public final class GpuCheck {
             results.put("device", det.deviceName());
             System.out.println("gpu-check on " + det.deviceName());
             boolean bitwise = guard("kernel checks", () -> kernels(cpu, det, fast));
-            bitwise &= guard("training step", () -> trainingStep(cpu, det));
+            bitwise &= guard("training steps", () -> trainingSteps(cpu, det));
             bitwise &= guard("prefill vs incremental", () -> prefillVersusIncremental(cpu, det));
             bitwise &= guard("integer CDFs", () -> integerCdfs(det));
             bitwise &= guard("coding across CPU and GPU", () -> codingAcross(cpu, det));
             bitwise &= guard("Equal-Info windows across CPU and GPU", () -> windowsAcross(cpu, det));
             results.put("cpu_gpu_bitwise", bitwise ? "yes" : "no");
             if (!quick) {
-                guard("bench 3m", () -> benchTraining(det, fast, "3m"));
-                guard("bench 25m", () -> benchTraining(det, fast, "25m"));
+                guard("bench 3m", () -> benchTraining(det, fast, "3m", BENCH_VOCAB, BENCH_B, BENCH_T, 2, 6, "train_3m"));
+                guard("bench 25m", () -> benchTraining(det, fast, "25m", BENCH_VOCAB, BENCH_B, BENCH_T, 2, 6, "train_25m"));
                 guard("bench decoding", () -> benchDecoding(det));
                 guard("bench Equal-Info coding", () -> benchEqualInfo(det));
+                guard("bench AC coding", () -> benchAc(det));
+                guard("bench M1 training", () -> benchTraining(det, fast, "3m", 256, M1_B, M1_T, 1, 2, "train_m1_3m"));
             }
             results.put("checks_passed", passed + "/" + checks);
         }
@@ -168,73 +178,115 @@ public final class GpuCheck {
         return true;
     }
 
-    /** Three training steps of a small model: loss, every gradient and the updated parameters bitwise. */
-    private boolean trainingStep(Kernels cpu, CudaKernels det) {
+
+    /**
+     * Three training steps of a small model on the product classes ({@link Transformer},
+     * {@link Adafactor}), once on the CPU and once on the GPU: the loss, the gradient norm, every
+     * gradient and the updated parameters bitwise.
+     */
+    private boolean trainingSteps(Kernels cpu, CudaKernels det) {
         ModelConfig cfg = ModelConfig.preset("tiny", 300);
         int b = 2, t = 140;
         SplittableRandom rng = new SplittableRandom(7);
         StringBuilder why = new StringBuilder();
         boolean ok = true;
-        try (Weights w = Weights.init(cfg, 11); Transformer tr = new Transformer(w, cpu);
-             DeviceTrainer dt = new DeviceTrainer(det, w, b, t); Arena arena = Arena.ofShared()) {
-            long n = w.layout().size();
-            AdafactorStep opt = new AdafactorStep(w.layout());
-            MemorySegment state = arena.allocate(opt.stateFloats() * 4, 64), scratch = arena.allocate(opt.scratchFloats() * 4, 64);
-            MemorySegment host = arena.allocate(n * 4, 64);
+        try (Weights wc = Weights.init(cfg, 11); Weights wg = wc.copy();
+             Transformer tc = new Transformer(wc, cpu); Transformer tg = new Transformer(wg, det);
+             Adafactor oc = new Adafactor(cpu, wc.layout(), tc.params(), tc.grads());
+             Adafactor og = new Adafactor(det, wg.layout(), tg.params(), tg.grads());
+             Arena arena = Arena.ofShared()) {
+            long n = wc.layout().size();
+            MemorySegment stage = arena.allocate(n * 4, 64);
             float loss = Float.NaN;
             for (int step = 1; step <= 3 && ok; step++) {
-                int[] in = randomTokens(rng, b * t, 300, false), tg = randomTokens(rng, b * t, 300, true);
-                loss = tr.trainingForward(in, tg, b, t);
-                tr.backward();
-                float lg = dt.forward(in, tg, b, t);
-                dt.backward();
+                int[] in = randomTokens(rng, b * t, 300, false), tgt = randomTokens(rng, b * t, 300, true);
+                loss = tc.trainingForward(in, tgt, b, t);
+                tc.backward();
+                float lg = tg.trainingForward(in, tgt, b, t);
+                tg.backward();
                 if (Float.floatToRawIntBits(loss) != Float.floatToRawIntBits(lg)) {
                     why.append("step ").append(step).append(" loss cpu ").append(loss).append(" gpu ").append(lg);
                     ok = false;
                     break;
                 }
-                det.copy(host, 0, dt.grads(), 0, n);
-                ok = sameBits(tr.grads(), host, n, "step " + step + " gradient", why);
-                opt.apply(cpu, w.params(), tr.grads(), state, scratch, step);
-                dt.update(step);
-                det.copy(host, 0, dt.params(), 0, n);
-                ok = ok && sameBits(w.params(), host, n, "step " + step + " parameters", why);
+                float nc = cpu.sumSquares(tc.grads(), 0, n), ng = det.sumSquares(tg.grads(), 0, n);
+                if (Float.floatToRawIntBits(nc) != Float.floatToRawIntBits(ng)) {
+                    why.append("step ").append(step).append(" squared gradient norm cpu ").append(nc).append(" gpu ").append(ng);
+                    ok = false;
+                    break;
+                }
+                ok = sameBits(cpu.hostView(tc.grads(), 0, n, null), det.hostView(tg.grads(), 0, n, stage), n, "step " + step + " gradient", why);
+                oc.update(step, LR);
+                og.update(step, LR);
+                tg.syncWeights();
+                ok = ok && sameBits(wc.params(), wg.params(), n, "step " + step + " parameters", why);
             }
             if (ok) why.append("loss at step 3 ").append(loss);
         }
-        record("training step (tiny, b2 t140, 3 steps: loss, gradients, Adafactor update) CPU = GPU bitwise", ok, why.toString());
+        record("training steps (tiny, b2 t140, 3 steps: loss, gradient norm, gradients, Adafactor update) CPU = GPU bitwise", ok, why.toString());
         return ok;
     }
 
-    /** Logits of a full-sequence CPU forward equal the GPU's incremental decoding, position by position. */
+    /** The learning rate of the training check (T5X's 1/sqrt(max(step, 10^4)) for the first steps). */
+    private static final float LR = 0.01f;
+
+    /**
+     * Logits of a full-sequence CPU forward equal the GPU's incremental decoding ({@link IncrementalM1}
+     * on the CUDA backend), position by position, with rows and cache slots in different orders;
+     * then the GPU's prefill (steps of 64 consecutive positions of one slot) against the same logits.
+     */
     private boolean prefillVersusIncremental(Kernels cpu, CudaKernels det) {
         ModelConfig cfg = ModelConfig.preset("tiny", 256);
-        int nseq = 3, t = 150;
+        int nseq = 3, t = 150, v = 256;
         SplittableRandom rng = new SplittableRandom(3);
-        int[] in = randomTokens(rng, nseq * t, 256, false);
+        int[] in = randomTokens(rng, nseq * t, v, false);
         StringBuilder why = new StringBuilder();
         boolean ok = true;
         try (Weights w = Weights.init(cfg, 5); Transformer tr = new Transformer(w, cpu);
-             DeviceDecoder dec = new DeviceDecoder(det, w, nseq, t)) {
+             IncrementalM1 dec = new IncrementalM1(w, det, nseq, t);
+             IncrementalM1 pre = new IncrementalM1(w, det, 1, t, 64)) {
             tr.forward(in, null, nseq, t);
-            MemorySegment act = tr.activations();
-            long lo = tr.logitsOffset();
+            float[] ref = new float[nseq * t * v];
+            tr.logits(0, nseq * t, ref, 0);
             int[] tok = new int[nseq], pos = new int[nseq], slot = new int[nseq];
-            for (int i = 0; i < nseq; i++) slot[i] = nseq - 1 - i;   // rows and cache slots in different orders
+            float[] got = new float[64 * v];
+            for (int i = 0; i < nseq; i++) slot[i] = nseq - 1 - i;
             for (int p = 0; p < t && ok; p++) {
                 for (int i = 0; i < nseq; i++) {
                     tok[i] = in[slot[i] * t + p];
                     pos[i] = p;
                 }
-                MemorySegment g = dec.step(nseq, slot, tok, pos);
+                dec.step(nseq, slot, tok, pos, got);
                 for (int i = 0; i < nseq && ok; i++) {
-                    ok = sameBits(act.asSlice((lo + (long) (slot[i] * t + p) * 256) * 4), g.asSlice((long) i * 256 * 4), 256,
-                            "sequence " + slot[i] + " position " + p + " logits", why);
+                    ok = sameBits(ref, (slot[i] * t + p) * v, got, i * v, v, "incremental: sequence " + slot[i] + " position " + p + " logits", why);
+                }
+            }
+            int[] zero = new int[64], ptok = new int[64], ppos = new int[64];
+            for (int first = 0; first < t && ok; first += 64) {
+                int m = Math.min(64, t - first);
+                for (int r = 0; r < m; r++) {
+                    ptok[r] = in[first + r];
+                    ppos[r] = first + r;
+                }
+                pre.step(m, zero, ptok, ppos, got);
+                for (int r = 0; r < m && ok; r++) {
+                    ok = sameBits(ref, (first + r) * v, got, r * v, v, "prefill: position " + (first + r) + " logits", why);
                 }
             }
         }
-        record("prefill (CPU, 3x150) = incremental decoding (GPU, KV cache) logits bitwise", ok, why.toString());
+        record("forward (CPU, 3x150) = incremental decoding and prefill (GPU, IncrementalM1) logits bitwise", ok, why.toString());
         return ok;
+    }
+
+    private static boolean sameBits(float[] a, int aOff, float[] b, int bOff, int n, String what, StringBuilder why) {
+        for (int i = 0; i < n; i++) {
+            int x = Float.floatToRawIntBits(a[aOff + i]), y = Float.floatToRawIntBits(b[bOff + i]);
+            if (x != y) {
+                why.append(what).append(" differ at ").append(i).append(": cpu ").append(a[aOff + i]).append(" gpu ").append(b[bOff + i]);
+                return false;
+            }
+        }
+        return true;
     }
 
     /** M1 as a ByteModel: BOS (token 0) then the accepted bytes; CDF from the last position's logits. */
@@ -255,34 +307,15 @@ public final class GpuCheck {
 
         @Override public void cdf(int[] cum) {
             tr.forward(Arrays.copyOf(ctx, len), null, 1, len);
-            MemorySegment.copy(tr.activations(), F, (tr.logitsOffset() + (long) (len - 1) * 256) * 4, logits, 0, 256);
+            tr.logits(len - 1, 1, logits, 0);
             IntegerCdf.fromLogits(logits, 0, precision(), cum);
         }
     }
 
-    private static final class GpuM1 implements ByteModel {
-        final DeviceDecoder dec;
-        final int[] tok = new int[1], pos = new int[1], slot = new int[1];
-        final float[] logits = new float[256];
-        int last, len;
-
-        GpuM1(DeviceDecoder dec) {
-            this.dec = dec;
-        }
-
-        @Override public int precision() { return IntegerCdf.DEFAULT_PRECISION; }
-        @Override public void reset() { last = 0; len = 0; }
-        @Override public void accept(int s) { last = s; len++; }
-
-        @Override public void cdf(int[] cum) {
-            tok[0] = last;
-            pos[0] = len;
-            MemorySegment.copy(dec.step(1, slot, tok, pos), F, 0, logits, 0, 256);
-            IntegerCdf.fromLogits(logits, 0, precision(), cum);
-        }
-    }
-
-    /** Text compressed with M1 on the CPU decompresses with M1 on the GPU, and the other way round. */
+    /**
+     * Text compressed with M1 on the CPU (a {@link Transformer} forward per byte) decompresses with
+     * M1 on the GPU ({@link CodingModel#newByteModel} on the CUDA backend), and the other way round.
+     */
     private boolean codingAcross(Kernels cpu, CudaKernels det) {
         byte[] text = ("Training LLMs over neurally compressed text: the coder needs the same bits on "
                 + "every machine.").getBytes(StandardCharsets.UTF_8);
@@ -290,9 +323,9 @@ public final class GpuCheck {
         boolean ok;
         String detail;
         try (Weights w = Weights.init(cfg, 9); Transformer tr = new Transformer(w, cpu);
-             DeviceDecoder dec = new DeviceDecoder(det, w, 1, text.length + 1)) {
+             CodingModel gm = new CodingModel(w.copy(), det, IntegerCdf.DEFAULT_PRECISION)) {
             tr.reserve(1, text.length + 1);
-            ByteModel c = new CpuM1(tr, text.length), g = new GpuM1(dec);
+            ByteModel c = new CpuM1(tr, text.length), g = gm.newByteModel();
             byte[] byCpu = StreamEncoder.encode(text, c);
             byte[] byGpu = StreamEncoder.encode(text, g);
             byte[] cpuToGpu = StreamDecoder.decode(byCpu, 0, byCpu.length, text.length, g);
@@ -375,9 +408,9 @@ public final class GpuCheck {
     }
 
     /**
-     * EqualInfoAC[b=16] with M1: blocks encoded by the CPU (the coding branch's BatchDriver over
-     * IncrementalM1) and by the GPU (DeviceCodingDriver) give identical window codes, and each side
-     * decodes the other's codes back to the text.
+     * EqualInfoAC[b=16] with M1: blocks encoded by {@link CodingModel} on the CPU and on the GPU (its
+     * batch driver over {@link IncrementalM1}) give identical window codes, and each side decodes
+     * the other's codes back to the text.
      */
     private boolean windowsAcross(Kernels cpu, CudaKernels det) {
         String para = "The Equal-Info window coder restarts the arithmetic coder and M1's context every 16 bits, "
@@ -392,11 +425,10 @@ public final class GpuCheck {
         StringBuilder why = new StringBuilder();
         boolean ok = true;
         try (Weights w = Weights.init(cfg, 21); CodingModel cm = new CodingModel(w.copy(), cpu, IntegerCdf.DEFAULT_PRECISION);
-             DeviceDecoder dec = new DeviceDecoder(det, w, 5, 256);
-             DeviceCodingDriver drv = new DeviceCodingDriver(dec, IntegerCdf.DEFAULT_PRECISION, 4)) {
+             CodingModel gm = new CodingModel(w.copy(), det, IntegerCdf.DEFAULT_PRECISION)) {
             WindowEncoder[] byCpu = encoders(docs), byGpu = encoders(docs);
             cm.run(List.of(byCpu), 4, null);
-            drv.run(List.of(byGpu));
+            gm.run(List.of(byGpu), 4, null);
             int windows = 0;
             for (int i = 0; i < docs.size() && ok; i++) {
                 windows += byCpu[i].windows();
@@ -406,7 +438,7 @@ public final class GpuCheck {
                 }
             }
             byte[][] gpuOut = new byte[docs.size()][], cpuOut = new byte[docs.size()][];
-            if (ok) drv.run(List.of(decoders(byCpu, docs, gpuOut)));
+            if (ok) gm.run(List.of(decoders(byCpu, docs, gpuOut)), 4, null);
             if (ok) cm.run(List.of(decoders(byGpu, docs, cpuOut)), 3, null);
             for (int i = 0; i < docs.size() && ok; i++) {
                 if (!Arrays.equals(gpuOut[i], docs.get(i))) { why.append("GPU decoding of CPU codes differs, block ").append(i); ok = false; }
@@ -422,68 +454,76 @@ public final class GpuCheck {
 
     /** The paper's M2 setting: 16-bit tokens (V = 65536), length 512; batch 8. */
     static final int BENCH_VOCAB = 65536, BENCH_T = 512, BENCH_B = 8;
+    /** The paper's M1 setting: 128 sequences of 1,024 bytes. */
+    static final int M1_B = 128, M1_T = 1024;
 
-    private boolean benchTraining(CudaKernels det, CudaKernels fast, String preset) {
-        ModelConfig cfg = ModelConfig.preset(preset, BENCH_VOCAB);
+    /**
+     * Training tokens/s of a {@link Transformer} with {@link Adafactor} on each profile: warm-up
+     * steps, then timed steps (forward, backward, update), everything on the device.
+     */
+    private boolean benchTraining(CudaKernels det, CudaKernels fast, String preset, int vocab, int b, int t, int warmup, int steps,
+                                  String key) {
+        ModelConfig cfg = ModelConfig.preset(preset, vocab);
         double[] tps = new double[2];
         int i = 0;
         SplittableRandom rng = new SplittableRandom(2);
-        int n = BENCH_B * BENCH_T;
-        int[] in = randomTokens(rng, n, BENCH_VOCAB, false), tg = randomTokens(rng, n, BENCH_VOCAB, false);
+        int n = b * t;
+        int[] in = randomTokens(rng, n, vocab, false), tg = randomTokens(rng, n, vocab, false);
         try (Weights w = Weights.init(cfg, 1)) {
             for (CudaKernels k : new CudaKernels[] {det, fast}) {
-                try (DeviceTrainer dt = new DeviceTrainer(k, w, BENCH_B, BENCH_T)) {
+                try (Transformer tr = new Transformer(w, k); Adafactor opt = new Adafactor(k, w.layout(), tr.params(), tr.grads())) {
+                    tr.reserve(b, t);
                     float loss = 0;
-                    for (int s = 1; s <= 2; s++) {   // warm-up
-                        loss = dt.forward(in, tg, BENCH_B, BENCH_T);
-                        dt.backward();
-                        dt.update(s);
+                    for (int s = 1; s <= warmup; s++) {
+                        loss = tr.trainingForward(in, tg, b, t);
+                        tr.backward();
+                        opt.update(s, LR);
                     }
                     k.synchronize();
-                    int steps = 6;
                     long t0 = System.nanoTime();
-                    for (int s = 3; s < 3 + steps; s++) {
-                        loss = dt.forward(in, tg, BENCH_B, BENCH_T);
-                        dt.backward();
-                        dt.update(s);
+                    for (int s = warmup + 1; s <= warmup + steps; s++) {
+                        loss = tr.trainingForward(in, tg, b, t);
+                        tr.backward();
+                        opt.update(s, LR);
                     }
                     k.synchronize();
                     double sec = (System.nanoTime() - t0) / 1e9;
                     tps[i] = (double) n * steps / sec;
-                    System.out.printf("bench train %s %s: %.0f tokens/s (%d steps of %d tokens in %.3f s, last loss %.4f)%n",
-                            preset, k.name(), tps[i], steps, n, sec, loss);
+                    System.out.printf("bench train %s V=%d B=%d T=%d %s: %.0f tokens/s (%d steps of %d tokens in %.3f s, last loss %.4f)%n",
+                            preset, vocab, b, t, k.name(), tps[i], steps, n, sec, loss);
                 }
                 i++;
             }
         }
-        results.put("train_" + preset + "_det_tokens_per_s", String.format("%.0f", tps[0]));
-        results.put("train_" + preset + "_fast_tokens_per_s", String.format("%.0f", tps[1]));
+        results.put(key + "_det_tokens_per_s", String.format("%.0f", tps[0]));
+        results.put(key + "_fast_tokens_per_s", String.format("%.0f", tps[1]));
         return true;
     }
 
     /**
-     * M1 (3m, bytes) incremental decoding of 4096 and of 16384 sequences at once, positions 0..15
-     * repeating (window-sized contexts, as in Equal-Info windows), logits copied to page-locked host
-     * memory every step; the integer CDF and the range coder (CPU) are not included.
+     * M1 (3m, bytes) incremental decoding ({@link IncrementalM1}) of 4096 and of 16384 sequences at
+     * once, positions 0..15 repeating (window-sized contexts, as in Equal-Info windows), logits copied
+     * to the host every step; the integer CDF and the range coder are not included.
      */
     private boolean benchDecoding(CudaKernels det) {
         ModelConfig cfg = ModelConfig.preset("3m", 256);
         int window = 16;
         try (Weights w = Weights.init(cfg, 1)) {
             for (int nseq : new int[] {4096, 16384}) {
-                try (DeviceDecoder dec = new DeviceDecoder(det, w, nseq, window)) {
+                try (IncrementalM1 dec = new IncrementalM1(w, det, nseq, window)) {
                     int[] tok = new int[nseq], pos = new int[nseq], slot = new int[nseq];
+                    float[] logits = new float[nseq * 256];
                     for (int i = 0; i < nseq; i++) slot[i] = i;
                     SplittableRandom rng = new SplittableRandom(4);
                     for (int s = 0; s < window; s++) {   // warm-up
                         for (int i = 0; i < nseq; i++) { tok[i] = rng.nextInt(256); pos[i] = s; }
-                        dec.step(nseq, slot, tok, pos);
+                        dec.step(nseq, slot, tok, pos, logits);
                     }
                     int steps = 4 * window;
                     long t0 = System.nanoTime();
                     for (int s = 0; s < steps; s++) {
                         for (int i = 0; i < nseq; i++) { tok[i] = rng.nextInt(256); pos[i] = s % window; }
-                        dec.step(nseq, slot, tok, pos);
+                        dec.step(nseq, slot, tok, pos, logits);
                     }
                     double sec = (System.nanoTime() - t0) / 1e9;
                     double bps = (double) nseq * steps / sec;
@@ -496,10 +536,17 @@ public final class GpuCheck {
         return true;
     }
 
+    private List<byte[]> blocks(int block) {
+        List<byte[]> docs = new ArrayList<>();
+        for (int off = 0; off + block <= text.length; off += block) docs.add(Arrays.copyOfRange(text, off, off + block));
+        return docs;
+    }
+
     /**
-     * EqualInfoAC[b=16] compression on the GPU: the text split into 1024-byte blocks, 4096 streams,
-     * the 3m M1 (random initialisation: its bytes per window differ from a trained model's), rule G;
-     * wall time of the whole run (model steps on the GPU; integer CDFs and coders on the CPU).
+     * EqualInfoAC[b=16] compression on the GPU: the text split into 1024-byte blocks, up to 4096
+     * streams, the 3m M1 (random initialisation: its bytes per window differ from a trained model's),
+     * rule G; wall time of {@link CodingModel#run} (model steps on the GPU; integer CDFs and coders
+     * on the CPU).
      */
     private boolean benchEqualInfo(CudaKernels det) {
         if (text == null) {
@@ -507,25 +554,52 @@ public final class GpuCheck {
             return true;
         }
         int block = 1024, streams = 4096;
-        List<byte[]> docs = new ArrayList<>();
-        for (int off = 0; off + block <= text.length; off += block) docs.add(Arrays.copyOfRange(text, off, off + block));
+        List<byte[]> docs = blocks(block);
         ModelConfig cfg = ModelConfig.preset("3m", 256);
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        try (Weights w = Weights.init(cfg, 1); DeviceDecoder dec = new DeviceDecoder(det, w, streams + 1, 256);
-             DeviceCodingDriver drv = new DeviceCodingDriver(dec, IntegerCdf.DEFAULT_PRECISION, threads)) {
-            drv.run(List.of(encoders(docs.subList(0, Math.min(docs.size(), 64)))));   // warm-up
+        try (CodingModel cm = new CodingModel(Weights.init(cfg, 1), det, IntegerCdf.DEFAULT_PRECISION)) {
+            cm.run(List.of(encoders(docs.subList(0, Math.min(docs.size(), 64)))), streams, null);   // warm-up
             WindowEncoder[] enc = encoders(docs);
             long t0 = System.nanoTime();
-            long rows = drv.run(List.of(enc));
+            cm.run(List.of(enc), streams, null);
             double sec = (System.nanoTime() - t0) / 1e9;
             long bytes = (long) docs.size() * block, windows = 0;
             for (WindowEncoder e : enc) windows += e.windows();
             double mbps = bytes / sec / 1e6;
-            System.out.printf("bench EqualInfoAC[b=16] compress, 3m M1 (random init), %d blocks of %d bytes, %d streams: %.2f MB/s "
-                    + "(%.3f s, %d model rows, %.2f bytes per window, %d CPU threads for CDFs and coders)%n",
-                    docs.size(), block, streams, mbps, sec, rows, (double) bytes / windows, threads);
+            System.out.printf("bench EqualInfoAC[b=16] compress, 3m M1 (random init), %d blocks of %d bytes, up to %d streams: %.2f MB/s "
+                    + "(%.3f s, %.2f bytes per window, %d host threads for CDFs and coders)%n",
+                    docs.size(), block, streams, mbps, sec, (double) bytes / windows, det.pool().threads());
             results.put("equalinfo_b16_compress_MB_per_s", String.format("%.2f", mbps));
             results.put("equalinfo_b16_bytes_per_window", String.format("%.2f", (double) bytes / windows));
+        }
+        return true;
+    }
+
+    /**
+     * Plain AC compression on the GPU: the text in 2048-byte blocks, each coded with the 3m M1 by
+     * {@link CodingModel#run} (its prefill driver: steps of up to 512 positions of a block); wall time.
+     */
+    private boolean benchAc(CudaKernels det) {
+        if (text == null) {
+            System.out.println("bench AC: not measured (no --text sample)");
+            return true;
+        }
+        int block = 2048;
+        List<byte[]> docs = blocks(block);
+        ModelConfig cfg = ModelConfig.preset("3m", 256);
+        try (CodingModel cm = new CodingModel(Weights.init(cfg, 1), det, IntegerCdf.DEFAULT_PRECISION)) {
+            List<StreamEncoder.Task> warm = new ArrayList<>(), tasks = new ArrayList<>();
+            for (int i = 0; i < Math.min(8, docs.size()); i++) warm.add(new StreamEncoder.Task(docs.get(i), 0, block, IntegerCdf.DEFAULT_PRECISION));
+            cm.run(warm, 32, null);
+            for (byte[] d : docs) tasks.add(new StreamEncoder.Task(d, 0, block, IntegerCdf.DEFAULT_PRECISION));
+            long t0 = System.nanoTime();
+            cm.run(tasks, 32, null);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            long bytes = (long) docs.size() * block, code = 0;
+            for (StreamEncoder.Task t : tasks) code += t.code().length;
+            double mbps = bytes / sec / 1e6;
+            System.out.printf("bench AC compress, 3m M1 (random init), %d blocks of %d bytes: %.2f MB/s (%.3f s, %.3f bits/byte)%n",
+                    docs.size(), block, mbps, sec, 8.0 * code / bytes);
+            results.put("ac_compress_MB_per_s", String.format("%.2f", mbps));
         }
         return true;
     }

@@ -11,7 +11,9 @@ import org.nct.kernels.Kernels;
 /**
  * Every kernel of the contract on the GPU against the CPU scalar reference, on fresh random inputs
  * with outputs poisoned (NaN with a marker payload) before the call, through the host-segment path
- * (copy in, launch, copy out). The deterministic profile must give the same bits
+ * (copy in, launch, copy out), and the steps of incremental decoding (KV cache copies, cached
+ * attention, CDF rows) also on buffers of each backend ({@link Kernels#allocateFloats}, the path of
+ * the product classes). The deterministic profile must give the same bits
  * ({@code Float.floatToRawIntBits}) for every output element; the fast profile's matrix products
  * must be within a relative error ‖gpu − ref‖/‖ref‖ of 1e-2 (TF32 operands) and other kernels
  * bitwise.
@@ -180,6 +182,11 @@ public final class KernelCheck {
             optimizers(arena);
             sumSquares(arena, 12345);
             sumSquares(arena, 17);
+            kvCache(arena, 5, 2, 24, 48);
+            attentionCached(arena, 3, 3, 2, 24, 48);      // few slots: per-slot copies on a device
+            attentionCached(arena, 40, 40, 2, 16, 32);    // many slots: one span copy on a device
+            attentionCachedPrefill(arena, 20, 3, 32, 64);
+            cdfRows(arena, 9);
         }
         return results;
     }
@@ -342,6 +349,85 @@ public final class KernelCheck {
         check("adafactor " + rows + "x" + cols + (factored ? " factored" : " full"), true, c,
                 (k, s) -> k.adafactor(s[p], 0, s[g], 0, s[vr], 0, s[vc], 0, s[v], 0, s[sc], 0, rows, cols, factored,
                         0.01f, 0.8f, 1e-30f, 1e-3f, 1f));
+    }
+
+    /**
+     * op on buffers of the backend: the case's segments listed in which are copied into fresh
+     * {@link Kernels#allocateFloats} buffers, op runs on those (the others stay host memory), and
+     * they are copied back and freed.
+     */
+    private static Op resident(int[] which, Op op) {
+        return (k, s) -> {
+            MemorySegment[] b = s.clone();
+            for (int i : which) {
+                b[i] = k.allocateFloats(s[i].byteSize() / 4);
+                k.copy(b[i], 0, s[i], 0, s[i].byteSize() / 4);
+            }
+            try {
+                op.run(k, b);
+                for (int i : which) k.copy(s[i], 0, b[i], 0, s[i].byteSize() / 4);
+            } finally {
+                for (int i : which) k.free(b[i]);
+            }
+        };
+    }
+
+    /** kvStore then kvCopyPosition (two layers), on backend buffers: the cache compared whole. */
+    private void kvCache(Arena arena, int slots, int h, int d, int cap) {
+        long a = (long) h * d, layer = 2L * slots * a * cap;
+        int n = 4;
+        int[] slot = {3, 0, 3, 1}, pos = {17, 0, 18, 47};
+        Case c = newCase(arena);
+        int cache = c.floats(2 * layer, -1, 1, true), qkv = c.floats(n * 3 * a + 7, -1, 1, false);
+        check("kvStore+kvCopyPosition (backend buffers) h" + h + " d" + d + " cap" + cap, true, c, resident(new int[] {cache, qkv}, (k, s) -> {
+            k.kvStore(s[cache], layer, s[cache], layer + slots * a * cap, cap, s[qkv], 7, 3 * a, slot, pos, n, h, d);
+            k.kvCopyPosition(s[cache], 0, s[cache], slots * a * cap, layer, 2, cap, 3, 2, 17, h, d);
+            k.kvCopyPosition(s[cache], 0, s[cache], slots * a * cap, layer, 2, cap, 1, 4, 47, h, d);
+        }));
+    }
+
+    /** attentionCached of n rows of distinct slots at random positions, on host segments and on backend buffers. */
+    private void attentionCached(Arena arena, int slots, int n, int h, int d, int cap) {
+        long a = (long) h * d, region = (long) slots * a * cap;
+        Case c = newCase(arena);
+        int[] slot = new int[n], pos = new int[n];
+        for (int r = 0; r < n; r++) {
+            slot[r] = (r * 7 + 1) % slots;
+            pos[r] = c.rng.nextInt(cap);
+        }
+        int out = c.out(n * (a + 3)), q = c.floats(n * (3 * a), -1, 1, false), kt = c.floats(region, -1, 1, false);
+        int v = c.floats(region, -1, 1, false), bias = c.floats(h * (long) cap, -0.5, 0.5, false);
+        String shape = " n" + n + " slots" + slots + " h" + h + " d" + d + " cap" + cap;
+        Op op = (k, s) -> k.attentionCached(s[out], 0, a + 3, s[q], 0, 3 * a, s[kt], 0, s[v], 0, cap, s[bias], 0, cap, slot, pos, n, h, d, 1f);
+        check("attentionCached" + shape, true, c, op);
+        Case c2 = newCase(arena);
+        int out2 = c2.out(n * (a + 3)), q2 = c2.floats(n * (3 * a), -1, 1, false), kt2 = c2.floats(region, -1, 1, false);
+        int v2 = c2.floats(region, -1, 1, false), bias2 = c2.floats(h * (long) cap, -0.5, 0.5, false);
+        check("attentionCached (backend buffers)" + shape, true, c2, resident(new int[] {out2, q2, kt2, v2, bias2},
+                (k, s) -> k.attentionCached(s[out2], 0, a + 3, s[q2], 0, 3 * a, s[kt2], 0, s[v2], 0, cap, s[bias2], 0, cap, slot, pos, n, h, d, 1f)));
+    }
+
+    /** attentionCached of n consecutive positions of one slot (a prefill step), on backend buffers. */
+    private void attentionCachedPrefill(Arena arena, int n, int slots, int d, int cap) {
+        int h = 2;
+        long a = (long) h * d, region = (long) slots * a * cap;
+        int[] slot = new int[n], pos = new int[n];
+        for (int r = 0; r < n; r++) {
+            slot[r] = 1;
+            pos[r] = 5 + r;
+        }
+        Case c = newCase(arena);
+        int out = c.out(n * a), q = c.floats(n * 3 * a, -1, 1, false), kt = c.floats(region, -1, 1, false);
+        int v = c.floats(region, -1, 1, false), bias = c.floats(h * (long) cap, -0.5, 0.5, false);
+        check("attentionCached prefill (backend buffers) n" + n + " d" + d + " cap" + cap, true, c, resident(new int[] {out, q, kt, v, bias},
+                (k, s) -> k.attentionCached(s[out], 0, a, s[q], 0, 3 * a, s[kt], 0, s[v], 0, cap, s[bias], 0, cap, slot, pos, n, h, d, 1f)));
+    }
+
+    /** cdfRows from logits in a backend buffer into host memory. */
+    private void cdfRows(Arena arena, int rows) {
+        Case c = newCase(arena);
+        int cum = c.out(rows * 257L), logits = c.floats(rows * 256L, -6, 6, false);
+        check("cdfRows (backend logits) r" + rows, true, c, resident(new int[] {logits}, (k, s) -> k.cdfRows(s[cum], 0, s[logits], 0, rows, 16)));
     }
 
     private void sumSquares(Arena arena, long n) {
