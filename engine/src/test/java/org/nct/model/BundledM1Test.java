@@ -54,7 +54,7 @@ class BundledM1Test {
         try (URLClassLoader l = only(dir)) {
             assertFalse(BundledM1.present(l));
             BundledM1.Missing e = assertThrows(BundledM1.Missing.class, () -> BundledM1.load(l));
-            assertEquals("no bundled M1 in this build (models/m1.safetensors); pass -m MODEL", e.getMessage());
+            assertEquals("no bundled M1 in this build (models/m1.safetensors); give a model file instead", e.getMessage());
         }
     }
 
