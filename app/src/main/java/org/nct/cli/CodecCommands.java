@@ -45,6 +45,7 @@ public final class CodecCommands {
 
     /** Options shared by the three commands. */
     static class ModelOptions {
+        @picocli.CommandLine.Mixin BackendOption backendOption = new BackendOption();
         @Option(names = {"-m", "--model"}, description = "M1 checkpoint (.safetensors); default: the bundled M1 (" + BundledM1.SOURCE + ")") Path model;
         @Option(names = "--threads", description = "kernel threads (default: all processors)") Integer threads;
         @Option(names = "--streams", description = "blocks coded concurrently as one batch, 1..4096 (default: 64 with windows, 32 for AC)") Integer streams;

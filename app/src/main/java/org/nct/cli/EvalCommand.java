@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluate a byte-level model on text: prints the loss and bits/byte.")
 public final class EvalCommand implements Runnable {
+    @picocli.CommandLine.Mixin BackendOption backendOption = new BackendOption();
 
     @Option(names = {"-m", "--model"}, required = true, description = "checkpoint (.safetensors)") Path model;
     @Option(names = "--data", required = true, arity = "1..*", description = "input files or directories") List<Path> data;

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
                 + "DIR/report.md with tables, plots, findings and timings. Finished stages are skipped on a rerun; an "
                 + "interrupted run resumes."})
 public final class ExperimentCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin BackendOption backendOption = new BackendOption();
 
     @Option(names = "--preset", defaultValue = "cpu", paramLabel = "NAME",
             description = "smoke (minutes, tiny models), cpu (the CPU-scale reproduction, under an hour on 2 cores), "

@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text with an M2 trained on EqualInfoAC tokens; M1 decodes each window as it is sampled (streaming).")
 public final class GenerateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin BackendOption backendOption = new BackendOption();
 
     @Option(names = "--m2", required = true, paramLabel = "FILE", description = "M2 checkpoint (trained on an EqualInfoAC dataset).")
     Path m2Path;

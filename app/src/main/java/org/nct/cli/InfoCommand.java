@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
         description = {"Show the Java runtime, kernel backend, vector width, threads and numerics profile.",
                 "With FILEs: what each .nct file holds, as nct list."})
 public final class InfoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin BackendOption backendOption = new BackendOption();
     @Parameters(arity = "0..*", paramLabel = "FILE", description = ".nct files to describe (as nct list)") List<String> files;
     @Spec CommandSpec spec;
 

@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
                 "  decode: nct tokenize --decode DIR --out FILE",
                 "  report: nct tokenize --report --data PATH... [--methods SPEC,...] [--json FILE]"})
 public final class TokenizeCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin BackendOption backendOption = new BackendOption();
     /** The report's JSON, indented as the shard metadata is. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
         description = {"Train a byte-level decoder (M1) on C4 JSON-lines (.json/.json.gz) or plain text files/directories.",
                 "Writes a safetensors checkpoint (with optimizer and data state), JSON-lines metrics and a loss-curve PNG."})
 public final class TrainCommand implements Runnable {
+    @picocli.CommandLine.Mixin BackendOption backendOption = new BackendOption();
 
     @Option(names = "--data", arity = "1..*", description = "input files or directories") List<Path> data;
     @Option(names = "--preset", description = "model size: tiny, cpu-s, cpu-m, 3m, 25m, 113m, 403m, 2b (default 3m; taken from the checkpoint with --resume)") String preset;
