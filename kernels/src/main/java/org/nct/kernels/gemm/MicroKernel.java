@@ -119,6 +119,14 @@ abstract sealed class MicroKernel permits MicroKernel.W128, MicroKernel.W256, Mi
         }
     }
 
+    /** dst[di … di + tileCols()) ← the tileCols() floats of src at byte offset so (one packed B row). */
+    final void copyRow(MemorySegment src, long so, float[] dst, int di) {
+        final VectorSpecies<Float> s = species();
+        final int vl = s.length();
+        final long vb = s.vectorByteSize();
+        for (int v = 0; v < NR; v++) FloatVector.fromMemorySegment(s, src, so + v * vb, NATIVE).intoArray(dst, di + v * vl);
+    }
+
     /** Every row of t ← the tileCols() bias values at byte offset bo. */
     final void biasTile(MemorySegment bias, long bo, float[] t) {
         final VectorSpecies<Float> s = species();

@@ -24,8 +24,9 @@ import org.nct.kernels.Parallel;
  * the three forms differ only in packing and strides and share the one {@link MicroKernel}. The
  * reduction is cut into blocks of {@link #KC} steps that run in order on the same output tile
  * (partials are stored and reloaded as fp32, which is exact), so every output is still one
- * sequential chain. Threads split output tiles only: row blocks, or column panels when there are
- * fewer row blocks than threads; problems under {@link #SERIAL_WORK} multiply-adds run on the
+ * sequential chain. Threads split output tiles only: column panels when B is the larger operand
+ * (more columns than rows) and the panels share out evenly, or when there are fewer row blocks than
+ * threads; row blocks otherwise. Problems under {@link #SERIAL_WORK} multiply-adds run on the
  * caller alone. Tiles at the bottom and right edges copy only their valid
  * elements in and out of the tile array; missing rows of A are zero-padded in a small block.
  *
@@ -174,7 +175,12 @@ public final class VectorGemm implements Gemm {
                 return;
             }
             if (pr.steps > 0 && !prepacked) pool.forRange(panels, packB);
-            pr.splitRows = rowBlocks >= pool.threads() || panels < rowBlocks;
+            // Threads take the larger operand apart: column panels when B (cols × steps) is larger
+            // than A (rows × steps) and the panels share out evenly, else row blocks. Each thread
+            // then streams only its part of the larger one (e.g. dW with N = 256, K = 1024).
+            int threads = pool.threads();
+            boolean byCols = pr.cols > pr.rows && panels >= threads && (panels % threads == 0 || panels >= 8 * threads);
+            pr.splitRows = !byCols && (rowBlocks >= threads || panels < rowBlocks);
             pool.forRange(pr.splitRows ? rowBlocks : panels, compute);
         } finally {
             pr.clear();
@@ -229,8 +235,12 @@ public final class VectorGemm implements Gemm {
                 if (pr.bColStride == 1) {
                     for (int p = 0; p < steps; p++) {
                         long src = (pr.bOff + p * pr.bStepStride + c0) * Float.BYTES;
-                        MemorySegment.copy(pr.b, JAVA_FLOAT, src, dst, base + p * w, valid);
-                        for (int c = valid; c < w; c++) dst[base + p * w + c] = 0f;
+                        if (valid == w) {
+                            kernel.copyRow(pr.b, src, dst, base + p * w); // NR vector moves, not a bulk-copy call per step
+                        } else {
+                            MemorySegment.copy(pr.b, JAVA_FLOAT, src, dst, base + p * w, valid);
+                            for (int c = valid; c < w; c++) dst[base + p * w + c] = 0f;
+                        }
                     }
                 } else {
                     for (int c = 0; c < w; c++) {

@@ -113,14 +113,19 @@ class VectorGemmTest {
         }
     }
 
-    /** Large enough for several reduction blocks, row blocks and column panels at every width. */
+    /**
+     * Large enough for several reduction blocks, row blocks and column panels at every width; the
+     * third and fourth cross the MC row block and the KC reduction block with remainders (rows not
+     * a multiple of MR, columns not of the tile width) in every form; the last has more output
+     * columns than rows in dX and dW (column panels split over the threads, a partial last panel).
+     */
     @Test
     void largerShapesMatchFloat64AndScalar() {
         SplittableRandom rnd = new SplittableRandom(99);
         try (Arena arena = Arena.ofShared(); Parallel pool = new Parallel(2)) {
             ScalarGemm scalar = new ScalarGemm(pool);
             VectorGemm vec = new VectorGemm(FloatVector.SPECIES_PREFERRED, pool);
-            int[][] shapes = {{300, 270, 130}, {70, 129, 300}};
+            int[][] shapes = {{300, 270, 130}, {70, 129, 300}, {200, 600, 70}, {391, 1030, 131}, {300, 1030, 40}};
             for (int[] s : shapes) {
                 for (GemmCase.Form form : GemmCase.Form.values()) {
                     GemmCase c = new GemmCase(arena, rnd, form, s[0], s[1], s[2], form == GemmCase.Form.FORWARD, form != GemmCase.Form.FORWARD);
