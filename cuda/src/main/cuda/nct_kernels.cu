@@ -85,37 +85,39 @@ __device__ __forceinline__ float tree16_warp(float p) {
     return __shfl_sync(NCT_FULL, p, 0);
 }
 
-// 16-partial dot product computed by one thread (partial j over i = j, j+16, ..., then the tree).
-__device__ float dot16_thread(const float* a, const float* b, int n) {
+// 16-partial dot product computed by one thread (partial j over i = j, j+16, ..., then the tree);
+// element i of b at b[i·STEP] (STEP 1: a row; 16: a key in attentionCached's tiles of 16 positions).
+template <int STEP>
+__device__ float dot16_step(const float* a, const float* b, int n) {
     float p0 = 0.0f, p1 = 0.0f, p2 = 0.0f, p3 = 0.0f, p4 = 0.0f, p5 = 0.0f, p6 = 0.0f, p7 = 0.0f;
     float p8 = 0.0f, p9 = 0.0f, p10 = 0.0f, p11 = 0.0f, p12 = 0.0f, p13 = 0.0f, p14 = 0.0f, p15 = 0.0f;
     int i = 0;
     for (; i + 16 <= n; i += 16) {
-        p0 = __fmaf_rn(a[i], b[i], p0);           p1 = __fmaf_rn(a[i + 1], b[i + 1], p1);
-        p2 = __fmaf_rn(a[i + 2], b[i + 2], p2);   p3 = __fmaf_rn(a[i + 3], b[i + 3], p3);
-        p4 = __fmaf_rn(a[i + 4], b[i + 4], p4);   p5 = __fmaf_rn(a[i + 5], b[i + 5], p5);
-        p6 = __fmaf_rn(a[i + 6], b[i + 6], p6);   p7 = __fmaf_rn(a[i + 7], b[i + 7], p7);
-        p8 = __fmaf_rn(a[i + 8], b[i + 8], p8);   p9 = __fmaf_rn(a[i + 9], b[i + 9], p9);
-        p10 = __fmaf_rn(a[i + 10], b[i + 10], p10); p11 = __fmaf_rn(a[i + 11], b[i + 11], p11);
-        p12 = __fmaf_rn(a[i + 12], b[i + 12], p12); p13 = __fmaf_rn(a[i + 13], b[i + 13], p13);
-        p14 = __fmaf_rn(a[i + 14], b[i + 14], p14); p15 = __fmaf_rn(a[i + 15], b[i + 15], p15);
+        p0 = __fmaf_rn(a[i], b[i * STEP], p0);           p1 = __fmaf_rn(a[i + 1], b[(i + 1) * STEP], p1);
+        p2 = __fmaf_rn(a[i + 2], b[(i + 2) * STEP], p2);   p3 = __fmaf_rn(a[i + 3], b[(i + 3) * STEP], p3);
+        p4 = __fmaf_rn(a[i + 4], b[(i + 4) * STEP], p4);   p5 = __fmaf_rn(a[i + 5], b[(i + 5) * STEP], p5);
+        p6 = __fmaf_rn(a[i + 6], b[(i + 6) * STEP], p6);   p7 = __fmaf_rn(a[i + 7], b[(i + 7) * STEP], p7);
+        p8 = __fmaf_rn(a[i + 8], b[(i + 8) * STEP], p8);   p9 = __fmaf_rn(a[i + 9], b[(i + 9) * STEP], p9);
+        p10 = __fmaf_rn(a[i + 10], b[(i + 10) * STEP], p10); p11 = __fmaf_rn(a[i + 11], b[(i + 11) * STEP], p11);
+        p12 = __fmaf_rn(a[i + 12], b[(i + 12) * STEP], p12); p13 = __fmaf_rn(a[i + 13], b[(i + 13) * STEP], p13);
+        p14 = __fmaf_rn(a[i + 14], b[(i + 14) * STEP], p14); p15 = __fmaf_rn(a[i + 15], b[(i + 15) * STEP], p15);
     }
     int r = n - i;   // 0..15 left: partial j gets element i + j
-    if (r > 0) p0 = __fmaf_rn(a[i], b[i], p0);
-    if (r > 1) p1 = __fmaf_rn(a[i + 1], b[i + 1], p1);
-    if (r > 2) p2 = __fmaf_rn(a[i + 2], b[i + 2], p2);
-    if (r > 3) p3 = __fmaf_rn(a[i + 3], b[i + 3], p3);
-    if (r > 4) p4 = __fmaf_rn(a[i + 4], b[i + 4], p4);
-    if (r > 5) p5 = __fmaf_rn(a[i + 5], b[i + 5], p5);
-    if (r > 6) p6 = __fmaf_rn(a[i + 6], b[i + 6], p6);
-    if (r > 7) p7 = __fmaf_rn(a[i + 7], b[i + 7], p7);
-    if (r > 8) p8 = __fmaf_rn(a[i + 8], b[i + 8], p8);
-    if (r > 9) p9 = __fmaf_rn(a[i + 9], b[i + 9], p9);
-    if (r > 10) p10 = __fmaf_rn(a[i + 10], b[i + 10], p10);
-    if (r > 11) p11 = __fmaf_rn(a[i + 11], b[i + 11], p11);
-    if (r > 12) p12 = __fmaf_rn(a[i + 12], b[i + 12], p12);
-    if (r > 13) p13 = __fmaf_rn(a[i + 13], b[i + 13], p13);
-    if (r > 14) p14 = __fmaf_rn(a[i + 14], b[i + 14], p14);
+    if (r > 0) p0 = __fmaf_rn(a[i], b[i * STEP], p0);
+    if (r > 1) p1 = __fmaf_rn(a[i + 1], b[(i + 1) * STEP], p1);
+    if (r > 2) p2 = __fmaf_rn(a[i + 2], b[(i + 2) * STEP], p2);
+    if (r > 3) p3 = __fmaf_rn(a[i + 3], b[(i + 3) * STEP], p3);
+    if (r > 4) p4 = __fmaf_rn(a[i + 4], b[(i + 4) * STEP], p4);
+    if (r > 5) p5 = __fmaf_rn(a[i + 5], b[(i + 5) * STEP], p5);
+    if (r > 6) p6 = __fmaf_rn(a[i + 6], b[(i + 6) * STEP], p6);
+    if (r > 7) p7 = __fmaf_rn(a[i + 7], b[(i + 7) * STEP], p7);
+    if (r > 8) p8 = __fmaf_rn(a[i + 8], b[(i + 8) * STEP], p8);
+    if (r > 9) p9 = __fmaf_rn(a[i + 9], b[(i + 9) * STEP], p9);
+    if (r > 10) p10 = __fmaf_rn(a[i + 10], b[(i + 10) * STEP], p10);
+    if (r > 11) p11 = __fmaf_rn(a[i + 11], b[(i + 11) * STEP], p11);
+    if (r > 12) p12 = __fmaf_rn(a[i + 12], b[(i + 12) * STEP], p12);
+    if (r > 13) p13 = __fmaf_rn(a[i + 13], b[(i + 13) * STEP], p13);
+    if (r > 14) p14 = __fmaf_rn(a[i + 14], b[(i + 14) * STEP], p14);
     // the fixed tree: w = 8, 4, 2, 1: p[j] = p[j] + p[j + w]
     p0 = __fadd_rn(p0, p8); p1 = __fadd_rn(p1, p9); p2 = __fadd_rn(p2, p10); p3 = __fadd_rn(p3, p11);
     p4 = __fadd_rn(p4, p12); p5 = __fadd_rn(p5, p13); p6 = __fadd_rn(p6, p14); p7 = __fadd_rn(p7, p15);
@@ -123,6 +125,8 @@ __device__ float dot16_thread(const float* a, const float* b, int n) {
     p0 = __fadd_rn(p0, p2); p1 = __fadd_rn(p1, p3);
     return __fadd_rn(p0, p1);
 }
+
+__device__ float dot16_thread(const float* a, const float* b, int n) { return dot16_step<1>(a, b, n); }
 
 // ------------------------------------------------------------------ GEMM
 #define GK 8
@@ -371,14 +375,20 @@ extern "C" __global__ void rmsnorm_bwd_dgain(float* dgain, const float* dout, co
 // One warp per (b, h, t) query row. Scores: one lane per key (each a whole dot16 over D), in
 // row storage `sc` (the att row, or scratch); the softmax sum is the canonical 16-partial sum
 // over keys; out[d] = sequential chain over s = 0..t of fma(p[s], v_s[d], acc).
-__device__ void attn_row_warp(float* out, const float* q, const float* kbase, const float* vbase,
-                              long long kvStride, const float* rb, const int* buckets, float* sc,
-                              int pos, int d, float scale) {
+// Keys and bias: element j of key s at kbase[s·kvStride + j], its bias rb[buckets[pos − s]]; TILED
+// (attentionCached's layout): element j of key s at kbase[(s − s%16)·d + j·16 + s%16], its bias
+// rb[s] (rb: the reversed bias-by-distance row, already moved to distance pos). Values: value s at
+// vbase[s·kvStride ..] in both.
+template <bool TILED>
+__device__ void attn_row_warp_t(float* out, const float* q, const float* kbase, const float* vbase,
+                                long long kvStride, const float* rb, const int* buckets, float* sc,
+                                int pos, int d, float scale) {
     int lane = threadIdx.x & 31;
     float mx = __int_as_float(0xff800000);
     for (int s = lane; s <= pos; s += 32) {
-        float dot = dot16_thread(q, kbase + (long long)s * kvStride, d);
-        float v = __fadd_rn(__fmul_rn(dot, scale), rb[buckets[pos - s]]);
+        float dot = TILED ? dot16_step<16>(q, kbase + (long long)(s & ~15) * d + (s & 15), d)
+                          : dot16_step<1>(q, kbase + (long long)s * kvStride, d);
+        float v = __fadd_rn(__fmul_rn(dot, scale), TILED ? rb[s] : rb[buckets[pos - s]]);
         sc[s] = v;
         mx = fmaxf(mx, v);
     }
@@ -398,6 +408,12 @@ __device__ void attn_row_warp(float* out, const float* q, const float* kbase, co
         for (int s = 0; s <= pos; s++) acc = __fmaf_rn(sc[s], vbase[(long long)s * kvStride + dd], acc);
         out[dd] = acc;
     }
+}
+
+__device__ void attn_row_warp(float* out, const float* q, const float* kbase, const float* vbase,
+                              long long kvStride, const float* rb, const int* buckets, float* sc,
+                              int pos, int d, float scale) {
+    attn_row_warp_t<false>(out, q, kbase, vbase, kvStride, rb, buckets, sc, pos, d, scale);
 }
 
 extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, const float* relBias,
@@ -429,6 +445,28 @@ extern "C" __global__ void attn_rows(float* out, long long outStride, const floa
     attn_row_warp(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
                   kCache + base, vCache + base, kvStride,
                   relBias + (long long)h * nb, buckets, scratch + (long long)w * scratchRow, pos[i], D, scale);
+}
+
+// Kernels.attentionCached (the coding path's batched incremental attention), one warp per (row i,
+// head h), w = i·H + h: row i's query at q + i·qStride, its output at out + i·outStride, its cache
+// the region ((slot[i]·H + h)·cap·D) of kt (keys in tiles of 16 positions) and of v (values, rows of
+// D), its position p = pos[i] (keys 0..p); the bias of key s is bias[h·bStride + bStride − 1 − p + s]
+// (the reversed table: distance p − s). scratch holds (nrows·H, scratchRow ≥ max pos + 1) floats.
+// Each (row, head) is OpsDriver.AttnCached's computation over ScalarPrimitives: scoresCached (a
+// dot16 per key), biasScaleRange (·scale, then + bias), max, expSum16 (nct_exp, 16 partials, tree),
+// scaleRange (·(1/sum)), weightedRowSum (a chain over s = 0..p from +0).
+extern "C" __global__ void attn_cached(float* out, long long outStride, const float* q, long long qStride,
+                                       const float* kt, const float* v, const float* bias, int bStride,
+                                       const int* slot, const int* pos, float* scratch, long long scratchRow,
+                                       int nrows, int H, int D, int cap, float scale) {
+    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (w >= nrows * H) return;
+    int h = w % H, i = w / H;
+    int p = pos[i];
+    long long region = ((long long)slot[i] * H + h) * cap * D;
+    attn_row_warp_t<true>(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
+                          kt + region, v + region, D, bias + (long long)h * bStride + (bStride - 1 - p),
+                          nullptr, scratch + (long long)w * scratchRow, p, D, scale);
 }
 
 // Backward, step 1 (one warp per query row (b,h,t)): dP[s] = dot16(dout_t, v_s); rowDot = the

@@ -55,10 +55,13 @@ import org.nct.kernels.RelativePosition;
  * segments (the kernel checks use them): those are copied to the device before the launch and the
  * outputs copied back after it.
  *
- * <p>Steps that run on the host: the training profile's attention (Vector API ops),
- * {@link #attentionCached} (the scalar reference, over host copies of the rows' cached keys and
- * values) and {@link #cdfRows} (the logits copied to the host, which needs the CDFs anyway). Each
- * copies exactly the elements it reads and writes.
+ * <p>Incremental decoding runs on the device: {@link #kvStore}/{@link #kvCopyPosition} (copies),
+ * {@link #attentionCached} (kernel {@code attn_cached}, the scalar reference's bits) and
+ * {@link #cdfRows} (kernel {@code integer_cdf}; only the rows × 257 CDF ints come back to the
+ * caller's host {@code cum}, which the contract puts on the host). Their host int[] slot/position
+ * arrays go to a small device index buffer (re-sent only when they change). The one step that runs
+ * on the host is the training profile's attention (Vector API ops, over host copies of exactly the
+ * elements it reads and writes).
  *
  * <p>Profiles: {@link Profile#DETERMINISTIC} ("cuda") gives the same bits as the CPU scalar
  * reference for every kernel; {@link Profile#FAST} ("cuda-fast") runs the three GEMM forms on the
@@ -140,13 +143,14 @@ public final class CudaKernels implements Kernels {
     private long embIdxBytes;
     private final float[] one = new float[1];
     private boolean closed;
-    /** Device copies of the host slot/position arrays of kvStore. */
+    /** Device copies of the host slot/position arrays of kvStore and attentionCached: slot[0..n), then pos[0..n). */
     private DevicePointer rowIdx;
     private long rowIdxBytes;
-    /** Host copies of device arguments of attentionCached and cdfRows, grown on demand. */
-    private MemorySegment cachedStage = MemorySegment.NULL;
+    /** What rowIdx holds (valid for rowIdxN rows), so that the calls of one step send it once. */
+    private int[] rowIdxSlot = new int[0], rowIdxPos = new int[0];
+    private int rowIdxN = -1;
     private Parallel hostPool;
-    /** The ops on the host over the scalar reference primitives (cached attention, CDF rows). */
+    /** The ops on the host over the scalar reference primitives (cached attention and CDF rows on host arguments). */
     private OpsDriver hostOps;
     /** The ops on the host over the Vector API primitives (the training profile's attention; same bits as hostOps). */
     private OpsDriver hostVectorOps;
@@ -383,7 +387,7 @@ public final class CudaKernels implements Kernels {
         return buckets.address();
     }
 
-    private CUfunction fn(String name) {
+    private synchronized CUfunction fn(String name) {
         CUfunction f = functions.get(name);
         if (f == null) {
             f = new CUfunction();
@@ -564,14 +568,12 @@ public final class CudaKernels implements Kernels {
     }
 
     /**
-     * Cached attention of the kernel contract, on the host (the scalar reference: the same bits as
-     * every backend). Host arguments are used in place. Device arguments are copied to a host stage
-     * first: the q rows and the bias table (one copy each), and the cache of the slots the rows
-     * read: with few slots, each slot's keys and values of positions 0..(its largest pos[r]) per
-     * head (keys to the end of their 16-position tile); with many, the whole span of slots from the
-     * lowest to the highest (one copy each for keys and values, instead of thousands of small
-     * ones). The output rows are copied back (one copy; when outStride leaves gaps between rows the
-     * span is first copied down, so the gaps keep their device values).
+     * Cached attention of the kernel contract. Host arguments (all of them) run the scalar reference
+     * on the host. Otherwise kernel {@code attn_cached}: one warp per (row, head), each the scalar
+     * reference's computation (docs/gpu.md), so the same bits; slot[] and pos[] go to the device
+     * index buffer, the scores to the backend scratch (rows × heads × (largest pos + 1) floats).
+     * Asynchronous when every argument is a device segment; a host segment among device ones is
+     * staged (inputs in, the output rows back).
      */
     @Override
     public void attentionCached(MemorySegment out, long outOff, long outStride, MemorySegment q, long qOff, long qStride,
@@ -581,51 +583,57 @@ public final class CudaKernels implements Kernels {
             hostOps().attentionCached(out, outOff, outStride, q, qOff, qStride, kt, ktOff, v, vOff, cap, biasByDistance, bOff, bStride, slot, pos, n, h, d, scale);
             return;
         }
-        if (n == 0) return;
-        int lo = Integer.MAX_VALUE, hi = -1;
-        for (int r = 0; r < n; r++) {
-            lo = Math.min(lo, slot[r]);
-            hi = Math.max(hi, slot[r]);
-        }
-        int[] last = new int[hi - lo + 1];
-        java.util.Arrays.fill(last, -1);
-        int distinct = 0;
-        for (int r = 0; r < n; r++) {
-            if (last[slot[r] - lo] < 0) distinct++;
-            last[slot[r] - lo] = Math.max(last[slot[r] - lo], pos[r]);
-        }
-        long hd = (long) h * d, region = (long) cap * d, slotFloats = h * region, span = (hi - lo + 1) * slotFloats;
-        long nOut = (n - 1) * outStride + hd, nQ = (n - 1) * qStride + hd, nB = (long) h * bStride;
-        // the stage holds slot c's cache at (c − lo)·slotFloats
-        long oQ = nOut, oK = oQ + nQ, oV = oK + span, oB = oV + span;
-        MemorySegment hs = cachedStage(oB + nB);
-        copy(hs, oQ, q, qOff, nQ);
-        long base = (long) lo * slotFloats;
-        if (distinct * h > 32) {
-            copy(hs, oK, kt, ktOff + base, span);
-            copy(hs, oV, v, vOff + base, span);
-        } else {
-            for (int c = 0; c < last.length; c++) {
-                if (last[c] < 0) continue;
-                long keys = (long) ((last[c] + 16) & ~15) * d, values = (long) (last[c] + 1) * d;
-                for (int hh = 0; hh < h; hh++) {
-                    long g = (long) c * slotFloats + hh * region;
-                    copy(hs, oK + g, kt, ktOff + base + g, keys);
-                    copy(hs, oV + g, v, vOff + base + g, values);
-                }
+        int maxSlot = -1, maxPos = -1;
+        for (int r = 0; r < n; r++) {   // the scalar reference's checks (OpsDriver.attentionCached)
+            if (pos[r] < 0 || pos[r] >= bStride || pos[r] >= cap || cap % 16 != 0) {
+                throw new IllegalArgumentException("position " + pos[r] + " does not fit a cache of " + cap + " positions (bias table " + bStride + ")");
             }
+            if (slot[r] < 0) throw new IndexOutOfBoundsException("cache slot " + slot[r] + " is negative");
+            maxSlot = Math.max(maxSlot, slot[r]);
+            maxPos = Math.max(maxPos, pos[r]);
         }
-        copy(hs, oB, biasByDistance, bOff, nB);
-        if (outStride != hd) copy(hs, 0, out, outOff, nOut);
-        int[] rel = new int[n];   // slots relative to the staged span
-        for (int r = 0; r < n; r++) rel[r] = slot[r] - lo;
-        hostOps().attentionCached(hs, 0, outStride, hs, oQ, qStride, hs, oK, hs, oV, cap, hs, oB, bStride, rel, pos, n, h, d, scale);
-        copy(out, outOff, hs, 0, nOut);
+        if (n == 0) return;
+        enter();
+        long hd = (long) h * d, cacheFloats = (maxSlot + 1L) * hd * cap, row = maxPos + 1L;
+        // a host out with gaps between its rows is staged whole, so the gaps keep their values
+        long po = arg(0, out, outOff, (n - 1) * outStride + hd, outStride != hd, true);
+        long pq = arg(1, q, qOff, (n - 1) * qStride + hd, true, false);
+        long pk = arg(2, kt, ktOff, cacheFloats, true, false);
+        long pv = arg(3, v, vOff, cacheFloats, true, false);
+        long pb = arg(4, biasByDistance, bOff, (long) h * bStride, true, false);
+        long idx = rowIndex(slot, pos, n);
+        long sc = scratch((long) n * h * row * 4);
+        launch("attn_cached", blocks((long) n * h, 4), 1, 128, po, outStride, pq, qStride, pk, pv, pb, bStride,
+                idx, idx + (long) n * 4, sc, row, n, h, d, cap, scale);
+        finish();
     }
 
-    private MemorySegment cachedStage(long floats) {
-        if (cachedStage.byteSize() < floats * 4) cachedStage = java.lang.foreign.Arena.ofAuto().allocate(floats * 4, 64);
-        return cachedStage;
+    /**
+     * slot[0..n) and pos[0..n) in the device index buffer; returns its address. Sent only when they
+     * differ from what it holds (the layers of one step pass the same arrays). The copy is
+     * synchronous on the null stream, so it follows every launch that reads the buffer's old values.
+     */
+    private long rowIndex(int[] slot, int[] pos, int n) {
+        if (n == rowIdxN && java.util.Arrays.equals(slot, 0, n, rowIdxSlot, 0, n) && java.util.Arrays.equals(pos, 0, n, rowIdxPos, 0, n)) {
+            return rowIdx.address();
+        }
+        long bytes = 2L * n * 4;
+        if (rowIdxBytes < bytes) {
+            if (rowIdx != null) cuMemFree(rowIdx);
+            rowIdx = new DevicePointer();
+            cuMemAlloc(rowIdx, Math.max(bytes, 2 * rowIdxBytes));
+            rowIdxBytes = Math.max(bytes, 2 * rowIdxBytes);
+        }
+        cuMemcpyHtoD(rowIdx, Pointer.to(slot), (long) n * 4);
+        cuMemcpyHtoD(rowIdx.withByteOffset((long) n * 4), Pointer.to(pos), (long) n * 4);
+        if (rowIdxSlot.length < n) {
+            rowIdxSlot = new int[Math.max(n, 2 * rowIdxSlot.length)];
+            rowIdxPos = new int[rowIdxSlot.length];
+        }
+        System.arraycopy(slot, 0, rowIdxSlot, 0, n);
+        System.arraycopy(pos, 0, rowIdxPos, 0, n);
+        rowIdxN = n;
+        return rowIdx.address();
     }
 
     /** The key and value copies of incremental decoding: a launch on device caches, {@link KvCache} on host ones. */
@@ -642,18 +650,10 @@ public final class CudaKernels implements Kernels {
             if (pos[r] < 0 || pos[r] >= cap) throw new IndexOutOfBoundsException("position " + pos[r] + " outside a cache of " + cap + " positions");
         }
         enter();
-        long bytes = 2L * n * 4;
-        if (rowIdxBytes < bytes) {
-            if (rowIdx != null) cuMemFree(rowIdx);
-            rowIdx = new DevicePointer();
-            cuMemAlloc(rowIdx, Math.max(bytes, 2 * rowIdxBytes));
-            rowIdxBytes = Math.max(bytes, 2 * rowIdxBytes);
-        }
-        cuMemcpyHtoD(rowIdx, Pointer.to(slot), (long) n * 4);
-        cuMemcpyHtoD(rowIdx.withByteOffset((long) n * 4), Pointer.to(pos), (long) n * 4);
+        long idx = rowIndex(slot, pos, n);
         long a = (long) h * d;
         launch("kv_store_tiled", blocks(n * a, 256), 1, 256, kt.address() + ktOff * 4, v.address() + vOff * 4,
-                qkv.address() + qkvOff * 4, qkvStride, rowIdx.address(), rowIdx.address() + (long) n * 4, n, h, d, cap);
+                qkv.address() + qkvOff * 4, qkvStride, idx, idx + (long) n * 4, n, h, d, cap);
     }
 
     /** As {@link #kvStore}; synchronized, since the coding drivers call it from their worker threads. */
@@ -732,20 +732,26 @@ public final class CudaKernels implements Kernels {
     }
 
     /**
-     * Logits → CDF rows on the host (the scalar reference) into host cum; device logits are copied
-     * to the host first (rows × 256 floats).
+     * Logits → CDF rows into host cum (the contract's; the coders read it there). Host logits run
+     * the scalar reference on the host; device logits run kernel {@code integer_cdf} (the scalar
+     * reference's bits, {@link org.nct.kernels.IntegerCdfRow}) into a device staging buffer, and the
+     * rows × 257 ints are copied to cum (synchronous: cum is complete on return).
      */
     @Override
     public void cdfRows(MemorySegment cum, long cumOff, MemorySegment logits, long lOff, int rows, int precision) {
         requireHost(cum);
-        if (isDevice(logits)) {
-            long n = (long) rows * 256;
-            MemorySegment hs = cachedStage(n);
-            copy(hs, 0, logits, lOff, n);
-            hostOps().cdfRows(cum, cumOff, hs, 0, rows, precision);
+        if (!isDevice(logits)) {
+            hostOps().cdfRows(cum, cumOff, logits, lOff, rows, precision);
             return;
         }
-        hostOps().cdfRows(cum, cumOff, logits, lOff, rows, precision);
+        if (precision < 9 || precision > 16) throw new IllegalArgumentException("CDF precision must be 9..16 bits, got " + precision);
+        if (rows <= 0) return;
+        enter();
+        long n = (long) rows * 257;
+        long pl = arg(1, logits, lOff, (long) rows * 256, true, false);
+        long pc = arg(0, cum, cumOff, n, false, false);   // cum is host memory: a staging buffer, copied back below
+        launch("integer_cdf", blocks(rows, 4), 1, 128, pc, pl, rows, precision);
+        cuMemcpyDtoH(hostPtr(cum, cumOff, n * 4), staging[0], n * 4);
     }
 
     /** Host threads for drivers' host-side work (the coders) and the host reference ops. */
@@ -1018,5 +1024,6 @@ public final class CudaKernels implements Kernels {
         if (rowIdx != null) cuMemFree(rowIdx);
         scratch = buckets = embIdx = rowIdx = null;
         scratchBytes = embIdxBytes = rowIdxBytes = 0;
+        rowIdxN = -1;
     }
 }

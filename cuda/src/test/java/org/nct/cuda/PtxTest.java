@@ -24,7 +24,7 @@ class PtxTest {
             "attn_fwd", "attn_rows", "attn_bwd_rows", "attn_bwd_kv", "attn_bwd_bias_partial", "attn_bwd_bias",
             "relu_gate_fwd", "relu_gate_bwd", "add_kernel", "scale_kernel", "embed_fwd", "embed_bwd", "ce_fwd", "ce_bwd",
             "adamw_kernel", "ada_rows", "ada_cols", "mean16_kernel", "ada_factored_u", "ada_unfactored_u", "ada_dots",
-            "ada_update", "sum_squares_kernel", "kv_store_tiled", "kv_copy_pos_tiled", "integer_cdf", "sumsq_fast_partials", "sum_fast_final"};
+            "ada_update", "sum_squares_kernel", "attn_cached", "kv_store_tiled", "kv_copy_pos_tiled", "integer_cdf", "sumsq_fast_partials", "sum_fast_final"};
 
     private static String ptx(String name) throws IOException {
         try (InputStream in = CudaKernels.class.getResourceAsStream(name)) {

@@ -183,8 +183,8 @@ public final class KernelCheck {
             sumSquares(arena, 12345);
             sumSquares(arena, 17);
             kvCache(arena, 5, 2, 24, 48);
-            attentionCached(arena, 3, 3, 2, 24, 48);      // few slots: per-slot copies on a device
-            attentionCached(arena, 40, 40, 2, 16, 32);    // many slots: one span copy on a device
+            attentionCached(arena, 3, 3, 2, 24, 48);      // few slots, D = 24 (a dot16 tail of 8)
+            attentionCached(arena, 40, 40, 2, 16, 32);    // many slots, D = 16
             attentionCachedPrefill(arena, 20, 3, 32, 64);
             cdfRows(arena, 9);
         }
