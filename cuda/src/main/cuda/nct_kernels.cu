@@ -912,3 +912,129 @@ extern "C" __global__ void integer_cdf(int* cum, const float* logits, int rows, 
     for (int k = 0; k < 8; k++) c[lane * 8 + k + 1] = before + f[k];
     if (lane == 0) c[0] = 0;
 }
+
+// ------------------------------------------------------------------ attention, training profile
+// Kernels.attentionForwardTraining / attentionBackwardTraining (NumericsProfile.TRAINING_ID): the
+// bits of OpsDriver over ScalarPrimitives (docs/kernels-ops.md, "Attention in the training profile
+// (tiled)"). They differ from the coding profile's attn_fwd / attn_bwd_* in two reductions only:
+// the scores S[t,s] and dP[t,s] are sequential fma chains over i = 0..D-1 from +0 (the GEMM order
+// of ScalarPrimitives.trainScores, not dot16), and the relative-bias gradient is summed by distance
+// first, then by bucket. Everything else is the coding profile's order, so the dk/dv chains
+// (attn_bwd_kv) and the sum of the bias partials over sequences (attn_bwd_bias) are launched as
+// they are.
+
+// acc = chain over i = 0..d-1 of fma(a[i], b[i], acc) from +0 (ScalarPrimitives.trainScores).
+__device__ __forceinline__ float chain_dot(const float* a, const float* b, int d) {
+    float acc = 0.0f;
+    for (int i = 0; i < d; i++) acc = __fmaf_rn(a[i], b[i], acc);
+    return acc;
+}
+
+// Forward, one warp per query row (b, h, t), as attn_fwd except the scores: for s = 0..t (one lane
+// per key) x[s] = chain_dot(q_t, k_s)·scale + relBias[h, bucket(t − s)], stored in the att row;
+// m = max(x); e[s] = nct_exp(x[s] − m) (stored); sum = the 16-partial sum of e over s (lane j < 16
+// runs partial j over s = j, j+16, ..., then the fixed tree); p[s] = e[s]·(1/sum); att[s > t] = +0;
+// out_t[dd] = chain over s = 0..t of fma(p[s], v_s[dd], acc) from +0 (one lane per dd).
+extern "C" __global__ void attn_train_fwd(float* out, float* att, const float* qkv, const float* relBias,
+                                          const int* buckets, int B, int T, int H, int D, int nb, float scale) {
+    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (w >= B * H * T) return;   // whole warps: the shuffles below see all 32 lanes
+    int lane = threadIdx.x & 31;
+    int t = w % T, h = (w / T) % H, b = w / (T * H);
+    long long HD = (long long)H * D, row = 3 * HD;
+    const float* base = qkv + (long long)b * T * row + (long long)h * D;   // q of token 0, head h
+    const float* q = base + (long long)t * row;
+    const float* kb = base + HD;
+    const float* vb = base + 2 * HD;
+    const float* rb = relBias + (long long)h * nb;
+    float* sc = att + (((long long)b * H + h) * T + t) * T;
+    float mx = __int_as_float(0xff800000);
+    for (int s = lane; s <= t; s += 32) {
+        float x = __fadd_rn(__fmul_rn(chain_dot(q, kb + (long long)s * row, D), scale), rb[buckets[t - s]]);
+        sc[s] = x;
+        mx = fmaxf(mx, x);
+    }
+    for (int o = 16; o >= 1; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(NCT_FULL, mx, o));
+    __syncwarp();
+    for (int s = lane; s <= t; s += 32) sc[s] = nct_exp(__fsub_rn(sc[s], mx));
+    __syncwarp();
+    float part = 0.0f;
+    if (lane < 16) for (int s = lane; s <= t; s += 16) part = __fadd_rn(part, sc[s]);
+    float sum = tree16_warp(part);
+    float inv = __fdiv_rn(1.0f, sum);
+    __syncwarp();
+    for (int s = lane; s <= t; s += 32) sc[s] = __fmul_rn(sc[s], inv);
+    for (int s = t + 1 + lane; s < T; s += 32) sc[s] = 0.0f;
+    __syncwarp();
+    float* o = out + ((long long)b * T + t) * HD + (long long)h * D;
+    for (int dd = lane; dd < D; dd += 32) {
+        float acc = 0.0f;
+        for (int s = 0; s <= t; s++) acc = __fmaf_rn(sc[s], vb[(long long)s * row + dd], acc);
+        o[dd] = acc;
+    }
+}
+
+// Backward, step 1 (one warp per query row (b, h, t)), as attn_bwd_rows except dP: dP[s] =
+// chain_dot(dout_t, v_s) (one lane per key); r = dot16(p_t, dP) (16 partials of fma(p[s], dP[s], .)
+// over s = j, j+16, ..., then the fixed tree); dS[s] = p[s]·(dP[s] − r), stored unscaled in dsc
+// (att's layout); dq_t[dd] = chain over s = 0..t of fma(dS[s]·scale, k_s[dd], acc) from dq_t's value.
+extern "C" __global__ void attn_train_bwd_rows(float* dqkv, float* dsc, const float* dout, const float* qkv,
+                                               const float* att, int B, int T, int H, int D, float scale) {
+    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (w >= B * H * T) return;
+    int lane = threadIdx.x & 31;
+    int t = w % T, h = (w / T) % H, b = w / (T * H);
+    long long HD = (long long)H * D, row = 3 * HD;
+    const float* base = qkv + (long long)b * T * row + (long long)h * D;   // q of token 0, head h
+    const float* p = att + (((long long)b * H + h) * T + t) * T;
+    float* ds = dsc + (((long long)b * H + h) * T + t) * T;
+    const float* go = dout + ((long long)b * T + t) * HD + (long long)h * D;
+    for (int s = lane; s <= t; s += 32) ds[s] = chain_dot(go, base + (long long)s * row + 2 * HD, D);
+    __syncwarp();
+    float part = 0.0f;
+    if (lane < 16) for (int s = lane; s <= t; s += 16) part = __fmaf_rn(p[s], ds[s], part);
+    float r = tree16_warp(part);
+    __syncwarp();
+    for (int s = lane; s <= t; s += 32) ds[s] = __fmul_rn(p[s], __fsub_rn(ds[s], r));
+    __syncwarp();
+    float* dq = dqkv + ((long long)b * T + t) * row + (long long)h * D;
+    const float* kb = base + HD;
+    for (int dd = lane; dd < D; dd += 32) {
+        float acc = dq[dd];
+        for (int s = 0; s <= t; s++) acc = __fmaf_rn(__fmul_rn(ds[s], scale), kb[(long long)s * row + dd], acc);
+        dq[dd] = acc;
+    }
+}
+
+// Backward, bias gradient by distance (one thread per (b, h, δ)): g[(b·H + h)·T + δ] = chain over
+// t = δ..T-1 in increasing t of g + dS[t][t − δ] from +0 (dS unscaled). The lanes of a warp walk
+// the same t (each adding only from its own δ on), so a step reads adjacent addresses.
+extern "C" __global__ void attn_train_bwd_dist(float* g, const float* dsc, int B, int T, int H) {
+    long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    long long n = (long long)B * H * T;
+    if (idx >= n) return;
+    int delta = (int)(idx % T);
+    const float* DS = dsc + (idx / T) * T * T;
+    int t0 = max(0, delta - (int)(threadIdx.x & 31));
+    float acc = 0.0f;
+    for (int t = t0; t < T; t++) {
+        if (t >= delta) acc = __fadd_rn(acc, DS[(long long)t * T + (t - delta)]);
+    }
+    g[idx] = acc;
+}
+
+// Backward, bias partials (one thread per (b, h, bucket k)): partial = chain over δ = 0..T-1 in
+// increasing δ, for the δ with bucket(δ) = k, of partial + g[δ] from +0. The sum over sequences
+// is attn_bwd_bias.
+extern "C" __global__ void attn_train_bwd_bias_partial(float* partials, const float* g, const int* buckets,
+                                                       int B, int T, int H, int nb) {
+    int idx = blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= B * H * nb) return;
+    int k = idx % nb, bh = idx / nb;
+    const float* gr = g + (long long)bh * T;
+    float acc = 0.0f;
+    for (int delta = 0; delta < T; delta++) {
+        if (buckets[delta] == k) acc = __fadd_rn(acc, gr[delta]);
+    }
+    partials[idx] = acc;
+}

@@ -55,13 +55,15 @@ import org.nct.kernels.RelativePosition;
  * segments (the kernel checks use them): those are copied to the device before the launch and the
  * outputs copied back after it.
  *
- * <p>Incremental decoding runs on the device: {@link #kvStore}/{@link #kvCopyPosition} (copies),
- * {@link #attentionCached} (kernel {@code attn_cached}, the scalar reference's bits) and
- * {@link #cdfRows} (kernel {@code integer_cdf}; only the rows × 257 CDF ints come back to the
- * caller's host {@code cum}, which the contract puts on the host). Their host int[] slot/position
- * arrays go to a small device index buffer (re-sent only when they change). The one step that runs
- * on the host is the training profile's attention (Vector API ops, over host copies of exactly the
- * elements it reads and writes).
+ * <p>Every step of training and incremental decoding runs on the device:
+ * {@link #kvStore}/{@link #kvCopyPosition} (copies), {@link #attentionCached} (kernel
+ * {@code attn_cached}, the scalar reference's bits), {@link #cdfRows} (kernel {@code integer_cdf};
+ * only the rows × 257 CDF ints come back to the caller's host {@code cum}, which the contract puts
+ * on the host) and the training profile's attention ({@link #attentionForwardTraining},
+ * {@link #attentionBackwardTraining}: kernels {@code attn_train_*}, the scalar reference's bits).
+ * The host int[] slot/position arrays go to a small device index buffer (re-sent only when they
+ * change). Called with host arguments only, cached attention and CDF rows run the scalar reference
+ * on the host and the training attention the Vector API ops, as the CPU backend does.
  *
  * <p>Profiles: {@link Profile#DETERMINISTIC} ("cuda") gives the same bits as the CPU scalar
  * reference for every kernel; {@link Profile#FAST} ("cuda-fast") runs the three GEMM forms on the
@@ -152,10 +154,8 @@ public final class CudaKernels implements Kernels {
     private Parallel hostPool;
     /** The ops on the host over the scalar reference primitives (cached attention and CDF rows on host arguments). */
     private OpsDriver hostOps;
-    /** The ops on the host over the Vector API primitives (the training profile's attention; same bits as hostOps). */
+    /** The ops on the host over the Vector API primitives (the training profile's attention on host arguments; same bits as hostOps). */
     private OpsDriver hostVectorOps;
-    /** Host copies of device arguments of the host-run training attention, grown on demand. */
-    private MemorySegment hostStage = MemorySegment.NULL;
 
     private CudaKernels(Profile profile) {
         this.profile = profile;
@@ -673,11 +673,10 @@ public final class CudaKernels implements Kernels {
     }
 
     /**
-     * The training profile's attention has no device kernel: it runs on the host with the Vector
-     * API ops (the CPU backend's bits; the contract makes them the scalar reference's). Host
-     * arguments are used in place; device arguments are copied to host memory and the outputs
-     * copied back (synchronous), so a device-resident training step stays bit-identical to the
-     * CPU's at the cost of the transfers.
+     * The training profile's attention ({@code attn_train_fwd}: one warp per query row, scores as
+     * sequential fma chains over D, then attn_fwd's softmax and value chains). Host arguments are
+     * run in place on the host by the Vector API ops (the CPU backend's bits); when any argument is
+     * a device segment the kernel runs, the host ones staged as for every kernel.
      */
     @Override
     public void attentionForwardTraining(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv,
@@ -687,17 +686,25 @@ public final class CudaKernels implements Kernels {
             hostVectorOps().attentionForwardTraining(out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
             return;
         }
-        long hd = (long) h * d, nOut = b * t * hd, nAtt = (long) b * h * t * t, nQkv = b * t * 3 * hd, nRb = (long) h * numBuckets;
-        MemorySegment hs = hostStage(nOut + nAtt + nQkv + nRb);
-        long oAtt = nOut, oQkv = oAtt + nAtt, oRb = oQkv + nQkv;
-        copy(hs, oQkv, qkv, qkvOff, nQkv);
-        copy(hs, oRb, relBias, rbOff, nRb);
-        hostVectorOps().attentionForwardTraining(hs, 0, hs, oAtt, hs, oQkv, hs, oRb, b, t, h, d, numBuckets, maxDistance, scale);
-        copy(out, outOff, hs, 0, nOut);
-        copy(att, attOff, hs, oAtt, nAtt);
+        enter();
+        long hd = (long) h * d;
+        long po = arg(0, out, outOff, b * t * hd, false, true);
+        long pa = arg(1, att, attOff, (long) b * h * t * t, false, true);
+        long pq = arg(2, qkv, qkvOff, b * t * 3 * hd, true, false);
+        long pr = arg(3, relBias, rbOff, (long) h * numBuckets, true, false);
+        long bt = bucketTable(t, numBuckets, maxDistance);
+        launch("attn_train_fwd", blocks((long) b * h * t, 4), 1, 128, po, pa, pq, pr, bt, b, t, h, d, numBuckets, scale);
+        finish();
     }
 
-    /** On the host, as {@link #attentionForwardTraining}. */
+    /**
+     * Backward of {@link #attentionForwardTraining}: {@code attn_train_bwd_rows} (dP as fma chains
+     * over D, dS unscaled into scratch, the dq chains), {@code attn_bwd_kv} (the dk/dv chains, the
+     * coding profile's), {@code attn_train_bwd_dist} (the bias gradient by distance),
+     * {@code attn_train_bwd_bias_partial} (by bucket, per sequence and head) and
+     * {@code attn_bwd_bias} (the partials added in sequence order); no atomics. With host
+     * arguments only it runs on the host, as {@link #attentionForwardTraining}.
+     */
     @Override
     public void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff,
                                           MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att,
@@ -708,22 +715,24 @@ public final class CudaKernels implements Kernels {
                     b, t, h, d, numBuckets, maxDistance, scale);
             return;
         }
-        long hd = (long) h * d, nQkv = b * t * 3 * hd, nRb = (long) h * numBuckets, nOut = b * t * hd, nAtt = (long) b * h * t * t;
-        MemorySegment hs = hostStage(2 * nQkv + nRb + nOut + nAtt);
-        long oRb = nQkv, oDout = oRb + nRb, oQkv = oDout + nOut, oAtt = oQkv + nQkv;
-        copy(hs, 0, dqkv, dqkvOff, nQkv);
-        copy(hs, oRb, dRelBias, drbOff, nRb);
-        copy(hs, oDout, dout, doutOff, nOut);
-        copy(hs, oQkv, qkv, qkvOff, nQkv);
-        copy(hs, oAtt, att, attOff, nAtt);
-        hostVectorOps().attentionBackwardTraining(hs, 0, hs, oRb, hs, oDout, hs, oQkv, hs, oAtt, b, t, h, d, numBuckets, maxDistance, scale);
-        copy(dqkv, dqkvOff, hs, 0, nQkv);
-        copy(dRelBias, drbOff, hs, oRb, nRb);
-    }
-
-    private MemorySegment hostStage(long floats) {
-        if (hostStage.byteSize() < floats * 4) hostStage = java.lang.foreign.Arena.ofAuto().allocate(floats * 4, 64);
-        return hostStage;
+        enter();
+        long hd = (long) h * d;
+        long pdq = arg(0, dqkv, dqkvOff, b * t * 3 * hd, true, true);
+        long pdr = arg(1, dRelBias, drbOff, (long) h * numBuckets, true, true);
+        long pdo = arg(2, dout, doutOff, b * t * hd, true, false);
+        long pq = arg(3, qkv, qkvOff, b * t * 3 * hd, true, false);
+        long pa = arg(4, att, attOff, (long) b * h * t * t, true, false);
+        long bt = bucketTable(t, numBuckets, maxDistance);
+        // scratch: bucket partials (B·H·nb), sums by distance (B·H·T), unscaled dS (B·H·T·T)
+        long nPart = (long) b * h * numBuckets, nDist = (long) b * h * t;
+        long part = scratch((nPart + nDist + (long) b * h * t * t) * 4);
+        long dist = part + nPart * 4, ds = dist + nDist * 4;
+        launch("attn_train_bwd_rows", blocks((long) b * h * t, 4), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
+        launch("attn_bwd_kv", blocks(b * t * hd, 128), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
+        launch("attn_train_bwd_dist", blocks(nDist, 128), 1, 128, dist, ds, b, t, h);
+        launch("attn_train_bwd_bias_partial", blocks(nPart, 64), 1, 64, part, dist, bt, b, t, h, numBuckets);
+        launch("attn_bwd_bias", blocks((long) h * numBuckets, 64), 1, 64, pdr, part, b, h, numBuckets);
+        finish();
     }
 
     private synchronized OpsDriver hostVectorOps() {

@@ -22,6 +22,7 @@ class PtxTest {
 
     static final String[] KERNELS = {"gemm_det", "gemm_det64", "gemm_fast_tf32", "rmsnorm_fwd", "rmsnorm_bwd_dx", "rmsnorm_bwd_dgain",
             "attn_fwd", "attn_rows", "attn_bwd_rows", "attn_bwd_kv", "attn_bwd_bias_partial", "attn_bwd_bias",
+            "attn_train_fwd", "attn_train_bwd_rows", "attn_train_bwd_dist", "attn_train_bwd_bias_partial",
             "relu_gate_fwd", "relu_gate_bwd", "add_kernel", "scale_kernel", "embed_fwd", "embed_bwd", "ce_fwd", "ce_bwd",
             "adamw_kernel", "ada_rows", "ada_cols", "mean16_kernel", "ada_factored_u", "ada_unfactored_u", "ada_dots",
             "ada_update", "sum_squares_kernel", "attn_cached", "kv_store_tiled", "kv_copy_pos_tiled", "integer_cdf", "sumsq_fast_partials", "sum_fast_final"};
@@ -65,6 +66,9 @@ class PtxTest {
             }
         }
         assertTrue(e.get("gemm_det").contains("fma.rn.f32"), "the GEMM chain is explicit fma.rn");
+        for (String k : new String[] {"attn_train_fwd", "attn_train_bwd_rows"}) {
+            assertTrue(e.get(k).contains("fma.rn.f32"), k + ": the score and dP chains are explicit fma.rn");
+        }
         assertTrue(e.get("gemm_fast_tf32").contains("mma"), "the fast GEMM uses the tensor cores");
     }
 }

@@ -244,14 +244,23 @@ public final class KernelCheck {
                 b, t, h, d, 32, 128, 1f));
     }
 
-    /** The training profile's attention (run on the host by CudaKernels, device arguments staged through host memory). */
+    /**
+     * The training profile's attention on host segments (run on the host by CudaKernels) and on
+     * backend buffers (the attn_train_* device kernels, the path of a device-resident training step).
+     */
     private void attentionTraining(Arena arena, int b, int t, int h, int d) {
         String shape = " b" + b + " t" + t + " h" + h + " d" + d;
         long hd = (long) h * d;
         Case c = newCase(arena);
         int out = c.out(b * t * hd), att = c.out((long) b * h * t * t), qkv = c.floats(b * t * 3 * hd, -1, 1, false);
         int rb = c.floats(h * 32L, -0.5, 0.5, false);
-        check("attentionForwardTraining" + shape, true, c, (k, s) -> k.attentionForwardTraining(s[out], 0, s[att], 0, s[qkv], 0, s[rb], 0, b, t, h, d, 32, 128, 1f));
+        Op fwd = (k, s) -> k.attentionForwardTraining(s[out], 0, s[att], 0, s[qkv], 0, s[rb], 0, b, t, h, d, 32, 128, 1f);
+        check("attentionForwardTraining" + shape, true, c, fwd);
+        Case cr = newCase(arena);
+        int rOut = cr.out(b * t * hd), rAtt = cr.out((long) b * h * t * t), rQkv = cr.floats(b * t * 3 * hd, -1, 1, false);
+        int rRb = cr.floats(h * 32L, -0.5, 0.5, false);
+        check("attentionForwardTraining (backend buffers)" + shape, true, cr, resident(new int[] {rOut, rAtt, rQkv, rRb},
+                (k, s) -> k.attentionForwardTraining(s[rOut], 0, s[rAtt], 0, s[rQkv], 0, s[rRb], 0, b, t, h, d, 32, 128, 0.125f)));
         Case f = newCase(arena);
         int fo = f.out(b * t * hd), fa = f.out((long) b * h * t * t), fq = f.floats(b * t * 3 * hd, -1, 1, false), fr = f.floats(h * 32L, -0.5, 0.5, false);
         MemorySegment[] fs = f.refs();
@@ -259,8 +268,13 @@ public final class KernelCheck {
         Case c2 = newCase(arena);
         int dqkv = c2.floats(b * t * 3 * hd, -1, 1, true), drb = c2.floats(h * 32L, -1, 1, true), dout = c2.floats(b * t * hd, -1, 1, false);
         int q2 = c2.add(copyOf(arena, fs[fq]), false), a2 = c2.add(copyOf(arena, fs[fa]), false);
-        check("attentionBackwardTraining" + shape, true, c2, (k, s) -> k.attentionBackwardTraining(s[dqkv], 0, s[drb], 0, s[dout], 0, s[q2], 0, s[a2], 0,
-                b, t, h, d, 32, 128, 1f));
+        Op bwd = (k, s) -> k.attentionBackwardTraining(s[dqkv], 0, s[drb], 0, s[dout], 0, s[q2], 0, s[a2], 0, b, t, h, d, 32, 128, 1f);
+        check("attentionBackwardTraining" + shape, true, c2, bwd);
+        Case c3 = newCase(arena);
+        int dqkv3 = c3.floats(b * t * 3 * hd, -1, 1, true), drb3 = c3.floats(h * 32L, -1, 1, true), dout3 = c3.floats(b * t * hd, -1, 1, false);
+        int q3 = c3.add(copyOf(arena, fs[fq]), false), a3 = c3.add(copyOf(arena, fs[fa]), false);
+        check("attentionBackwardTraining (backend buffers)" + shape, true, c3, resident(new int[] {dqkv3, drb3, dout3, q3, a3},
+                (k, s) -> k.attentionBackwardTraining(s[dqkv3], 0, s[drb3], 0, s[dout3], 0, s[q3], 0, s[a3], 0, b, t, h, d, 32, 128, 0.125f)));
     }
 
     private static MemorySegment copyOf(Arena arena, MemorySegment s) {
