@@ -50,11 +50,22 @@ final class KernelTimer implements InvocationHandler {
             throw e.getCause();
         }
         if (enabled && method.getDeclaringClass() == Kernels.class && !method.isDefault()) {
-            long[] t = totals.computeIfAbsent(method.getName(), n -> new long[2]);
+            long[] t = totals.computeIfAbsent(key(method, args), n -> new long[2]);
             t[0] += System.nanoTime() - t0;
             t[1]++;
         }
         return r;
+    }
+
+    /**
+     * The row a call is counted in: the method name; for the three GEMM forms also the shape
+     * (M×K×N, and "+=" when it accumulates), since their costs differ by shape.
+     */
+    private static String key(Method method, Object[] args) {
+        String name = method.getName();
+        if (!name.startsWith("matmul") || args == null || args.length < 4) return name;
+        int n = args.length;
+        return name + " " + args[n - 4] + "x" + args[n - 3] + "x" + args[n - 2] + (Boolean.TRUE.equals(args[n - 1]) ? " +=" : "");
     }
 
     /** Lines of a table: kernel, calls per step, ms per step, share of the step, largest first. */
@@ -62,14 +73,14 @@ final class KernelTimer implements InvocationHandler {
         List<Map.Entry<String, long[]>> rows = new ArrayList<>(totals.entrySet());
         rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "  %-22s %10s %12s %8s", "kernel", "calls/step", "ms/step", "share"));
+        out.add(String.format(Locale.ROOT, "  %-38s %10s %12s %8s", "kernel", "calls/step", "ms/step", "share"));
         double sum = 0;
         for (Map.Entry<String, long[]> e : rows) {
             double ms = e.getValue()[0] / 1e6 / steps;
             sum += ms;
-            out.add(String.format(Locale.ROOT, "  %-22s %10d %12.1f %7.1f%%", e.getKey(), e.getValue()[1] / steps, ms, 100 * ms / stepMs));
+            out.add(String.format(Locale.ROOT, "  %-38s %10d %12.1f %7.1f%%", e.getKey(), e.getValue()[1] / steps, ms, 100 * ms / stepMs));
         }
-        out.add(String.format(Locale.ROOT, "  %-22s %10s %12.1f %7.1f%%", "(outside kernels)", "", stepMs - sum, 100 * (stepMs - sum) / stepMs));
+        out.add(String.format(Locale.ROOT, "  %-38s %10s %12.1f %7.1f%%", "(outside kernels)", "", stepMs - sum, 100 * (stepMs - sum) / stepMs));
         return out;
     }
 }
