@@ -1,5 +1,6 @@
 package org.nct.cli;
 
+import org.nct.tokenize.TestText;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

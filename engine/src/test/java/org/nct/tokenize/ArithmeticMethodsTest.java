@@ -42,7 +42,7 @@ class ArithmeticMethodsTest {
 
     @Test
     void staticAcAndEqualInfoWithTheUnigramModel() throws Exception {
-        byte[] text = ShardTest.stream();
+        byte[] text = TestText.stream();
         List<byte[]> examples = Shard.cut(text, 600);
         for (int bits : new int[] {8, 16}) {
             ArithmeticTokenizer ac = new ArithmeticTokenizer("static-ac", bits, unigram(text));
@@ -69,7 +69,7 @@ class ArithmeticMethodsTest {
         try (Weights w = Weights.init(ModelConfig.preset("tiny", 256), 42)) {
             Checkpoint.save(m1, w);
         }
-        byte[] text = Arrays.copyOf(ShardTest.stream(), 500);
+        byte[] text = Arrays.copyOf(TestText.stream(), 500);
         List<byte[]> examples = Shard.cut(text, 250);
         CodingModels models = Methods.m1(m1, 16, 1);
         assertFalse(models.parallel());

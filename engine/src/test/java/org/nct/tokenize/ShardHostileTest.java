@@ -29,7 +29,7 @@ class ShardHostileTest {
     @BeforeEach
     void build() throws Exception {
         shard = dir.resolve("bytes");
-        Shard.build(Shard.cut(ShardTest.stream(), 300).subList(0, 12), new Shard.Spec(new BytesTokenizer(), 300, 0, "t", 1), shard, false, Map.of());
+        Shard.build(Shard.cut(TestText.stream(), 300).subList(0, 12), new Shard.Spec(new BytesTokenizer(), 300, 0, "t", 1), shard, false, Map.of());
     }
 
     ObjectNode meta() throws Exception {
@@ -116,7 +116,7 @@ class ShardHostileTest {
     /** An AC or Equal-Info example claiming more bytes than its tokens can code is refused before the output is allocated. */
     @Test
     void arithmeticByteCountsAreBoundedByTheirTokens() {
-        byte[] text = ShardTest.stream();
+        byte[] text = TestText.stream();
         byte[] ex = Arrays.copyOf(text, 400);
         ArithmeticTokenizer ac = new ArithmeticTokenizer("static-ac", 16, ArithmeticMethodsTest.unigram(text));
         int[] t = ac.encode(ex);

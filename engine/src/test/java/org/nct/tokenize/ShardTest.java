@@ -19,15 +19,6 @@ import org.nct.InvalidInputException;
 class ShardTest {
     @TempDir Path dir;
 
-    static byte[] stream() {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        for (byte[] d : TestText.documents(120, 21)) {
-            o.writeBytes(d);
-            o.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        return o.toByteArray();
-    }
-
     static List<Tokenizer> methods() {
         SentencePieceModel m = new UnigramTrainer().vocabSize(500).train(TestText.documents(200, 5));
         return List.of(new BytesTokenizer(), new GzipTokenizer(8), new GzipTokenizer(16), new SentencePieceTokenizer(m));
@@ -35,7 +26,7 @@ class ShardTest {
 
     @Test
     void everyMethodRoundTripsThroughAShard() throws Exception {
-        byte[] s = stream();
+        byte[] s = TestText.stream();
         List<byte[]> examples = Shard.cut(s, 700);
         assertArrayEquals(Arrays.copyOfRange(s, 700, 1400), examples.get(1));
         assertEquals((s.length + 699) / 700, examples.size());
@@ -78,7 +69,7 @@ class ShardTest {
     @Test
     void prefixIsTheLongestThatFitsForGzip() {
         GzipTokenizer g = new GzipTokenizer(8);
-        byte[] x = Arrays.copyOf(stream(), 3000);
+        byte[] x = Arrays.copyOf(TestText.stream(), 3000);
         Tokenizer.Prefix p = g.encodePrefix(x, 300);
         assertTrue(p.tokens().length <= 300);
         assertArrayEquals(g.encode(Arrays.copyOf(x, p.bytes())), p.tokens());
@@ -89,7 +80,7 @@ class ShardTest {
 
     @Test
     void buildIsDeterministicAcrossThreadCounts() throws Exception {
-        List<byte[]> examples = Shard.cut(stream(), 500);
+        List<byte[]> examples = Shard.cut(TestText.stream(), 500);
         Tokenizer tok = methods().get(3);
         Path a = dir.resolve("a"), b = dir.resolve("b");
         Shard.build(examples, new Shard.Spec(tok, 500, 40, "test", 1), a, false, Map.of());
@@ -114,7 +105,7 @@ class ShardTest {
 
     @Test
     void anInterruptedBuildLeavesNoShard() throws Exception {
-        List<byte[]> examples = Shard.cut(stream(), 100);
+        List<byte[]> examples = Shard.cut(TestText.stream(), 100);
         Path out = dir.resolve("shard");
         assertThrows(IllegalStateException.class,
                 () -> Shard.build(examples, new Shard.Spec(new Failing(), 100, 0, "t", 2), out, false, Map.of()));
@@ -131,7 +122,7 @@ class ShardTest {
 
     @Test
     void corruptionIsDetected() throws Exception {
-        byte[] s = stream();
+        byte[] s = TestText.stream();
         List<byte[]> examples = Shard.cut(s, 800);
         Path out = dir.resolve("g");
         GzipTokenizer g = new GzipTokenizer(16);

@@ -1,12 +1,16 @@
 package org.nct.tokenize;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Generated English-like documents for tokenizer tests (no external data). */
-final class TestText {
+/**
+ * Generated English-like documents for tests (no external data). Shared with the app module's
+ * command tests through the engine's test-jar.
+ */
+public final class TestText {
     private TestText() { }
 
     private static final String[] WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from at which "
@@ -18,7 +22,7 @@ final class TestText {
             + "2019 100 $5 3.5% naïve café – “quoted” 東京").split(" ");
 
     /** {@code n} documents of a few lines each, deterministic in {@code seed}. */
-    static List<byte[]> documents(int n, long seed) {
+    public static List<byte[]> documents(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         List<byte[]> docs = new ArrayList<>();
         for (int d = 0; d < n; d++) {
@@ -36,5 +40,15 @@ final class TestText {
             docs.add(sb.toString().getBytes(StandardCharsets.UTF_8));
         }
         return docs;
+    }
+
+    /** 120 documents joined by blank lines (as the engine's ShardTest.stream()). */
+    public static byte[] stream() {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        for (byte[] d : documents(120, 21)) {
+            o.writeBytes(d);
+            o.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        return o.toByteArray();
     }
 }
