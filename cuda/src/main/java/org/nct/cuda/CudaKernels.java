@@ -656,7 +656,7 @@ public final class CudaKernels implements Kernels {
                 qkv.address() + qkvOff * 4, qkvStride, idx, idx + (long) n * 4, n, h, d, cap);
     }
 
-    /** As {@link #kvStore}; synchronized, since the coding drivers call it from their worker threads. */
+    /** As {@link #kvStore}; synchronized: the contract allows calls from several threads at once (for different target slots). */
     @Override
     public synchronized void kvCopyPosition(MemorySegment kt, long ktOff, MemorySegment v, long vOff, long layerStride, int layers,
                                             int cap, int fromSlot, int toSlot, int pos, int h, int d) {

@@ -93,6 +93,27 @@ public final class CodingModel implements AutoCloseable {
         return Math.max(1, Long.getLong("nct.coding.cacheBytes", 1L << 30));
     }
 
+    /** The property that selects the drivers' pipelined mode: {@code auto} (default), {@code on} or {@code off}. */
+    public static final String OVERLAP_PROPERTY = "nct.coding.overlap";
+
+    /**
+     * Whether {@link #run} overlaps the coders' host work with the model step (property
+     * {@value #OVERLAP_PROPERTY}): {@code on}, {@code off}, or {@code auto} (the default), which
+     * is on exactly when the kernels are not {@link Kernels#hostResident() host-resident} (a GPU:
+     * the coders run on a host thread while the step runs on the device). On the CPU the model
+     * step already uses every core, so overlap only adds a thread and halves the batch driver's
+     * steps; {@code on} is there to test it. The mode never changes a coded bit, only the speed.
+     */
+    static boolean overlap(Kernels kernels) {
+        String v = System.getProperty(OVERLAP_PROPERTY, "auto").trim();
+        return switch (v) {
+            case "auto" -> !kernels.hostResident();
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException(OVERLAP_PROPERTY + " must be auto, on or off, got '" + v + "'");
+        };
+    }
+
     /** Worst-case cache bytes of one slot for contexts of up to maxContext positions. */
     long cacheBytesPerSlot(int maxContext) {
         var c = weights.config();
@@ -136,7 +157,8 @@ public final class CodingModel implements AutoCloseable {
     }
 
     /**
-     * Runs the tasks as a batch of up to {@code streams} concurrent streams. Calls are serialized
+     * Runs the tasks as a batch of up to {@code streams} concurrent streams, pipelined or not
+     * ({@link #overlap}; in the pipelined mode the streams take turns in two groups). Calls are serialized
      * on the kernels, not on this model: the kernels' thread pool and scratch serve one batch at a
      * time, and coding models of other precisions (or other weights) may share the same kernels.
      */
@@ -159,12 +181,13 @@ public final class CodingModel implements AutoCloseable {
     }
 
     private void runLocked(List<? extends CodingTask> tasks, int streams, int maxContext, LongConsumer progress) {
+        boolean overlap = overlap(kernels);
         if (allKnownContext(tasks)) {
             @SuppressWarnings("unchecked") List<? extends KnownContextTask> known = (List<? extends KnownContextTask>) tasks;
             int longest = 0;
             for (KnownContextTask t : known) longest = Math.max(longest, t.length());
             try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, 1, Math.min(maxContext, longest + 1), PREFILL_ROWS);
-                 PrefillDriver driver = new PrefillDriver(m1, precision)) {
+                 PrefillDriver driver = new PrefillDriver(m1, precision, overlap)) {
                 driver.run(known, progress);
             }
             return;
@@ -174,7 +197,7 @@ public final class CodingModel implements AutoCloseable {
         long perSlot = maxContext >= UNBOUNDED ? 0 : cacheBytesPerSlot(maxContext);
         int slots = (int) Math.max(1, Math.min(Math.min(streams, tasks.size()), perSlot == 0 ? Integer.MAX_VALUE : cacheBudget() / perSlot));
         try (IncrementalM1 m1 = new IncrementalM1(weights, kernels, slots + 1, maxContext)) {
-            driver = new BatchDriver(m1, kernels.pool(), precision);
+            driver = new BatchDriver(m1, kernels.pool(), precision, overlap);
             driver.run(tasks, progress);
         } finally {
             if (driver != null) driver.close();
