@@ -43,5 +43,9 @@ echo "| PyTorch peer tokens/s, tf32 / fp32: 25m | $(na "$t25") / $(na "$t25s") |
 echo "| 25m fast / PyTorch tf32 (target >= 0.5) | $(ratio "$f25" "$t25") |"
 echo "| EqualInfoAC[b=16] compress MB/s, 3m M1 (random init, $(na "$(get equalinfo_b16_bytes_per_window)") bytes/window), 4096 streams of 1 KiB C4 blocks, whole run | $(na "$(get equalinfo_b16_compress_MB_per_s)") |"
 echo "| AC compress MB/s, 3m M1 (random init), 2 KiB C4 blocks, whole run (prefill) | $(na "$(get ac_compress_MB_per_s)") |"
-echo "| M1 (3m, bytes) training tokens/s at the paper's batch 128 x 1024, deterministic / fast (no PyTorch peer yet) | $(na "$(get train_m1_3m_det_tokens_per_s)") / $(na "$(get train_m1_3m_fast_tokens_per_s)") |"
+echo "| the same two with the coders after the model step (nct.coding.overlap=off): EqualInfoAC[b=16], AC MB/s | $(na "$(get equalinfo_b16_compress_MB_per_s_overlap_off)"), $(na "$(get ac_compress_MB_per_s_overlap_off)") |"
+m1d=$(get train_m1_3m_det_tokens_per_s); m1f=$(get train_m1_3m_fast_tokens_per_s); m1t=$(get torch_m1_3m_tf32_tokens_per_s); m1ts=$(get torch_m1_3m_fp32_tokens_per_s)
+echo "| M1 (3m, bytes) training tokens/s at the paper's batch 128 x 1024, deterministic / fast | $(na "$m1d") / $(na "$m1f") |"
+echo "| PyTorch peer tokens/s, tf32 / fp32: M1 (3m, bytes, 128 x 1024) | $(na "$m1t") / $(na "$m1ts") |"
+echo "| M1 fast / PyTorch tf32 (target >= 1.0); deterministic / PyTorch tf32 (target >= 0.7) | $(ratio "$m1f" "$m1t"); $(ratio "$m1d" "$m1t") |"
 echo "| M1 3m incremental decoding, deterministic, MB/s of text (CDF+coder excluded): 4096 / 16384 sequences | $(na "$(get m1_3m_decode_4096_MB_per_s)") / $(na "$(get m1_3m_decode_16384_MB_per_s)") |"

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The PyTorch peer of the GPU check: the same decoder (docs/architecture.md: T5-style, RMSNorm, relative
 position bias, gated ReLU, untied embeddings, z-loss 1e-4, Adafactor) trained on the same shapes as
-GpuCheck's benchmark (V=65536, T=512, batch 8), reporting tokens/s. Two numeric settings: fp32
+GpuCheck's benchmarks (M2: V=65536, T=512, batch 8; M1: the 3m preset over bytes, V=256, at the
+paper's M1 batch of 128 x 1,024), reporting tokens/s. Two numeric settings: fp32
 (TF32 off, PyTorch's default for matmuls) and tf32 (tensor cores, the counterpart of nct's fast
-profile). Usage: torch_peer.py RESULTS_FILE [presets...]"""
+profile). Usage: torch_peer.py RESULTS_FILE [runs...] (runs: 3m, 25m, m1; default all three)"""
 import math
 import sys
 import time
@@ -12,7 +13,10 @@ import torch
 import torch.nn.functional as F
 
 PRESETS = {"3m": (256, 4, 64, 3, 1024), "25m": (512, 8, 64, 6, 2048)}
-V, T, B, NB, MD = 65536, 512, 8, 32, 128
+NB, MD = 32, 128
+# run name -> (preset, vocabulary, sequence length, batch, result-key prefix)
+RUNS = {"3m": ("3m", 65536, 512, 8, "torch_3m"), "25m": ("25m", 65536, 512, 8, "torch_25m"),
+        "m1": ("3m", 256, 1024, 128, "torch_m1_3m")}
 
 
 def buckets(t):
@@ -25,10 +29,10 @@ def buckets(t):
 
 
 class Model(torch.nn.Module):
-    def __init__(self, c, h, d, l, f):
+    def __init__(self, v, c, h, d, l, f):
         super().__init__()
-        self.h, self.d = h, d
-        self.embed = torch.nn.Parameter(torch.randn(V, c))
+        self.v, self.h, self.d = v, h, d
+        self.embed = torch.nn.Parameter(torch.randn(v, c))
         self.layers = torch.nn.ModuleList()
         for _ in range(l):
             m = torch.nn.Module()
@@ -42,7 +46,7 @@ class Model(torch.nn.Module):
             m.down = torch.nn.Parameter(torch.randn(c, f) * f ** -0.5)
             self.layers.append(m)
         self.final_norm = torch.nn.Parameter(torch.ones(c))
-        self.lm_head = torch.nn.Parameter(torch.randn(V, c) * c ** -0.5)
+        self.lm_head = torch.nn.Parameter(torch.randn(v, c) * c ** -0.5)
 
     @staticmethod
     def rms(x, g):
@@ -61,16 +65,17 @@ class Model(torch.nn.Module):
             x = x + (torch.relu(hn @ m.gate.t()) * (hn @ m.up.t())) @ m.down.t()
         logits = self.rms(x, self.final_norm) @ self.lm_head.t()
         lse = torch.logsumexp(logits.float(), -1)
-        ce = F.cross_entropy(logits.view(-1, V).float(), tgt.view(-1), reduction="none").view(b, t)
+        ce = F.cross_entropy(logits.view(-1, self.v).float(), tgt.view(-1), reduction="none").view(b, t)
         return (ce + 1e-4 * lse ** 2).mean()
 
 
-def bench(preset, tf32, out):
+def bench(run, tf32, out):
+    preset, V, T, B, key = RUNS[run]
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32
     torch.manual_seed(0)
     dev = "cuda"
-    model = Model(*PRESETS[preset]).to(dev)
+    model = Model(V, *PRESETS[preset]).to(dev)
     opt = torch.optim.Adafactor(model.parameters(), lr=0.01)
     tok = torch.randint(0, V, (B, T), device=dev)
     tgt = torch.randint(0, V, (B, T), device=dev)
@@ -93,21 +98,24 @@ def bench(preset, tf32, out):
     sec = time.perf_counter() - t0
     tps = B * T * steps / sec
     name = "tf32" if tf32 else "fp32"
-    print(f"torch peer {preset} {name}: {tps:.0f} tokens/s ({steps} steps in {sec:.3f} s, loss {loss.item():.4f})", flush=True)
-    out.write(f"torch_{preset}_{name}_tokens_per_s={tps:.0f}\n")
+    print(f"torch peer {run} ({preset}, V={V}, {B} x {T}) {name}: {tps:.0f} tokens/s ({steps} steps in {sec:.3f} s, loss {loss.item():.4f})", flush=True)
+    out.write(f"{key}_{name}_tokens_per_s={tps:.0f}\n")
     del model, opt
     torch.cuda.empty_cache()
 
 
 def main():
     path = sys.argv[1]
-    presets = sys.argv[2:] or ["3m", "25m"]
+    runs = sys.argv[2:] or ["3m", "25m", "m1"]
+    for r in runs:
+        if r not in RUNS:
+            sys.exit(f"torch_peer.py: unknown run {r!r}; choose from {', '.join(RUNS)}")
     with open(path, "w") as out:
         out.write(f"torch_version={torch.__version__}\n")
         out.write(f"torch_device={torch.cuda.get_device_name(0)}\n")
-        for p in presets:
+        for r in runs:
             for tf32 in (False, True):
-                bench(p, tf32, out)
+                bench(r, tf32, out)
 
 
 if __name__ == "__main__":

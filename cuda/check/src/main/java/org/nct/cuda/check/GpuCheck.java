@@ -558,18 +558,25 @@ public final class GpuCheck {
         ModelConfig cfg = ModelConfig.preset("3m", 256);
         try (CodingModel cm = new CodingModel(Weights.init(cfg, 1), det, IntegerCdf.DEFAULT_PRECISION)) {
             cm.run(List.of(encoders(docs.subList(0, Math.min(docs.size(), 64)))), streams, null);   // warm-up
-            WindowEncoder[] enc = encoders(docs);
-            long t0 = System.nanoTime();
-            cm.run(List.of(enc), streams, null);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            long bytes = (long) docs.size() * block, windows = 0;
-            for (WindowEncoder e : enc) windows += e.windows();
-            double mbps = bytes / sec / 1e6;
-            System.out.printf("bench EqualInfoAC[b=16] compress, 3m M1 (random init), %d blocks of %d bytes, up to %d streams: %.2f MB/s "
-                    + "(%.3f s, %.2f bytes per window, %d host threads for CDFs and coders)%n",
-                    docs.size(), block, streams, mbps, sec, (double) bytes / windows, det.pool().threads());
-            results.put("equalinfo_b16_compress_MB_per_s", String.format("%.2f", mbps));
-            results.put("equalinfo_b16_bytes_per_window", String.format("%.2f", (double) bytes / windows));
+            for (String mode : OVERLAP_MODES) {
+                String saved = overlapMode(mode);
+                try {
+                    WindowEncoder[] enc = encoders(docs);
+                    long t0 = System.nanoTime();
+                    cm.run(List.of(enc), streams, null);
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    long bytes = (long) docs.size() * block, windows = 0;
+                    for (WindowEncoder e : enc) windows += e.windows();
+                    double mbps = bytes / sec / 1e6;
+                    System.out.printf("bench EqualInfoAC[b=16] compress, 3m M1 (random init), %d blocks of %d bytes, up to %d streams, coders beside the step %s: %.2f MB/s "
+                            + "(%.3f s, %.2f bytes per window, %d host threads for CDFs and coders)%n",
+                            docs.size(), block, streams, mode, mbps, sec, (double) bytes / windows, det.pool().threads());
+                    results.put("equalinfo_b16_compress_MB_per_s" + overlapSuffix(mode), String.format("%.2f", mbps));
+                    results.put("equalinfo_b16_bytes_per_window", String.format("%.2f", (double) bytes / windows));
+                } finally {
+                    overlapMode(saved);
+                }
+            }
         }
         return true;
     }
@@ -590,17 +597,41 @@ public final class GpuCheck {
             List<StreamEncoder.Task> warm = new ArrayList<>(), tasks = new ArrayList<>();
             for (int i = 0; i < Math.min(8, docs.size()); i++) warm.add(new StreamEncoder.Task(docs.get(i), 0, block, IntegerCdf.DEFAULT_PRECISION));
             cm.run(warm, 32, null);
-            for (byte[] d : docs) tasks.add(new StreamEncoder.Task(d, 0, block, IntegerCdf.DEFAULT_PRECISION));
-            long t0 = System.nanoTime();
-            cm.run(tasks, 32, null);
-            double sec = (System.nanoTime() - t0) / 1e9;
-            long bytes = (long) docs.size() * block, code = 0;
-            for (StreamEncoder.Task t : tasks) code += t.code().length;
-            double mbps = bytes / sec / 1e6;
-            System.out.printf("bench AC compress, 3m M1 (random init), %d blocks of %d bytes: %.2f MB/s (%.3f s, %.3f bits/byte)%n",
-                    docs.size(), block, mbps, sec, 8.0 * code / bytes);
-            results.put("ac_compress_MB_per_s", String.format("%.2f", mbps));
+            for (String mode : OVERLAP_MODES) {
+                String saved = overlapMode(mode);
+                try {
+                    tasks.clear();
+                    for (byte[] d : docs) tasks.add(new StreamEncoder.Task(d, 0, block, IntegerCdf.DEFAULT_PRECISION));
+                    long t0 = System.nanoTime();
+                    cm.run(tasks, 32, null);
+                    double sec = (System.nanoTime() - t0) / 1e9;
+                    long bytes = (long) docs.size() * block, code = 0;
+                    for (StreamEncoder.Task t : tasks) code += t.code().length;
+                    double mbps = bytes / sec / 1e6;
+                    System.out.printf("bench AC compress, 3m M1 (random init), %d blocks of %d bytes, coders beside the step %s: %.2f MB/s (%.3f s, %.3f bits/byte)%n",
+                            docs.size(), block, mode, mbps, sec, 8.0 * code / bytes);
+                    results.put("ac_compress_MB_per_s" + overlapSuffix(mode), String.format("%.2f", mbps));
+                } finally {
+                    overlapMode(saved);
+                }
+            }
         }
         return true;
+    }
+
+    /** The coding benchmarks run with the coders beside the model step (the GPU's default) and without. */
+    private static final String[] OVERLAP_MODES = {"on", "off"};
+
+    /** Sets {@link CodingModel#OVERLAP_PROPERTY} (null clears it) and returns its previous value. */
+    private static String overlapMode(String mode) {
+        String saved = System.getProperty(CodingModel.OVERLAP_PROPERTY);
+        if (mode == null) System.clearProperty(CodingModel.OVERLAP_PROPERTY);
+        else System.setProperty(CodingModel.OVERLAP_PROPERTY, mode);
+        return saved;
+    }
+
+    /** The result key's suffix: none for the default (on), "_overlap_off" for off. */
+    private static String overlapSuffix(String mode) {
+        return "on".equals(mode) ? "" : "_overlap_" + mode;
     }
 }
