@@ -375,20 +375,30 @@ extern "C" __global__ void rmsnorm_bwd_dgain(float* dgain, const float* dout, co
 // One warp per (b, h, t) query row. Scores: one lane per key (each a whole dot16 over D), in
 // row storage `sc` (the att row, or scratch); the softmax sum is the canonical 16-partial sum
 // over keys; out[d] = sequential chain over s = 0..t of fma(p[s], v_s[d], acc).
-// Keys and bias: element j of key s at kbase[s·kvStride + j], its bias rb[buckets[pos − s]]; TILED
-// (attentionCached's layout): element j of key s at kbase[(s − s%16)·d + j·16 + s%16], its bias
-// rb[s] (rb: the reversed bias-by-distance row, already moved to distance pos). Values: value s at
-// vbase[s·kvStride ..] in both.
-template <bool TILED>
+// Keys and bias (KEYS): KEYS_ROWS: element j of key s at kbase[s·kvStride + j], its bias
+// rb[buckets[pos − s]]; KEYS_TILED (attentionCached's layout): element j of key s at
+// kbase[(s − s%16)·d + j·16 + s%16], its bias rb[s] (rb: the reversed bias-by-distance row, already
+// moved to distance pos); KEYS_ROWS_CHAIN (the training profile): as KEYS_ROWS, but each score is
+// the sequential chain over j of fma(q[j], k_s[j], acc) from +0 instead of a dot16. Values: value s
+// at vbase[s·kvStride ..] in all three.
+// acc = chain over i = 0..d-1 of fma(a[i], b[i], acc) from +0 (ScalarPrimitives.trainScores).
+__device__ __forceinline__ float chain_dot(const float* a, const float* b, int d) {
+    float acc = 0.0f;
+    for (int i = 0; i < d; i++) acc = __fmaf_rn(a[i], b[i], acc);
+    return acc;
+}
+enum { KEYS_ROWS = 0, KEYS_TILED = 1, KEYS_ROWS_CHAIN = 2 };
+template <int KEYS>
 __device__ void attn_row_warp_t(float* out, const float* q, const float* kbase, const float* vbase,
                                 long long kvStride, const float* rb, const int* buckets, float* sc,
                                 int pos, int d, float scale) {
     int lane = threadIdx.x & 31;
     float mx = __int_as_float(0xff800000);
     for (int s = lane; s <= pos; s += 32) {
-        float dot = TILED ? dot16_step<16>(q, kbase + (long long)(s & ~15) * d + (s & 15), d)
-                          : dot16_step<1>(q, kbase + (long long)s * kvStride, d);
-        float v = __fadd_rn(__fmul_rn(dot, scale), TILED ? rb[s] : rb[buckets[pos - s]]);
+        float dot = KEYS == KEYS_TILED ? dot16_step<16>(q, kbase + (long long)(s & ~15) * d + (s & 15), d)
+                  : KEYS == KEYS_ROWS_CHAIN ? chain_dot(q, kbase + (long long)s * kvStride, d)
+                  : dot16_step<1>(q, kbase + (long long)s * kvStride, d);
+        float v = __fadd_rn(__fmul_rn(dot, scale), KEYS == KEYS_TILED ? rb[s] : rb[buckets[pos - s]]);
         sc[s] = v;
         mx = fmaxf(mx, v);
     }
@@ -413,7 +423,7 @@ __device__ void attn_row_warp_t(float* out, const float* q, const float* kbase, 
 __device__ void attn_row_warp(float* out, const float* q, const float* kbase, const float* vbase,
                               long long kvStride, const float* rb, const int* buckets, float* sc,
                               int pos, int d, float scale) {
-    attn_row_warp_t<false>(out, q, kbase, vbase, kvStride, rb, buckets, sc, pos, d, scale);
+    attn_row_warp_t<KEYS_ROWS>(out, q, kbase, vbase, kvStride, rb, buckets, sc, pos, d, scale);
 }
 
 extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, const float* relBias,
@@ -464,7 +474,7 @@ extern "C" __global__ void attn_cached(float* out, long long outStride, const fl
     int h = w % H, i = w / H;
     int p = pos[i];
     long long region = ((long long)slot[i] * H + h) * cap * D;
-    attn_row_warp_t<true>(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
+    attn_row_warp_t<KEYS_TILED>(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
                           kt + region, v + region, D, bias + (long long)h * bStride + (bStride - 1 - p),
                           nullptr, scratch + (long long)w * scratchRow, p, D, scale);
 }
@@ -923,13 +933,6 @@ extern "C" __global__ void integer_cdf(int* cum, const float* logits, int rows, 
 // (attn_bwd_kv) and the sum of the bias partials over sequences (attn_bwd_bias) are launched as
 // they are.
 
-// acc = chain over i = 0..d-1 of fma(a[i], b[i], acc) from +0 (ScalarPrimitives.trainScores).
-__device__ __forceinline__ float chain_dot(const float* a, const float* b, int d) {
-    float acc = 0.0f;
-    for (int i = 0; i < d; i++) acc = __fmaf_rn(a[i], b[i], acc);
-    return acc;
-}
-
 // Forward, one warp per query row (b, h, t), as attn_fwd except the scores: for s = 0..t (one lane
 // per key) x[s] = chain_dot(q_t, k_s)·scale + relBias[h, bucket(t − s)], stored in the att row;
 // m = max(x); e[s] = nct_exp(x[s] − m) (stored); sum = the 16-partial sum of e over s (lane j < 16
@@ -938,40 +941,16 @@ __device__ __forceinline__ float chain_dot(const float* a, const float* b, int d
 extern "C" __global__ void attn_train_fwd(float* out, float* att, const float* qkv, const float* relBias,
                                           const int* buckets, int B, int T, int H, int D, int nb, float scale) {
     int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    if (w >= B * H * T) return;   // whole warps: the shuffles below see all 32 lanes
-    int lane = threadIdx.x & 31;
+    if (w >= B * H * T) return;   // whole warps: the shuffles in attn_row_warp_t see all 32 lanes
     int t = w % T, h = (w / T) % H, b = w / (T * H);
     long long HD = (long long)H * D, row = 3 * HD;
-    const float* base = qkv + (long long)b * T * row + (long long)h * D;   // q of token 0, head h
-    const float* q = base + (long long)t * row;
-    const float* kb = base + HD;
-    const float* vb = base + 2 * HD;
-    const float* rb = relBias + (long long)h * nb;
+    const float* base = qkv + (long long)b * T * row;
     float* sc = att + (((long long)b * H + h) * T + t) * T;
-    float mx = __int_as_float(0xff800000);
-    for (int s = lane; s <= t; s += 32) {
-        float x = __fadd_rn(__fmul_rn(chain_dot(q, kb + (long long)s * row, D), scale), rb[buckets[t - s]]);
-        sc[s] = x;
-        mx = fmaxf(mx, x);
-    }
-    for (int o = 16; o >= 1; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(NCT_FULL, mx, o));
-    __syncwarp();
-    for (int s = lane; s <= t; s += 32) sc[s] = nct_exp(__fsub_rn(sc[s], mx));
-    __syncwarp();
-    float part = 0.0f;
-    if (lane < 16) for (int s = lane; s <= t; s += 16) part = __fadd_rn(part, sc[s]);
-    float sum = tree16_warp(part);
-    float inv = __fdiv_rn(1.0f, sum);
-    __syncwarp();
-    for (int s = lane; s <= t; s += 32) sc[s] = __fmul_rn(sc[s], inv);
+    attn_row_warp_t<KEYS_ROWS_CHAIN>(out + ((long long)b * T + t) * HD + (long long)h * D, base + (long long)t * row + (long long)h * D,
+                                     base + HD + (long long)h * D, base + 2 * HD + (long long)h * D, row,
+                                     relBias + (long long)h * nb, buckets, sc, t, D, scale);
+    int lane = threadIdx.x & 31;
     for (int s = t + 1 + lane; s < T; s += 32) sc[s] = 0.0f;
-    __syncwarp();
-    float* o = out + ((long long)b * T + t) * HD + (long long)h * D;
-    for (int dd = lane; dd < D; dd += 32) {
-        float acc = 0.0f;
-        for (int s = 0; s <= t; s++) acc = __fmaf_rn(sc[s], vb[(long long)s * row + dd], acc);
-        o[dd] = acc;
-    }
 }
 
 // Backward, step 1 (one warp per query row (b, h, t)), as attn_bwd_rows except dP: dP[s] =

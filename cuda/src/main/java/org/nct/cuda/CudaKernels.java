@@ -511,6 +511,13 @@ public final class CudaKernels implements Kernels {
     public void attentionForward(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv,
                                  long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d,
                                  int numBuckets, int maxDistance, float scale) {
+        attentionForwardRows("attn_fwd", out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
+    }
+
+    /** One warp per query row: {@code attn_fwd} (coding profile) or {@code attn_train_fwd} (training profile), same arguments. */
+    private void attentionForwardRows(String kernel, MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv,
+                                      long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d,
+                                      int numBuckets, int maxDistance, float scale) {
         enter();
         long hd = (long) h * d;
         long po = arg(0, out, outOff, b * t * hd, false, true);
@@ -518,7 +525,7 @@ public final class CudaKernels implements Kernels {
         long pq = arg(2, qkv, qkvOff, b * t * 3 * hd, true, false);
         long pr = arg(3, relBias, rbOff, (long) h * numBuckets, true, false);
         long bt = bucketTable(t, numBuckets, maxDistance);
-        launch("attn_fwd", blocks((long) b * h * t, 4), 1, 128, po, pa, pq, pr, bt, b, t, h, d, numBuckets, scale);
+        launch(kernel, blocks((long) b * h * t, 4), 1, 128, po, pa, pq, pr, bt, b, t, h, d, numBuckets, scale);
         finish();
     }
 
@@ -686,15 +693,7 @@ public final class CudaKernels implements Kernels {
             hostVectorOps().attentionForwardTraining(out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
             return;
         }
-        enter();
-        long hd = (long) h * d;
-        long po = arg(0, out, outOff, b * t * hd, false, true);
-        long pa = arg(1, att, attOff, (long) b * h * t * t, false, true);
-        long pq = arg(2, qkv, qkvOff, b * t * 3 * hd, true, false);
-        long pr = arg(3, relBias, rbOff, (long) h * numBuckets, true, false);
-        long bt = bucketTable(t, numBuckets, maxDistance);
-        launch("attn_train_fwd", blocks((long) b * h * t, 4), 1, 128, po, pa, pq, pr, bt, b, t, h, d, numBuckets, scale);
-        finish();
+        attentionForwardRows("attn_train_fwd", out, outOff, att, attOff, qkv, qkvOff, relBias, rbOff, b, t, h, d, numBuckets, maxDistance, scale);
     }
 
     /**
