@@ -482,8 +482,10 @@ extern "C" __global__ void attn_cached(float* out, long long outStride, const fl
 // Backward, step 1 (one warp per query row (b,h,t)): dP[s] = dot16(dout_t, v_s); rowDot = the
 // 16-partial sum over s of fma(p[s], dP[s]); ds[s] = p[s]·(dP[s] − rowDot), stored unscaled in dsc
 // (same layout as att); dq_t = chain over s of fma(ds[s]·scale, k_s, dq_t) from dq_t's value.
-extern "C" __global__ void attn_bwd_rows(float* dqkv, float* dsc, const float* dout, const float* qkv,
-                                         const float* att, int B, int T, int H, int D, float scale) {
+// CHAIN (the training profile): dP[s] is chain_dot(dout_t, v_s) instead of dot16; all else the same.
+template <bool CHAIN>
+__device__ void attn_bwd_row_warp(float* dqkv, float* dsc, const float* dout, const float* qkv,
+                                  const float* att, int B, int T, int H, int D, float scale) {
     int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
     if (w >= B * H * T) return;
     int lane = threadIdx.x & 31;
@@ -493,7 +495,8 @@ extern "C" __global__ void attn_bwd_rows(float* dqkv, float* dsc, const float* d
     const float* p = att + (((long long)b * H + h) * T + t) * T;
     float* ds = dsc + (((long long)b * H + h) * T + t) * T;
     const float* go = dout + ((long long)b * T + t) * HD + (long long)h * D;
-    for (int s = lane; s <= t; s += 32) ds[s] = dot16_thread(go, base + (long long)s * row + 2 * HD + (long long)h * D, D);
+    for (int s = lane; s <= t; s += 32) ds[s] = CHAIN ? chain_dot(go, base + (long long)s * row + 2 * HD + (long long)h * D, D)
+                                                   : dot16_thread(go, base + (long long)s * row + 2 * HD + (long long)h * D, D);
     __syncwarp();
     float part = 0.0f;
     if (lane < 16) for (int s = lane; s <= t; s += 16) part = __fmaf_rn(p[s], ds[s], part);
@@ -508,6 +511,11 @@ extern "C" __global__ void attn_bwd_rows(float* dqkv, float* dsc, const float* d
             acc = __fmaf_rn(__fmul_rn(ds[s], scale), base[(long long)s * row + HD + (long long)h * D + dd], acc);
         dq[dd] = acc;
     }
+}
+
+extern "C" __global__ void attn_bwd_rows(float* dqkv, float* dsc, const float* dout, const float* qkv,
+                                         const float* att, int B, int T, int H, int D, float scale) {
+    attn_bwd_row_warp<false>(dqkv, dsc, dout, qkv, att, B, T, H, D, scale);
 }
 
 // Backward, step 2 (one thread per (b, h, s, d)): dk_s = chain over t = s..T-1 of
@@ -959,30 +967,7 @@ extern "C" __global__ void attn_train_fwd(float* out, float* att, const float* q
 // (att's layout); dq_t[dd] = chain over s = 0..t of fma(dS[s]·scale, k_s[dd], acc) from dq_t's value.
 extern "C" __global__ void attn_train_bwd_rows(float* dqkv, float* dsc, const float* dout, const float* qkv,
                                                const float* att, int B, int T, int H, int D, float scale) {
-    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    if (w >= B * H * T) return;
-    int lane = threadIdx.x & 31;
-    int t = w % T, h = (w / T) % H, b = w / (T * H);
-    long long HD = (long long)H * D, row = 3 * HD;
-    const float* base = qkv + (long long)b * T * row + (long long)h * D;   // q of token 0, head h
-    const float* p = att + (((long long)b * H + h) * T + t) * T;
-    float* ds = dsc + (((long long)b * H + h) * T + t) * T;
-    const float* go = dout + ((long long)b * T + t) * HD + (long long)h * D;
-    for (int s = lane; s <= t; s += 32) ds[s] = chain_dot(go, base + (long long)s * row + 2 * HD, D);
-    __syncwarp();
-    float part = 0.0f;
-    if (lane < 16) for (int s = lane; s <= t; s += 16) part = __fmaf_rn(p[s], ds[s], part);
-    float r = tree16_warp(part);
-    __syncwarp();
-    for (int s = lane; s <= t; s += 32) ds[s] = __fmul_rn(p[s], __fsub_rn(ds[s], r));
-    __syncwarp();
-    float* dq = dqkv + ((long long)b * T + t) * row + (long long)h * D;
-    const float* kb = base + HD;
-    for (int dd = lane; dd < D; dd += 32) {
-        float acc = dq[dd];
-        for (int s = 0; s <= t; s++) acc = __fmaf_rn(__fmul_rn(ds[s], scale), kb[(long long)s * row + dd], acc);
-        dq[dd] = acc;
-    }
+    attn_bwd_row_warp<true>(dqkv, dsc, dout, qkv, att, B, T, H, D, scale);
 }
 
 // Backward, bias gradient by distance (one thread per (b, h, δ)): g[(b·H + h)·T + δ] = chain over
