@@ -152,10 +152,10 @@ class CodingOverlapTest {
 
     @Test
     void windowCodesAndDecodingAreBitIdentical() {
-        List<byte[]> blocks = blocks(37, 160, 3);
+        List<byte[]> blocks = blocks(29, 120, 3);
         record Setting(int w, WindowRule rule) { }
         for (Setting s : new Setting[] {new Setting(16, WindowRule.G), new Setting(24, WindowRule.DELAY)}) {
-            for (int streams : new int[] {1, 2, 5, 8, 64}) {
+            for (int streams : new int[] {1, 2, 5, 64}) {
                 String where = "W=" + s.w() + " " + s.rule() + ", " + streams + " streams";
                 Set<String> seq = ConcurrentHashMap.newKeySet(), pip = ConcurrentHashMap.newKeySet();
                 Windows off = encodeWindows("off", blocks, s.w(), s.rule(), streams, seq);
@@ -212,7 +212,7 @@ class CodingOverlapTest {
             assertArrayEquals(StreamEncoder.encode(blocks.get(i), model.newByteModel()), ref[i], "single-stream model, block " + i);
         }
         assertArrayEquals(ref, encodeAc("on", blocks, 4, null), "prefill, pipelined");
-        for (int streams : new int[] {1, 3, 13}) {
+        for (int streams : new int[] {1, 13}) {
             Set<String> threads = ConcurrentHashMap.newKeySet();
             assertArrayEquals(ref, encodeAc("on", blocks, streams, threads), "batch driver, pipelined, " + streams + " streams");
             assertEquals(streams >= 2, threads.contains(CODER_THREAD), streams + " streams: the coder thread ran");
