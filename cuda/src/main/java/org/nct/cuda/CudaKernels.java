@@ -123,6 +123,8 @@ public final class CudaKernels implements Kernels {
     private final String deviceName;
     private final int multiprocessors;
     private final Map<String, CUfunction> functions = new HashMap<>();
+    /** Serializes {@link #kvCopyPosition} calls made from several threads. */
+    private final Object kvCopyLock = new Object();
     private final CUmodule module = new CUmodule();
     private final TreeMap<Long, DevicePointer> allocations = new TreeMap<>();
     private final TreeMap<Long, Long> allocationBytes = new TreeMap<>();
@@ -387,14 +389,16 @@ public final class CudaKernels implements Kernels {
         return buckets.address();
     }
 
-    private synchronized CUfunction fn(String name) {
-        CUfunction f = functions.get(name);
-        if (f == null) {
-            f = new CUfunction();
-            cuModuleGetFunction(f, module, name);
-            functions.put(name, f);
+    private CUfunction fn(String name) {
+        synchronized (functions) {   // not this object's monitor: see kvCopyPosition
+            CUfunction f = functions.get(name);
+            if (f == null) {
+                f = new CUfunction();
+                cuModuleGetFunction(f, module, name);
+                functions.put(name, f);
+            }
+            return f;
         }
-        return f;
     }
 
     /** Launches a kernel; arguments: Long (pointer or long long), Integer, Float. */
@@ -663,10 +667,16 @@ public final class CudaKernels implements Kernels {
                 qkv.address() + qkvOff * 4, qkvStride, idx, idx + (long) n * 4, n, h, d, cap);
     }
 
-    /** As {@link #kvStore}; synchronized: the contract allows calls from several threads at once (for different target slots). */
+    /**
+     * As {@link #kvStore}. The contract allows calls from several threads at once (for different
+     * target slots; the coding drivers now call it from the calling thread only): concurrent calls
+     * are serialized on a private lock, not on this object, whose monitor CodingModel holds while
+     * its drivers run (a worker blocked on it would deadlock the caller that waits for it), and
+     * they leave the staging state of the calling thread's kernel call alone (no {@link #enter}).
+     */
     @Override
-    public synchronized void kvCopyPosition(MemorySegment kt, long ktOff, MemorySegment v, long vOff, long layerStride, int layers,
-                                            int cap, int fromSlot, int toSlot, int pos, int h, int d) {
+    public void kvCopyPosition(MemorySegment kt, long ktOff, MemorySegment v, long vOff, long layerStride, int layers,
+                               int cap, int fromSlot, int toSlot, int pos, int h, int d) {
         if (!isDevice(kt) && !isDevice(v)) {
             KvCache.copyPosition(kt, ktOff, v, vOff, layerStride, layers, cap, fromSlot, toSlot, pos, h, d);
             return;
@@ -674,9 +684,11 @@ public final class CudaKernels implements Kernels {
         requireDevice(kt, v);
         if (fromSlot == toSlot) return;
         if (pos < 0 || pos >= cap) throw new IndexOutOfBoundsException("position " + pos + " outside a cache of " + cap + " positions");
-        enter();
-        launch("kv_copy_pos_tiled", blocks((long) layers * h * d, 256), 1, 256, kt.address() + ktOff * 4, v.address() + vOff * 4,
-                layerStride, layers, h, d, cap, fromSlot, toSlot, pos);
+        synchronized (kvCopyLock) {
+            cuCtxSetCurrent(ctx);
+            launch("kv_copy_pos_tiled", blocks((long) layers * h * d, 256), 1, 256, kt.address() + ktOff * 4, v.address() + vOff * 4,
+                    layerStride, layers, h, d, cap, fromSlot, toSlot, pos);
+        }
     }
 
     /**

@@ -435,6 +435,18 @@ public final class KernelCheck {
         int v = c.floats(region, -1, 1, false), bias = c.floats(h * (long) cap, -0.5, 0.5, false);
         check("attentionCached prefill (backend buffers) n" + n + " d" + d + " cap" + cap, true, c, resident(new int[] {out, q, kt, v, bias},
                 (k, s) -> k.attentionCached(s[out], 0, a, s[q], 0, 3 * a, s[kt], 0, s[v], 0, cap, s[bias], 0, cap, slot, pos, n, h, d, 1f)));
+        // the same int[] with new contents (as PrefillDriver passes its arrays): the device index buffer must follow
+        Case c2 = newCase(arena);
+        int out2 = c2.out(2 * n * a), q2 = c2.floats(n * 3 * a, -1, 1, false), kt2 = c2.floats(region, -1, 1, false);
+        int v2 = c2.floats(region, -1, 1, false), bias2 = c2.floats(h * (long) cap, -0.5, 0.5, false);
+        int[] reused = new int[n];
+        check("attentionCached, index arrays reused in place (backend buffers) n" + n + " d" + d + " cap" + cap, true, c2,
+                resident(new int[] {out2, q2, kt2, v2, bias2}, (k, s) -> {
+                    for (int r = 0; r < n; r++) reused[r] = 5 + r;
+                    k.attentionCached(s[out2], 0, a, s[q2], 0, 3 * a, s[kt2], 0, s[v2], 0, cap, s[bias2], 0, cap, slot, reused, n, h, d, 1f);
+                    for (int r = 0; r < n; r++) reused[r] = 6 + r;
+                    k.attentionCached(s[out2], n * a, a, s[q2], 0, 3 * a, s[kt2], 0, s[v2], 0, cap, s[bias2], 0, cap, slot, reused, n, h, d, 1f);
+                }));
     }
 
     /** cdfRows from logits in a backend buffer into host memory. */
