@@ -538,6 +538,20 @@ public final class CudaKernels implements Kernels {
                                   MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att,
                                   long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance,
                                   float scale) {
+        attentionBackwardRows(false, dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff,
+                b, t, h, d, numBuckets, maxDistance, scale);
+    }
+
+    /**
+     * The attention backward launches of both profiles: {@code attn_bwd_rows} (coding) or
+     * {@code attn_train_bwd_rows} (training: chained dP), then the shared dk/dv chains
+     * ({@code attn_bwd_kv}), the bias partials (coding: {@code attn_bwd_bias_partial} over dS;
+     * training: by distance, {@code attn_train_bwd_dist}, then by bucket,
+     * {@code attn_train_bwd_bias_partial}) and their sum over sequences ({@code attn_bwd_bias}).
+     */
+    private void attentionBackwardRows(boolean training, MemorySegment dqkv, long dqkvOff, MemorySegment dRelBias, long drbOff,
+                                       MemorySegment dout, long doutOff, MemorySegment qkv, long qkvOff, MemorySegment att,
+                                       long attOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
         enter();
         long hd = (long) h * d;
         long pdq = arg(0, dqkv, dqkvOff, b * t * 3 * hd, true, true);
@@ -546,12 +560,18 @@ public final class CudaKernels implements Kernels {
         long pq = arg(3, qkv, qkvOff, b * t * 3 * hd, true, false);
         long pa = arg(4, att, attOff, (long) b * h * t * t, true, false);
         long bt = bucketTable(t, numBuckets, maxDistance);
-        long nPart = (long) b * h * numBuckets;
-        long part = scratch(((long) b * h * t * t + nPart) * 4);
-        long ds = part + nPart * 4;
-        launch("attn_bwd_rows", blocks((long) b * h * t, 4), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
+        // scratch: bucket partials (B·H·nb), sums by distance (B·H·T, training only), unscaled dS (B·H·T·T)
+        long nPart = (long) b * h * numBuckets, nDist = training ? (long) b * h * t : 0;
+        long part = scratch((nPart + nDist + (long) b * h * t * t) * 4);
+        long dist = part + nPart * 4, ds = dist + nDist * 4;
+        launch(training ? "attn_train_bwd_rows" : "attn_bwd_rows", blocks((long) b * h * t, 4), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
         launch("attn_bwd_kv", blocks(b * t * hd, 128), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
-        launch("attn_bwd_bias_partial", blocks(nPart, 64), 1, 64, part, ds, bt, b, t, h, numBuckets);
+        if (training) {
+            launch("attn_train_bwd_dist", blocks(nDist, 128), 1, 128, dist, ds, b, t, h);
+            launch("attn_train_bwd_bias_partial", blocks(nPart, 64), 1, 64, part, dist, bt, b, t, h, numBuckets);
+        } else {
+            launch("attn_bwd_bias_partial", blocks(nPart, 64), 1, 64, part, ds, bt, b, t, h, numBuckets);
+        }
         launch("attn_bwd_bias", blocks((long) h * numBuckets, 64), 1, 64, pdr, part, b, h, numBuckets);
         finish();
     }
@@ -726,24 +746,8 @@ public final class CudaKernels implements Kernels {
                     b, t, h, d, numBuckets, maxDistance, scale);
             return;
         }
-        enter();
-        long hd = (long) h * d;
-        long pdq = arg(0, dqkv, dqkvOff, b * t * 3 * hd, true, true);
-        long pdr = arg(1, dRelBias, drbOff, (long) h * numBuckets, true, true);
-        long pdo = arg(2, dout, doutOff, b * t * hd, true, false);
-        long pq = arg(3, qkv, qkvOff, b * t * 3 * hd, true, false);
-        long pa = arg(4, att, attOff, (long) b * h * t * t, true, false);
-        long bt = bucketTable(t, numBuckets, maxDistance);
-        // scratch: bucket partials (B·H·nb), sums by distance (B·H·T), unscaled dS (B·H·T·T)
-        long nPart = (long) b * h * numBuckets, nDist = (long) b * h * t;
-        long part = scratch((nPart + nDist + (long) b * h * t * t) * 4);
-        long dist = part + nPart * 4, ds = dist + nDist * 4;
-        launch("attn_train_bwd_rows", blocks((long) b * h * t, 4), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
-        launch("attn_bwd_kv", blocks(b * t * hd, 128), 1, 128, pdq, ds, pdo, pq, pa, b, t, h, d, scale);
-        launch("attn_train_bwd_dist", blocks(nDist, 128), 1, 128, dist, ds, b, t, h);
-        launch("attn_train_bwd_bias_partial", blocks(nPart, 64), 1, 64, part, dist, bt, b, t, h, numBuckets);
-        launch("attn_bwd_bias", blocks((long) h * numBuckets, 64), 1, 64, pdr, part, b, h, numBuckets);
-        finish();
+        attentionBackwardRows(true, dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff,
+                b, t, h, d, numBuckets, maxDistance, scale);
     }
 
     private synchronized OpsDriver hostVectorOps() {
