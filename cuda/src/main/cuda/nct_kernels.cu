@@ -420,30 +420,34 @@ __device__ void attn_row_warp_t(float* out, const float* q, const float* kbase, 
     }
 }
 
-__device__ void attn_row_warp(float* out, const float* q, const float* kbase, const float* vbase,
-                              long long kvStride, const float* rb, const int* buckets, float* sc,
-                              int pos, int d, float scale) {
-    attn_row_warp_t<KEYS_ROWS>(out, q, kbase, vbase, kvStride, rb, buckets, sc, pos, d, scale);
-}
-
-extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, const float* relBias,
-                                    const int* buckets, int B, int T, int H, int D, int nb, float scale) {
+// Forward over a whole sequence, one warp per query row (b, h, t): the row in the att row, +0
+// above the diagonal. KEYS_ROWS: the coding profile (attn_fwd); KEYS_ROWS_CHAIN: the training
+// profile (attn_train_fwd).
+template <int KEYS>
+__device__ void attn_fwd_rows(float* out, float* att, const float* qkv, const float* relBias,
+                              const int* buckets, int B, int T, int H, int D, int nb, float scale) {
     int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    if (w >= B * H * T) return;
+    if (w >= B * H * T) return;   // whole warps: the shuffles in attn_row_warp_t see all 32 lanes
     int t = w % T, h = (w / T) % H, b = w / (T * H);
     long long HD = (long long)H * D, row = 3 * HD;
     const float* base = qkv + (long long)b * T * row;
     float* sc = att + (((long long)b * H + h) * T + t) * T;
-    attn_row_warp(out + ((long long)b * T + t) * HD + (long long)h * D, base + (long long)t * row + (long long)h * D,
-                  base + HD + (long long)h * D, base + 2 * HD + (long long)h * D, row,
-                  relBias + (long long)h * nb, buckets, sc, t, D, scale);
+    attn_row_warp_t<KEYS>(out + ((long long)b * T + t) * HD + (long long)h * D, base + (long long)t * row + (long long)h * D,
+                          base + HD + (long long)h * D, base + 2 * HD + (long long)h * D, row,
+                          relBias + (long long)h * nb, buckets, sc, t, D, scale);
     int lane = threadIdx.x & 31;
     for (int s = t + 1 + lane; s < T; s += 32) sc[s] = 0.0f;
 }
 
-// Batched incremental decoding: row i is one query of the stream in cache slot slot[i] (slot i when
-// slot is null): its cache at kCache + slot·seqStride (rows of kvStride floats), its query at
-// q + i·qStride, its position pos[i]; scratch holds (nrows·H, scratchRow) floats.
+extern "C" __global__ void attn_fwd(float* out, float* att, const float* qkv, const float* relBias,
+                                    const int* buckets, int B, int T, int H, int D, int nb, float scale) {
+    attn_fwd_rows<KEYS_ROWS>(out, att, qkv, relBias, buckets, B, T, H, D, nb, scale);
+}
+
+// Rows of incremental decoding over row-major caches (attentionRow launches one row, slot null):
+// row i is one query of the stream in cache slot slot[i] (slot i when slot is null): its cache at
+// kCache + slot·seqStride (rows of kvStride floats), its query at q + i·qStride, its position
+// pos[i]; scratch holds (nrows·H, scratchRow) floats.
 extern "C" __global__ void attn_rows(float* out, long long outStride, const float* q, long long qStride,
                                      const float* kCache, const float* vCache, const int* slot, long long seqStride,
                                      long long kvStride, const float* relBias, const int* buckets, const int* pos,
@@ -452,7 +456,7 @@ extern "C" __global__ void attn_rows(float* out, long long outStride, const floa
     if (w >= nrows * H) return;
     int h = w % H, i = w / H;
     long long base = (slot ? slot[i] : i) * seqStride + (long long)h * D;
-    attn_row_warp(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
+    attn_row_warp_t<KEYS_ROWS>(out + i * outStride + (long long)h * D, q + i * qStride + (long long)h * D,
                   kCache + base, vCache + base, kvStride,
                   relBias + (long long)h * nb, buckets, scratch + (long long)w * scratchRow, pos[i], D, scale);
 }
@@ -948,17 +952,7 @@ extern "C" __global__ void integer_cdf(int* cum, const float* logits, int rows, 
 // out_t[dd] = chain over s = 0..t of fma(p[s], v_s[dd], acc) from +0 (one lane per dd).
 extern "C" __global__ void attn_train_fwd(float* out, float* att, const float* qkv, const float* relBias,
                                           const int* buckets, int B, int T, int H, int D, int nb, float scale) {
-    int w = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    if (w >= B * H * T) return;   // whole warps: the shuffles in attn_row_warp_t see all 32 lanes
-    int t = w % T, h = (w / T) % H, b = w / (T * H);
-    long long HD = (long long)H * D, row = 3 * HD;
-    const float* base = qkv + (long long)b * T * row;
-    float* sc = att + (((long long)b * H + h) * T + t) * T;
-    attn_row_warp_t<KEYS_ROWS_CHAIN>(out + ((long long)b * T + t) * HD + (long long)h * D, base + (long long)t * row + (long long)h * D,
-                                     base + HD + (long long)h * D, base + 2 * HD + (long long)h * D, row,
-                                     relBias + (long long)h * nb, buckets, sc, t, D, scale);
-    int lane = threadIdx.x & 31;
-    for (int s = t + 1 + lane; s < T; s += 32) sc[s] = 0.0f;
+    attn_fwd_rows<KEYS_ROWS_CHAIN>(out, att, qkv, relBias, buckets, B, T, H, D, nb, scale);
 }
 
 // Backward, step 1 (one warp per query row (b, h, t)), as attn_bwd_rows except dP: dP[s] =

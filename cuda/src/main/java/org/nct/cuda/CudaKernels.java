@@ -245,28 +245,6 @@ public final class CudaKernels implements Kernels {
         return MemorySegment.ofAddress(p.address()).reinterpret(bytes);
     }
 
-    private final Map<Long, Pointer> pinned = new HashMap<>();
-
-    /**
-     * Page-locked host memory (cuMemAllocHost) as an ordinary host segment: copies between it and
-     * the device run at full bus speed. Free with {@link #freeHost}.
-     */
-    public MemorySegment allocateHost(long bytes) {
-        cuCtxSetCurrent(ctx);
-        Pointer p = new Pointer();
-        JCudaDriver.cuMemAllocHost(p, bytes);
-        MemorySegment s = MemorySegment.ofBuffer(p.getByteBuffer(0, bytes));
-        pinned.put(s.address(), p);
-        return s;
-    }
-
-    public void freeHost(MemorySegment hostSegment) {
-        cuCtxSetCurrent(ctx);
-        Pointer p = pinned.remove(hostSegment.address());
-        if (p == null) throw new IllegalArgumentException("not a page-locked allocation of this backend");
-        JCudaDriver.cuMemFreeHost(p);
-    }
-
     /** Frees a segment made by {@link #allocateFloats}/{@link #allocateInts} (nothing after {@link #close}). */
     @Override
     public void free(MemorySegment deviceSegment) {
@@ -689,7 +667,7 @@ public final class CudaKernels implements Kernels {
 
     /**
      * As {@link #kvStore}. The contract allows calls from several threads at once (for different
-     * target slots; the coding drivers now call it from the calling thread only): concurrent calls
+     * target slots): concurrent calls
      * are serialized on a private lock, not on this object, whose monitor CodingModel holds while
      * its drivers run (a worker blocked on it would deadlock the caller that waits for it), and
      * they leave the staging state of the calling thread's kernel call alone (no {@link #enter}).
@@ -768,14 +746,8 @@ public final class CudaKernels implements Kernels {
             hostOps().cdfRows(cum, cumOff, logits, lOff, rows, precision);
             return;
         }
-        if (precision < 9 || precision > 16) throw new IllegalArgumentException("CDF precision must be 9..16 bits, got " + precision);
-        if (rows <= 0) return;
-        enter();
-        long n = (long) rows * 257;
-        long pl = arg(1, logits, lOff, (long) rows * 256, true, false);
-        long pc = arg(0, cum, cumOff, n, false, false);   // cum is host memory: a staging buffer, copied back below
-        launch("integer_cdf", blocks(rows, 4), 1, 128, pc, pl, rows, precision);
-        cuMemcpyDtoH(hostPtr(cum, cumOff, n * 4), staging[0], n * 4);
+        if (rows <= 0 && precision >= 9 && precision <= 16) return;
+        integerCdf(cum, cumOff, logits, lOff, rows, precision);   // host cum: staged, copied back before it returns
     }
 
     /** Host threads for drivers' host-side work (the coders) and the host reference ops. */
@@ -1035,8 +1007,6 @@ public final class CudaKernels implements Kernels {
         for (DevicePointer p : allocations.values()) cuMemFree(p);
         allocations.clear();
         allocationBytes.clear();
-        for (Pointer p : pinned.values()) JCudaDriver.cuMemFreeHost(p);
-        pinned.clear();
         for (int i = 0; i < STAGING_SLOTS; i++) {
             if (staging[i] != null) cuMemFree(staging[i]);
             staging[i] = null;

@@ -24,7 +24,7 @@ public abstract sealed class CpuKernels implements Kernels permits ScalarKernels
     private final Parallel pool;
     private final Gemm gemm;
     private final OpsDriver ops;
-    /** Live allocations by address (guarded by itself); null once closed. */
+    /** Live allocations by address (guarded by this backend's monitor); null once closed. */
     private Map<Long, Arena> arenas = new HashMap<>();
 
     /** A backend named {@code name} on {@code pool} (closed with it), running {@code gemm} and the ops over {@code primitives}. */
