@@ -75,11 +75,6 @@ public final class BatchDriver {
         }
     }
 
-    /** Whether this driver runs pipelined (two groups of slots and a coder thread). */
-    boolean pipelined() {
-        return coder != null;
-    }
-
     /**
      * Runs every task to completion. {@code progress} (may be null) receives the number of model
      * steps (bytes fed) after each batched step. Sequentially, after a step the rows' tasks are

@@ -101,8 +101,8 @@ public final class CodingModel implements AutoCloseable {
      * {@value #OVERLAP_PROPERTY}): {@code on}, {@code off}, or {@code auto} (the default), which
      * is on exactly when the kernels are not {@link Kernels#hostResident() host-resident} (a GPU:
      * the coders run on a host thread while the step runs on the device). On the CPU the model
-     * step already uses every core, so overlap only adds a thread and halves the batch driver's
-     * steps; {@code on} is there to test it. The mode never changes a coded bit, only the speed.
+     * step already uses every core, so overlap only adds a thread and halves the rows of each
+     * batch-driver step; {@code on} is there to test it. The mode never changes a coded bit, only the speed.
      */
     static boolean overlap(Kernels kernels) {
         String v = System.getProperty(OVERLAP_PROPERTY, "auto").trim();

@@ -32,10 +32,6 @@ final class PrefillDriver implements AutoCloseable {
     private final Chunk[] chunks;     // one, or two in turn in the pipelined mode
     private final CoderThread coder;  // the pipelined mode's coder thread, else null
 
-    PrefillDriver(IncrementalM1 m1, int precision) {
-        this(m1, precision, false);
-    }
-
     PrefillDriver(IncrementalM1 m1, int precision, boolean overlap) {
         this.m1 = m1;
         this.precision = IntegerCdf.checkPrecision(precision);

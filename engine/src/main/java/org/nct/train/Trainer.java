@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.nct.InvalidSettingException;
 import org.nct.data.ExampleSource;
+import org.nct.kernels.Buffers;
 import org.nct.kernels.Kernels;
 import org.nct.kernels.NumericsProfile;
 import org.nct.model.Checkpoint;
@@ -216,13 +217,10 @@ public final class Trainer implements AutoCloseable {
     public void save(Path path) throws IOException {
         model.syncWeights();
         Kernels k = model.kernels();
-        if (k.hostResident()) {
-            Checkpoint.save(path, weights, metadata(), k.hostView(opt.state(), 0, opt.stateSize(), null), opt.stateSize());
-        } else {
-            try (Arena host = Arena.ofConfined()) {
-                MemorySegment stage = host.allocate(Math.max(1, opt.stateSize()) * Float.BYTES, 64);
-                Checkpoint.save(path, weights, metadata(), k.hostView(opt.state(), 0, opt.stateSize(), stage), opt.stateSize());
-            }
+        try (Arena host = Arena.ofConfined()) {
+            // a host-resident backend's view is the state itself (no staging)
+            MemorySegment stage = k.hostResident() ? null : Buffers.floats(host, opt.stateSize());
+            Checkpoint.save(path, weights, metadata(), k.hostView(opt.state(), 0, opt.stateSize(), stage), opt.stateSize());
         }
         lastSavedStep = step;
         lastSavedPath = path;
