@@ -1,6 +1,5 @@
 package org.nct.cli;
 
-import org.nct.tokenize.TestText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -20,6 +19,7 @@ import org.nct.model.Checkpoint;
 import org.nct.model.ModelConfig;
 import org.nct.model.Weights;
 import org.nct.tokenize.Shard;
+import org.nct.tokenize.TestText;
 
 /** {@code nct tokenize}: builds a shard, decodes it, refuses overwrites, bad settings and the wrong M1. */
 class TokenizeCommandTest {

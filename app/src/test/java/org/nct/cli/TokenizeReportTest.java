@@ -1,14 +1,11 @@
 package org.nct.cli;
 
-import org.nct.tokenize.TestText;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +17,7 @@ import org.nct.data.Split;
 import org.nct.paper.Metrics;
 import org.nct.paper.PaperNumbers;
 import org.nct.tokenize.Shard;
-import picocli.CommandLine;
+import org.nct.tokenize.TestText;
 
 /** {@code nct tokenize}: the one method spec syntax, and the report's Table 3 columns from {@link Metrics} and {@link PaperNumbers}. */
 class TokenizeReportTest {
@@ -59,12 +56,9 @@ class TokenizeReportTest {
     @Test
     void oldColonFormPointsToTheSpecSyntax() throws IOException {
         Path data = corpus();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CommandLine cl = Main.commandLine();
-        cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-        int rc = cl.execute("tokenize", "--report", "--methods", "gzip:65536", "--data", data.toString());
-        assertEquals(1, rc);
-        String msg = err.toString(StandardCharsets.UTF_8).trim();
+        Cli.Run r = Cli.run("tokenize", "--report", "--methods", "gzip:65536", "--data", data.toString());
+        assertEquals(1, r.code());
+        String msg = r.err().trim();
         assertTrue(msg.contains("gzip[v=65536]") || msg.contains("NAME[b=B,v=V]"), msg);
         assertEquals(1, msg.lines().count(), msg);
     }

@@ -103,7 +103,7 @@ class CodingOverlapTest {
         }
     }
 
-    /** Runs tasks (wrapped, so the batch driver runs them) under mode; returns the threads the coders ran on and the last progress count. */
+    /** Runs tasks (wrapped, so the batch driver runs them) under mode; records the threads the coders ran on in threads; returns the last progress count. */
     static long[] run(String mode, List<? extends CodingTask> tasks, int streams, Set<String> threads) {
         List<CodingTask> watched = new ArrayList<>();
         for (CodingTask t : tasks) watched.add(new Watched(t, threads));

@@ -42,7 +42,7 @@ public final class TestText {
         return docs;
     }
 
-    /** 120 documents joined by blank lines (as the engine's ShardTest.stream()). */
+    /** 120 documents (seed 21) joined by blank lines. */
     public static byte[] stream() {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         for (byte[] d : documents(120, 21)) {

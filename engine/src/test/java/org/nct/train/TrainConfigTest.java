@@ -9,7 +9,7 @@ import org.nct.InvalidSettingException;
 /** A TrainConfig out of range names the component in words a library user knows, never a command-line option. */
 class TrainConfigTest {
 
-    /** The defaults with one component changed by {@code which}. */
+    /** A fixed valid config with one component changed by {@code which}. */
     static TrainConfig with(String which, double v) {
         long steps = 10, warmup = 2, evalEvery = 0, checkpointEvery = 0, logEvery = 1;
         int batch = 4, seq = 32, evalBatches = 2;
