@@ -110,7 +110,7 @@ def main():
     for r in runs:
         if r not in RUNS:
             sys.exit(f"torch_peer.py: unknown run {r!r}; choose from {', '.join(RUNS)}")
-    with open(path, "w") as out:
+    with open(path, "w", buffering=1) as out:   # line-buffered: a timeout keeps the runs already done
         out.write(f"torch_version={torch.__version__}\n")
         out.write(f"torch_device={torch.cuda.get_device_name(0)}\n")
         for r in runs:
