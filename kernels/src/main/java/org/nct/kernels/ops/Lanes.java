@@ -415,27 +415,135 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> is = intSpecies();
         long full = n - n % s.length();
         for (long i = 0; i < full; i += s.length()) {
-            FloatVector v = FloatVector.fromMemorySegment(s, x, (xOff + i) * 4L, NATIVE).sub(shift);
-            FloatVector kf = v.fma(NctMath.LOG2E, NctMath.ROUND_MAGIC).sub(NctMath.ROUND_MAGIC);
-            FloatVector r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_HI, v);
-            r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_LO, r);
-            FloatVector p = r.fma(NctMath.E0, NctMath.E1);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E2);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E3);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E4);
-            p = p.lanewise(VectorOperators.FMA, r, NctMath.E5);
-            FloatVector y = p.fma(r.mul(r), r).add(1f);
-            IntVector k = (IntVector) kf.convertShape(VectorOperators.F2I, is, 0);
-            IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-            IntVector k2 = k.sub(k1);
-            FloatVector e = y.mul(k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            e = e.blend(0f, v.lt(NctMath.EXP_LO));
-            e = e.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, NctMath.EXP_HI));
-            e = e.blend(v, v.test(VectorOperators.IS_NAN));
-            e.mul(mul1).mul(mul2).intoMemorySegment(out, (outOff + i) * 4L, NATIVE);
+            exp(FloatVector.fromMemorySegment(s, x, (xOff + i) * 4L, NATIVE).sub(shift), is)
+                    .mul(mul1).mul(mul2).intoMemorySegment(out, (outOff + i) * 4L, NATIVE);
         }
         return full;
+    }
+
+    /** NctMath.exp(v) lanewise, with exactly NctMath's steps. */
+    private static FloatVector exp(FloatVector v, VectorSpecies<Integer> is) {
+        FloatVector kf = v.fma(NctMath.LOG2E, NctMath.ROUND_MAGIC).sub(NctMath.ROUND_MAGIC);
+        FloatVector r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_HI, v);
+        r = kf.lanewise(VectorOperators.FMA, -NctMath.LN2_LO, r);
+        FloatVector p = r.fma(NctMath.E0, NctMath.E1);
+        p = p.lanewise(VectorOperators.FMA, r, NctMath.E2);
+        p = p.lanewise(VectorOperators.FMA, r, NctMath.E3);
+        p = p.lanewise(VectorOperators.FMA, r, NctMath.E4);
+        p = p.lanewise(VectorOperators.FMA, r, NctMath.E5);
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector k = (IntVector) kf.convertShape(VectorOperators.F2I, is, 0);
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        IntVector k2 = k.sub(k1);
+        FloatVector e = y.mul(k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                .mul(k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        e = e.blend(0f, v.lt(NctMath.EXP_LO));
+        e = e.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, NctMath.EXP_HI));
+        return e.blend(v, v.test(VectorOperators.IS_NAN));
+    }
+
+    /**
+     * {@link ScalarPrimitives#trainSoftmaxRow} over whole blocks of 16 entries, the last one
+     * padded: lanes at or past n hold −∞ in x and +0 in e, which leave the max and the 16 partial
+     * sums as the n entries make them. sc and bias must hold n rounded up to 16; att gets [0, t),
+     * its last vector through a mask.
+     */
+    final void trainSoftmaxRow(MemorySegment att, long attOff, int t, MemorySegment sc, long scOff,
+                               MemorySegment bias, long bOff, int n, float scale, float[] part) {
+        VectorSpecies<Float> s = species();
+        VectorSpecies<Integer> is = intSpecies();
+        int l = s.length(), n16 = (n + 15) & ~15;
+        long so = scOff * 4, bo = bOff * 4, ao = attOff * 4;
+        FloatVector z = FloatVector.zero(s), ninf = FloatVector.broadcast(s, Float.NEGATIVE_INFINITY), m = ninf;
+        for (int i = 0; i < n16; i += l) {
+            FloatVector x = FloatVector.fromMemorySegment(s, sc, so + 4L * i, NATIVE).mul(scale)
+                    .add(FloatVector.fromMemorySegment(s, bias, bo + 4L * i, NATIVE));
+            if (i + l > n) x = x.blend(ninf, s.indexInRange(i, n).not());
+            x.intoMemorySegment(sc, so + 4L * i, NATIVE);
+            m = m.max(x);
+        }
+        float max = m.reduceLanes(VectorOperators.MAX);
+        FloatVector p0 = z, p1 = z, p2 = z, p3 = z;
+        for (int i = 0; i < n16; i += 16) {
+            boolean tail = i + 16 > n;
+            for (int v = 0; v < 16; v += l) {
+                long o = so + 4L * (i + v);
+                FloatVector e = exp(FloatVector.fromMemorySegment(s, sc, o, NATIVE).sub(max), is);
+                if (tail) e = e.blend(z, s.indexInRange(i + v, n).not());
+                e.intoMemorySegment(sc, o, NATIVE);
+                if (v == 0) p0 = p0.add(e);
+                else if (v == l) p1 = p1.add(e);
+                else if (v == 2 * l) p2 = p2.add(e);
+                else p3 = p3.add(e);
+            }
+        }
+        p0.intoArray(part, 0);
+        if (l < 16) p1.intoArray(part, l);
+        if (l < 8) {
+            p2.intoArray(part, 2 * l);
+            p3.intoArray(part, 3 * l);
+        }
+        float inv = 1f / NumericsProfile.tree16(part);
+        for (int i = 0; i < t; i += l) {
+            FloatVector p = z;
+            if (i < n16) {
+                p = FloatVector.fromMemorySegment(s, sc, so + 4L * i, NATIVE).mul(inv);
+                if (i + l > n) p = p.blend(z, s.indexInRange(i, n).not());
+            }
+            if (i + l <= t) p.intoMemorySegment(att, ao + 4L * i, NATIVE);
+            else p.intoMemorySegment(att, ao + 4L * i, NATIVE, s.indexInRange(i, t));
+        }
+    }
+
+    /**
+     * {@link ScalarPrimitives#trainSoftmaxBackwardRow} by whole vectors, the last one through a
+     * mask (its other lanes load as +0 and are not stored), so the 16 partials of the dot and every
+     * entry are the scalar loop's.
+     */
+    final void trainSoftmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, MemorySegment g, long gOff,
+                                       int n, float scale, float[] part) {
+        VectorSpecies<Float> s = species();
+        int l = s.length();
+        long dso = dsOff * 4, po = pOff * 4, go = gOff * 4;
+        FloatVector z = FloatVector.zero(s), p0 = z, p1 = z, p2 = z, p3 = z;
+        for (int i = 0; i < n; i += 16) {
+            for (int v = 0; v < 16; v += l) {
+                int j = i + v;
+                FloatVector a, b;
+                if (j + l <= n) {
+                    a = FloatVector.fromMemorySegment(s, p, po + 4L * j, NATIVE);
+                    b = FloatVector.fromMemorySegment(s, ds, dso + 4L * j, NATIVE);
+                } else {
+                    VectorMask<Float> k = s.indexInRange(j, n);
+                    a = FloatVector.fromMemorySegment(s, p, po + 4L * j, NATIVE, k);
+                    b = FloatVector.fromMemorySegment(s, ds, dso + 4L * j, NATIVE, k);
+                }
+                if (v == 0) p0 = a.fma(b, p0);
+                else if (v == l) p1 = a.fma(b, p1);
+                else if (v == 2 * l) p2 = a.fma(b, p2);
+                else p3 = a.fma(b, p3);
+            }
+        }
+        p0.intoArray(part, 0);
+        if (l < 16) p1.intoArray(part, l);
+        if (l < 8) {
+            p2.intoArray(part, 2 * l);
+            p3.intoArray(part, 3 * l);
+        }
+        float rowDot = NumericsProfile.tree16(part);
+        for (int i = 0; i < n; i += l) {
+            long o = 4L * i;
+            if (i + l <= n) {
+                FloatVector d = FloatVector.fromMemorySegment(s, p, po + o, NATIVE).mul(FloatVector.fromMemorySegment(s, ds, dso + o, NATIVE).sub(rowDot));
+                FloatVector.fromMemorySegment(s, g, go + o, NATIVE).add(d).intoMemorySegment(g, go + o, NATIVE);
+                d.mul(scale).intoMemorySegment(ds, dso + o, NATIVE);
+            } else {
+                VectorMask<Float> k = s.indexInRange(i, n);
+                FloatVector d = FloatVector.fromMemorySegment(s, p, po + o, NATIVE, k).mul(FloatVector.fromMemorySegment(s, ds, dso + o, NATIVE, k).sub(rowDot));
+                FloatVector.fromMemorySegment(s, g, go + o, NATIVE, k).add(d).intoMemorySegment(g, go + o, NATIVE, k);
+                d.mul(scale).intoMemorySegment(ds, dso + o, NATIVE, k);
+            }
+        }
     }
 
     /** out[i] = NctMath.log(x[i]) with exactly NctMath's steps, lanewise (out may alias x). */

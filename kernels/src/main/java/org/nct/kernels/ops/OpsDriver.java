@@ -430,9 +430,14 @@ public final class OpsDriver {
 
     // =========================================================================== attention, training profile
 
-    /** T rounded up to 64: the row stride of the transposed keys/values and of the score rows (whole vector blocks fit). */
+    /**
+     * The row stride of the transposed keys/values, of the score rows and of the reversed bias:
+     * T rounded up to 64 (whole key blocks fit), plus 16, so that a row holds n ≤ T entries
+     * rounded up to 16 (the vector softmax's padded last block) and so that successive rows fall
+     * in different L1 sets (a stride of a power of two kilobytes kept a column walk in a few sets).
+     */
     static int paddedLength(int t) {
-        return (t + 63) & ~63;
+        return ((t + 63) & ~63) + 16;
     }
 
     /** s when it holds at least n floats, else a new 64-byte-aligned segment of n floats (scratch grows once per shape). */
@@ -502,11 +507,8 @@ public final class OpsDriver {
                 for (int r = 0; r < rows; r++) {
                     int n = t0 + r + 1;
                     long row = (long) r * tp, attRow = attTile + (long) r * t;
-                    prim.biasScaleRange(sc, row, trainBiasRev, (long) head * tp + t - n, n, scale);
-                    float max = prim.max(sc, row, n);
-                    float sum = prim.expSum16(sc, row, sc, row, n, max, partials[w]);
-                    prim.scaleRange(att, attRow, sc, row, n, 1f / sum);
-                    prim.zeroRange(att, attRow + n, t - n);
+                    long bias = (long) head * tp + t - n;
+                    prim.trainSoftmaxRow(att, attRow, t, sc, row, trainBiasRev, bias, n, (int) Math.min(tp, (long) h * tp - bias), scale, partials[w]);
                 }
                 prim.trainTriangle(out, outOff + ((long) seq * t + t0) * hd + (long) head * d, hd, false,
                         att, attTile, t, 1, qkv, tok0 + 2 * hd, stride, true, t0, rows, t, d);
@@ -569,10 +571,7 @@ public final class OpsDriver {
                 for (int tq = 0; tq < t; tq++) {
                     int n = tq + 1;
                     long pRow = p0 + (long) tq * t, dsRow = (long) tq * tp;
-                    float rowDot = prim.dot16(att, pRow, ds, dsRow, n, partials[w]);
-                    prim.softmaxBackwardRow(ds, dsRow, att, pRow, n, rowDot);           // dS
-                    prim.addRange(g, t - n, g, t - n, ds, dsRow, n);                     // g[t−1−δ] += dS[t, t−δ]
-                    prim.scaleRange(ds, dsRow, ds, dsRow, n, scale);
+                    prim.trainSoftmaxBackwardRow(ds, dsRow, att, pRow, g, t - n, n, scale, partials[w]);   // dS; g[t−1−δ] += dS[t, t−δ]
                 }
                 long part = (long) bh * numBuckets;
                 prim.zeroRange(biasPartials, part, numBuckets);

@@ -67,6 +67,35 @@ public sealed class ScalarPrimitives permits VectorPrimitives {
         }
     }
 
+    /**
+     * The training profile's softmax of one score row, query t of a row of T keys: x[s] =
+     * sc[s]·scale + bias[s] (a product, then a sum) for s &lt; n, m = max(x), e[s] = exp(x[s] − m)
+     * ({@link NctMath#exp}), sum = the canonical 16-partial sum of e, att[s] = e[s]·(1/sum) for
+     * s &lt; n and +0 for n ≤ s &lt; t. sc is scratch (overwritten). An override may read and write
+     * sc and read bias up to n rounded up to 16 when {@code padded} says both hold that many.
+     */
+    protected void trainSoftmaxRow(MemorySegment att, long attOff, int t, MemorySegment sc, long scOff,
+                                   MemorySegment bias, long bOff, int n, int padded, float scale, float[] partials) {
+        biasScaleRange(sc, scOff, bias, bOff, n, scale);
+        float max = max(sc, scOff, n);
+        float sum = expSum16(sc, scOff, sc, scOff, n, max, partials);
+        scaleRange(att, attOff, sc, scOff, n, 1f / sum);
+        zeroRange(att, attOff + n, t - n);
+    }
+
+    /**
+     * The training profile's softmax backward of one row (n entries) with the bias gradient by
+     * distance: r = dot16(p, ds); ds[s] = p[s]·(ds[s] − r); g[s] = g[s] + ds[s]; then
+     * ds[s] = ds[s]·scale.
+     */
+    protected void trainSoftmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, MemorySegment g, long gOff,
+                                           int n, float scale, float[] partials) {
+        float rowDot = dot16(p, pOff, ds, dsOff, n, partials);
+        softmaxBackwardRow(ds, dsOff, p, pOff, n, rowDot);
+        addRange(g, gOff, g, gOff, ds, dsOff, n);
+        scaleRange(ds, dsOff, ds, dsOff, n, scale);
+    }
+
     /** Canonical 16-partial dot ({@link NumericsProfile#dot16}). */
     protected float dot16(MemorySegment a, long aOff, MemorySegment b, long bOff, long n, float[] partials) {
         return NumericsProfile.dot16(a, aOff, b, bOff, n, partials);
