@@ -40,6 +40,14 @@ public final class VectorGemm implements Gemm {
     /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
     static final int MC = 32 * MicroKernel.MR;
 
+    /**
+     * dW whose threads split the column panels, with at most this many output rows: A (= dYᵀ) is
+     * copied one step block for all rows at once and B (= X) one KC × tileCols block at a time,
+     * right before its tiles (see {@link Compute#panelBlocks}). Above {@code BLOCKED_ROWS / 2} rows
+     * the step block is KC / 2, so that the A block stays within {@code BLOCKED_ROWS · KC / 2} floats.
+     */
+    static final int BLOCKED_ROWS = 528;
+
     /** Problems with fewer multiply-adds than this run on the calling thread alone (by default). */
     static final long SERIAL_WORK = 1L << 20;
 
@@ -57,6 +65,8 @@ public final class VectorGemm implements Gemm {
     private final float[][] tile;
     private final MemorySegment[] edgeA;
     private final MemorySegment[] blockA;
+    /** Per worker: one KC × tileCols block of B, packed just before its tiles (dW split by column panels). */
+    private final float[][] blockB;
     /** KC zeros: the missing rows of an edge block. */
     private final MemorySegment zerosKC;
     private float[] packedB = new float[0];
@@ -75,11 +85,12 @@ public final class VectorGemm implements Gemm {
         this.tile = new float[t][MR * tileCols];
         this.edgeA = new MemorySegment[t];
         this.blockA = new MemorySegment[t];
+        this.blockB = new float[t][KC * tileCols];
         Arena arena = Arena.ofAuto();
         this.zerosKC = arena.allocate((long) KC * Float.BYTES, 64);
         for (int i = 0; i < t; i++) {
             edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
-            blockA[i] = arena.allocate((long) MC * KC * Float.BYTES, 64);
+            blockA[i] = arena.allocate((long) Math.max(MC * KC, BLOCKED_ROWS * KC / 2) * Float.BYTES, 64);
         }
     }
 
@@ -161,26 +172,28 @@ public final class VectorGemm implements Gemm {
             long need = (long) panels * pr.steps * tileCols;
             if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
             boolean prepacked = pr.packed != null;
-            if (!prepacked) {
-                if (packedB.length < need) packedB = new float[(int) need];
-                pr.packed = packedB;
-            }
             pr.panels = panels;
             int rowBlocks = (pr.rows + MR - 1) / MR;
-            if ((long) pr.rows * pr.cols * pr.steps < serialWork) {
-                // too small to pay for waking the workers: everything on the caller
-                pr.splitRows = true;
-                if (!prepacked) packB.run(0, pr.steps > 0 ? panels : 0, 0);
-                compute.run(0, rowBlocks, 0);
-                return;
-            }
-            if (pr.steps > 0 && !prepacked) pool.forRange(panels, packB);
+            // too small to pay for waking the workers: everything on the caller
+            boolean serial = (long) pr.rows * pr.cols * pr.steps < serialWork;
             // Threads take the larger operand apart: column panels when B (cols × steps) is larger
             // than A (rows × steps) and the panels share out evenly, else row blocks. Each thread
             // then streams only its part of the larger one (e.g. dW with N = 256, K = 1024).
             int threads = pool.threads();
             boolean byCols = pr.cols > pr.rows && panels >= threads && (panels % threads == 0 || panels >= 8 * threads);
-            pr.splitRows = !byCols && (rowBlocks >= threads || panels < rowBlocks);
+            pr.splitRows = serial || (!byCols && (rowBlocks >= threads || panels < rowBlocks));
+            pr.blockedB = !pr.splitRows && !prepacked && pr.steps > 0 && pr.aRowStride == 1 && pr.bColStride == 1
+                    && pr.cols % tileCols == 0 && pr.rows <= BLOCKED_ROWS;
+            if (!prepacked && !pr.blockedB) {
+                if (packedB.length < need) packedB = new float[(int) need];
+                pr.packed = packedB;
+            }
+            if (serial) {
+                if (!prepacked) packB.run(0, pr.steps > 0 ? panels : 0, 0);
+                compute.run(0, rowBlocks, 0);
+                return;
+            }
+            if (pr.steps > 0 && !prepacked && !pr.blockedB) pool.forRange(panels, packB);
             pool.forRange(pr.splitRows ? rowBlocks : panels, compute);
         } finally {
             pr.clear();
@@ -196,6 +209,8 @@ public final class VectorGemm implements Gemm {
         boolean accumulate;
         int panels;
         boolean splitRows;
+        /** dW split by column panels: B packed block by block inside {@link Compute} (no whole-B packing). */
+        boolean blockedB;
         /** B's packed panels that the tiles read: {@code packedB}, or a fixed weight's own panels. */
         float[] packed;
 
@@ -213,6 +228,7 @@ public final class VectorGemm implements Gemm {
 
         void clear() {
             out = a = b = bias = null;
+            blockedB = false;
             packed = null;
         }
 
@@ -261,6 +277,10 @@ public final class VectorGemm implements Gemm {
         @Override
         public void run(int from, int to, int worker) {
             Problem pr = problem;
+            if (pr.blockedB) {
+                panelBlocks(worker, from, to);
+                return;
+            }
             int r0, r1, j0, j1;
             if (pr.splitRows) {
                 r0 = from * MR; r1 = Math.min(pr.rows, to * MR); j0 = 0; j1 = pr.panels;
@@ -305,6 +325,54 @@ public final class VectorGemm implements Gemm {
                                 edge(worker, r, Math.min(MR, ie - r), j, pc, kc, start);
                             }
                         }
+                    }
+                }
+            }
+        }
+
+        /**
+         * dW (A = dYᵀ, B = X with K-major rows) on column panels [j0, j1), every row: per step
+         * block, all rows of A are copied step-major (pitch: the rows rounded up to MR, the extra
+         * rows zero), then for each panel its kc × tileCols block of B is packed into the worker's
+         * {@code blockB} and every row tile runs on it. The block is still in cache when the
+         * tiles read it, and nothing is written to a whole-B array (32 MiB for K = 2048, M = 4096).
+         * The chains are those of {@link #run}'s path: step blocks in order, partials stored and
+         * reloaded in fp32.
+         */
+        private void panelBlocks(int worker, int j0, int j1) {
+            Problem pr = problem;
+            int rows = pr.rows, w = tileCols, pitch = (rows + MR - 1) / MR * MR;
+            int kcMax = rows <= BLOCKED_ROWS / 2 ? KC : KC / 2;
+            float[] t = tile[worker], bb = blockB[worker];
+            MemorySegment a = blockA[worker];
+            long aps = (long) pitch * Float.BYTES, ldc = (long) pr.cols * Float.BYTES;
+            for (int p = 0; p < kcMax; p++) {      // the padding rows stay zero: the copies below never reach them
+                MemorySegment.copy(zerosKC, 0, a, p * aps + (long) rows * Float.BYTES, (long) (pitch - rows) * Float.BYTES);
+            }
+            for (int pc = 0; pc < pr.steps; pc += kcMax) {
+                int kc = Math.min(kcMax, pr.steps - pc);
+                int start = pc == 0 ? pr.firstStart() : START_LOAD;
+                for (int p = 0; p < kc; p++) {
+                    MemorySegment.copy(pr.a, (pr.aOff + (pc + p) * pr.aStepStride) * Float.BYTES, a, p * aps, (long) rows * Float.BYTES);
+                }
+                for (int j = j0; j < j1; j++) {
+                    int c0 = j * w;
+                    for (int p = 0; p < kc; p++) kernel.copyRow(pr.b, (pr.bOff + (pc + p) * pr.bStepStride + c0) * Float.BYTES, bb, p * w);
+                    for (int r = 0; r < rows; r += MR) {
+                        int valid = Math.min(MR, rows - r);
+                        long co = (pr.outOff + (long) r * pr.cols + c0) * Float.BYTES;
+                        if (valid == MR) {
+                            if (start == START_LOAD) kernel.loadTile(pr.out, co, ldc, t);
+                            else if (start == START_BIAS) kernel.biasTile(pr.bias, (pr.biasOff + c0) * Float.BYTES, t);
+                        } else {
+                            for (int rr = 0; rr < valid; rr++) {
+                                if (start == START_LOAD) MemorySegment.copy(pr.out, JAVA_FLOAT, co + rr * ldc, t, rr * w, w);
+                                else if (start == START_BIAS) MemorySegment.copy(pr.bias, JAVA_FLOAT, (pr.biasOff + c0) * Float.BYTES, t, rr * w, w);
+                            }
+                        }
+                        kernel.tile(a, (long) r * Float.BYTES, Float.BYTES, aps, bb, 0, kc, t, start == START_ZERO);
+                        if (valid == MR) kernel.storeTile(t, pr.out, co, ldc);
+                        else for (int rr = 0; rr < valid; rr++) MemorySegment.copy(t, rr * w, pr.out, JAVA_FLOAT, co + rr * ldc, w);
                     }
                 }
             }

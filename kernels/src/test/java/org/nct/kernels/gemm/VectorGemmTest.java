@@ -29,7 +29,8 @@ class VectorGemmTest {
      */
     static final int[][] SHAPES = {
         {1, 1, 1}, {3, 17, 5}, {17, 63, 65}, {9, 129, 33}, {65, 3, 49}, {63, 1, 17}, {2, 65, 129}, {8, 257, 48},
-        {0, 5, 3}, {4, 0, 7}, {33, 300, 1}, {7, 1100, 19}, {13, 9, 1100}, {1100, 11, 5}, {1030, 7, 12}
+        {0, 5, 3}, {4, 0, 7}, {33, 300, 1}, {7, 1100, 19}, {13, 9, 1100}, {1100, 11, 5}, {1030, 7, 12},
+        {1100, 128, 40}  // dW split by column panels, B packed block by block: 3 step blocks, a 4-row edge tile
     };
 
     @Test
@@ -125,7 +126,9 @@ class VectorGemmTest {
         try (Arena arena = Arena.ofShared(); Parallel pool = new Parallel(2)) {
             ScalarGemm scalar = new ScalarGemm(pool);
             VectorGemm vec = new VectorGemm(FloatVector.SPECIES_PREFERRED, pool);
-            int[][] shapes = {{300, 270, 130}, {70, 129, 300}, {200, 600, 70}, {391, 1030, 131}, {300, 1030, 40}};
+            // the last two: dW with B packed block by block, with half-size step blocks above 264 rows
+            int[][] shapes = {{300, 270, 130}, {70, 129, 300}, {200, 600, 70}, {391, 1030, 131}, {300, 1030, 40},
+                              {1100, 512, 131}, {700, 1024, 301}};
             for (int[] s : shapes) {
                 for (GemmCase.Form form : GemmCase.Form.values()) {
                     GemmCase c = new GemmCase(arena, rnd, form, s[0], s[1], s[2], form == GemmCase.Form.FORWARD, form != GemmCase.Form.FORWARD);
