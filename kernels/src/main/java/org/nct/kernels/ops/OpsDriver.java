@@ -81,6 +81,8 @@ public final class OpsDriver {
     private final MemorySegment[] trainRows;
     /** Training attention backward, per worker: the values transposed (D, Tp), then the bias gradient by distance (Tp). */
     private final MemorySegment[] trainValuesT, trainBiasDist;
+    /** Training attention backward, per worker: one (sequence, head)'s queries, keys and output gradients as contiguous rows (3, T, D). */
+    private final MemorySegment[] trainPacked;
     private final AttnTrainKeys attnTrainKeys = new AttnTrainKeys();
     private final AttnTrainForward attnTrainForward = new AttnTrainForward();
     private final AttnTrainBackward attnTrainBackward = new AttnTrainBackward();
@@ -105,6 +107,8 @@ public final class OpsDriver {
         java.util.Arrays.fill(trainValuesT, MemorySegment.NULL);
         this.trainBiasDist = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(trainBiasDist, MemorySegment.NULL);
+        this.trainPacked = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(trainPacked, MemorySegment.NULL);
     }
 
     // =========================================================================== RMSNorm
@@ -480,6 +484,13 @@ public final class OpsDriver {
         }
     }
 
+    /** dst[dstOff + s·d + i] = src[srcOff + s·srcStride + i] for s &lt; t, i &lt; d (a copy). */
+    static void packRows(MemorySegment dst, long dstOff, MemorySegment src, long srcOff, long srcStride, int t, int d) {
+        for (int s = 0; s < t; s++) {
+            MemorySegment.copy(src, (srcOff + s * srcStride) * Float.BYTES, dst, (dstOff + (long) s * d) * Float.BYTES, (long) d * Float.BYTES);
+        }
+    }
+
     /** dst[i·dstStride + s] = src[s·srcStride + i] for s &lt; t, i &lt; d (a copy). */
     static void transposeHead(MemorySegment dst, long dstOff, long dstStride, MemorySegment src, long srcOff, long srcStride, int t, int d) {
         for (int s = 0; s < t; s++) {
@@ -523,6 +534,7 @@ public final class OpsDriver {
             trainRows[w] = atLeast(trainRows[w], (long) Math.max(t, TRAIN_QUERY_TILE) * tp);
             trainValuesT[w] = atLeast(trainValuesT[w], (long) d * tp);
             trainBiasDist[w] = atLeast(trainBiasDist[w], tp);
+            trainPacked[w] = atLeast(trainPacked[w], 3L * t * d);
         }
         AttnTrainBackward k = attnTrainBackward;
         k.dqkv = dqkv; k.dqkvOff = dqkvOff; k.dout = dout; k.doutOff = doutOff; k.qkv = qkv; k.qkvOff = qkvOff;
@@ -557,7 +569,8 @@ public final class OpsDriver {
         @Override public void run(int from, int to, int w) {
             long hd = (long) h * d, stride = 3 * hd;
             int tp = paddedLength(t);
-            MemorySegment ds = trainRows[w], vT = trainValuesT[w], g = trainBiasDist[w];
+            MemorySegment ds = trainRows[w], vT = trainValuesT[w], g = trainBiasDist[w], rows = trainPacked[w];
+            long td = (long) t * d;
             for (int bh = from; bh < to; bh++) {
                 int head = bh % h, seq = bh / h;
                 long tok0 = (long) seq * t * stride + (long) head * d;  // q of token 0 of this head
@@ -566,7 +579,10 @@ public final class OpsDriver {
                 long do0 = doutOff + (long) seq * t * hd + (long) head * d;
                 long p0 = attOff + (long) bh * t * t;
                 transposeHead(vT, 0, tp, qkv, v0, stride, t, d);
-                prim.trainScores(ds, 0, tp, dout, do0, hd, vT, 0, tp, 0, t, d);          // dP
+                packRows(rows, 0, qkv, q0, stride, t, d);
+                packRows(rows, td, qkv, k0, stride, t, d);
+                packRows(rows, 2 * td, dout, do0, hd, t, d);
+                prim.trainScores(ds, 0, tp, rows, 2 * td, d, vT, 0, tp, 0, t, d);        // dP
                 prim.zeroRange(g, 0, t);
                 for (int tq = 0; tq < t; tq++) {
                     int n = tq + 1;
@@ -579,9 +595,9 @@ public final class OpsDriver {
                     long o = part + bucket[dist];
                     biasPartials.setAtIndex(F, o, biasPartials.getAtIndex(F, o) + g.getAtIndex(F, t - 1 - dist));
                 }
-                prim.trainTriangle(dqkv, dq0, stride, true, ds, 0, tp, 1, qkv, k0, stride, true, 0, t, t, d);     // dQ = dS·K
-                prim.trainTriangle(dqkv, dk0, stride, true, ds, 0, 1, tp, qkv, q0, stride, false, 0, t, t, d);    // dK = dSᵀ·Q
-                prim.trainTriangle(dqkv, dv0, stride, true, att, p0, 1, t, dout, do0, hd, false, 0, t, t, d);     // dV = Pᵀ·dO
+                prim.trainTriangle(dqkv, dq0, stride, true, ds, 0, tp, 1, rows, td, d, true, 0, t, t, d);       // dQ = dS·K
+                prim.trainTriangle(dqkv, dk0, stride, true, ds, 0, 1, tp, rows, 0, d, false, 0, t, t, d);       // dK = dSᵀ·Q
+                prim.trainTriangle(dqkv, dv0, stride, true, att, p0, 1, t, rows, 2 * td, d, false, 0, t, t, d); // dV = Pᵀ·dO
             }
         }
     }
