@@ -48,10 +48,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
             defaultValue = "1024")
     int longSeq;
 
-    @Option(names = "--steps", description = "timed steps on each side (default: ${DEFAULT-VALUE})", defaultValue = "5")
+    @Option(names = "--steps", description = "timed steps on each side (default: ${DEFAULT-VALUE})", defaultValue = "8")
     int steps;
 
-    @Option(names = "--warmup", description = "untimed steps first (default: ${DEFAULT-VALUE})", defaultValue = "2")
+    @Option(names = "--warmup", description = "untimed steps first, while the JIT compiles (default: ${DEFAULT-VALUE})", defaultValue = "4")
     int warmup;
 
     @Option(names = "--threads", description = "threads for nct and PyTorch (default: nct.threads or all cores)")
