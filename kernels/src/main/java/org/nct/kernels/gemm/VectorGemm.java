@@ -41,10 +41,11 @@ public final class VectorGemm implements Gemm {
     static final int MC = 32 * MicroKernel.MR;
 
     /**
-     * dW whose threads split the column panels, with at most this many output rows: A (= dYᵀ) is
-     * copied one step block for all rows at once and B (= X) one KC × tileCols block at a time,
-     * right before its tiles (see {@link Compute#panelBlocks}). Above {@code BLOCKED_ROWS / 2} rows
-     * the step block is KC / 2, so that the A block stays within {@code BLOCKED_ROWS · KC / 2} floats.
+     * dW with at most this many output rows per thread (all rows when threads split the column
+     * panels, a thread's row blocks otherwise): A (= dYᵀ) is copied one step block for the
+     * thread's rows at once and B (= X) one KC × tileCols block at a time, right before its tiles
+     * (see {@link Compute#panelBlocks}). Above {@code BLOCKED_ROWS / 2} rows the step block is
+     * KC / 2, so that the A block stays within {@code BLOCKED_ROWS · KC / 2} floats.
      */
     static final int BLOCKED_ROWS = 528;
 
@@ -182,8 +183,9 @@ public final class VectorGemm implements Gemm {
             int threads = pool.threads();
             boolean byCols = pr.cols > pr.rows && panels >= threads && (panels % threads == 0 || panels >= 8 * threads);
             pr.splitRows = serial || (!byCols && (rowBlocks >= threads || panels < rowBlocks));
-            pr.blockedB = !pr.splitRows && !prepacked && pr.steps > 0 && pr.aRowStride == 1 && pr.bColStride == 1
-                    && pr.cols % tileCols == 0 && pr.rows <= BLOCKED_ROWS;
+            int rowsPerThread = pr.splitRows ? Math.ceilDiv(rowBlocks, threads) * MR : pr.rows;
+            pr.blockedB = !serial && !prepacked && pr.steps > 0 && pr.aRowStride == 1 && pr.bColStride == 1
+                    && pr.cols % tileCols == 0 && rowsPerThread <= BLOCKED_ROWS;
             if (!prepacked && !pr.blockedB) {
                 if (packedB.length < need) packedB = new float[(int) need];
                 pr.packed = packedB;
@@ -209,7 +211,7 @@ public final class VectorGemm implements Gemm {
         boolean accumulate;
         int panels;
         boolean splitRows;
-        /** dW split by column panels: B packed block by block inside {@link Compute} (no whole-B packing). */
+        /** dW with few rows per thread: B packed block by block inside {@link Compute} (no whole-B packing). */
         boolean blockedB;
         /** B's packed panels that the tiles read: {@code packedB}, or a fixed weight's own panels. */
         float[] packed;
@@ -278,7 +280,8 @@ public final class VectorGemm implements Gemm {
         public void run(int from, int to, int worker) {
             Problem pr = problem;
             if (pr.blockedB) {
-                panelBlocks(worker, from, to);
+                if (pr.splitRows) panelBlocks(worker, from * MR, Math.min(pr.rows, to * MR), 0, pr.panels);
+                else panelBlocks(worker, 0, pr.rows, from, to);
                 return;
             }
             int r0, r1, j0, j1;
@@ -331,17 +334,18 @@ public final class VectorGemm implements Gemm {
         }
 
         /**
-         * dW (A = dYᵀ, B = X with K-major rows) on column panels [j0, j1), every row: per step
-         * block, all rows of A are copied step-major (pitch: the rows rounded up to MR, the extra
-         * rows zero), then for each panel its kc × tileCols block of B is packed into the worker's
-         * {@code blockB} and every row tile runs on it. The block is still in cache when the
-         * tiles read it, and nothing is written to a whole-B array (32 MiB for K = 2048, M = 4096).
-         * The chains are those of {@link #run}'s path: step blocks in order, partials stored and
-         * reloaded in fp32.
+         * dW (A = dYᵀ, B = X with K-major rows) on output rows [r0, r1) and column panels [j0, j1):
+         * per step block, those rows of A are copied step-major (pitch: the rows rounded up to MR,
+         * the extra rows zero), then for each panel its kc × tileCols block of B is packed into the
+         * worker's {@code blockB} and every row tile runs on it. The block is still in cache when
+         * the tiles read it, and nothing is written to a whole-B array (32 MiB for K = 2048,
+         * M = 4096). When threads split the rows, each packs every B block for itself. The chains
+         * are those of {@link #run}'s path: step blocks in order, partials stored and reloaded in
+         * fp32.
          */
-        private void panelBlocks(int worker, int j0, int j1) {
+        private void panelBlocks(int worker, int r0, int r1, int j0, int j1) {
             Problem pr = problem;
-            int rows = pr.rows, w = tileCols, pitch = (rows + MR - 1) / MR * MR;
+            int rows = r1 - r0, w = tileCols, pitch = (rows + MR - 1) / MR * MR;
             int kcMax = rows <= BLOCKED_ROWS / 2 ? KC : KC / 2;
             float[] t = tile[worker], bb = blockB[worker];
             MemorySegment a = blockA[worker];
@@ -353,13 +357,13 @@ public final class VectorGemm implements Gemm {
                 int kc = Math.min(kcMax, pr.steps - pc);
                 int start = pc == 0 ? pr.firstStart() : START_LOAD;
                 for (int p = 0; p < kc; p++) {
-                    MemorySegment.copy(pr.a, (pr.aOff + (pc + p) * pr.aStepStride) * Float.BYTES, a, p * aps, (long) rows * Float.BYTES);
+                    MemorySegment.copy(pr.a, (pr.aOff + (pc + p) * pr.aStepStride + r0) * Float.BYTES, a, p * aps, (long) rows * Float.BYTES);
                 }
                 for (int j = j0; j < j1; j++) {
                     int c0 = j * w;
                     for (int p = 0; p < kc; p++) kernel.copyRow(pr.b, (pr.bOff + (pc + p) * pr.bStepStride + c0) * Float.BYTES, bb, p * w);
-                    for (int r = 0; r < rows; r += MR) {
-                        int valid = Math.min(MR, rows - r);
+                    for (int r = r0; r < r1; r += MR) {
+                        int valid = Math.min(MR, r1 - r);
                         long co = (pr.outOff + (long) r * pr.cols + c0) * Float.BYTES;
                         if (valid == MR) {
                             if (start == START_LOAD) kernel.loadTile(pr.out, co, ldc, t);
@@ -370,7 +374,7 @@ public final class VectorGemm implements Gemm {
                                 else if (start == START_BIAS) MemorySegment.copy(pr.bias, JAVA_FLOAT, (pr.biasOff + c0) * Float.BYTES, t, rr * w, w);
                             }
                         }
-                        kernel.tile(a, (long) r * Float.BYTES, Float.BYTES, aps, bb, 0, kc, t, start == START_ZERO);
+                        kernel.tile(a, (long) (r - r0) * Float.BYTES, Float.BYTES, aps, bb, 0, kc, t, start == START_ZERO);
                         if (valid == MR) kernel.storeTile(t, pr.out, co, ldc);
                         else for (int rr = 0; rr < valid; rr++) MemorySegment.copy(t, rr * w, pr.out, JAVA_FLOAT, co + rr * ldc, w);
                     }

@@ -126,9 +126,10 @@ class VectorGemmTest {
         try (Arena arena = Arena.ofShared(); Parallel pool = new Parallel(2)) {
             ScalarGemm scalar = new ScalarGemm(pool);
             VectorGemm vec = new VectorGemm(FloatVector.SPECIES_PREFERRED, pool);
-            // the last two: dW with B packed block by block, with half-size step blocks above 264 rows
+            // the last three: dW with B packed block by block (threads split the panels, with
+            // half-size step blocks above 264 rows; then threads split the rows)
             int[][] shapes = {{300, 270, 130}, {70, 129, 300}, {200, 600, 70}, {391, 1030, 131}, {300, 1030, 40},
-                              {1100, 512, 131}, {700, 1024, 301}};
+                              {1100, 512, 131}, {700, 1024, 301}, {1100, 256, 301}};
             for (int[] s : shapes) {
                 for (GemmCase.Form form : GemmCase.Form.values()) {
                     GemmCase c = new GemmCase(arena, rnd, form, s[0], s[1], s[2], form == GemmCase.Form.FORWARD, form != GemmCase.Form.FORWARD);
