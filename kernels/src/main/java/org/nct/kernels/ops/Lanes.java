@@ -118,12 +118,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             }
             default -> throw new IllegalArgumentException("mode " + mode);
         }
-        p0.intoArray(part, 0);
-        if (l < 16) p1.intoArray(part, l);
-        if (l < 8) {
-            p2.intoArray(part, 2 * l);
-            p3.intoArray(part, 3 * l);
-        }
+        partials(p0, p1, p2, p3, part);
         for (long i = full; i < n; i++) {
             int j = (int) (i & 15);
             float x = a.getAtIndex(ScalarPrimitives.F, aOff + i);
@@ -134,6 +129,23 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 default -> Math.fma(x * b.getAtIndex(ScalarPrimitives.F, bOff + i), c.getAtIndex(ScalarPrimitives.F, cOff + i), part[j]);
             };
         }
+        return NumericsProfile.tree16(part);
+    }
+
+    /** The 16 partials held in p0 (and p1..p3 below 512 bits) into part[0..16), partial j at index j. */
+    private void partials(FloatVector p0, FloatVector p1, FloatVector p2, FloatVector p3, float[] part) {
+        int l = species().length();
+        p0.intoArray(part, 0);
+        if (l < 16) p1.intoArray(part, l);
+        if (l < 8) {
+            p2.intoArray(part, 2 * l);
+            p3.intoArray(part, 3 * l);
+        }
+    }
+
+    /** {@link NumericsProfile#tree16} of the 16 partials held in p0..p3 (part is scratch). */
+    private float tree16(FloatVector p0, FloatVector p1, FloatVector p2, FloatVector p3, float[] part) {
+        partials(p0, p1, p2, p3, part);
         return NumericsProfile.tree16(part);
     }
 
@@ -477,13 +489,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 else p3 = p3.add(e);
             }
         }
-        p0.intoArray(part, 0);
-        if (l < 16) p1.intoArray(part, l);
-        if (l < 8) {
-            p2.intoArray(part, 2 * l);
-            p3.intoArray(part, 3 * l);
-        }
-        float inv = 1f / NumericsProfile.tree16(part);
+        float inv = 1f / tree16(p0, p1, p2, p3, part);
         for (int i = 0; i < t; i += l) {
             FloatVector p = z;
             if (i < n16) {
@@ -524,13 +530,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 else p3 = a.fma(b, p3);
             }
         }
-        p0.intoArray(part, 0);
-        if (l < 16) p1.intoArray(part, l);
-        if (l < 8) {
-            p2.intoArray(part, 2 * l);
-            p3.intoArray(part, 3 * l);
-        }
-        float rowDot = NumericsProfile.tree16(part);
+        float rowDot = tree16(p0, p1, p2, p3, part);
         for (int i = 0; i < n; i += l) {
             long o = 4L * i;
             if (i + l <= n) {

@@ -518,8 +518,7 @@ public final class OpsDriver {
                 for (int r = 0; r < rows; r++) {
                     int n = t0 + r + 1;
                     long row = (long) r * tp, attRow = attTile + (long) r * t;
-                    long bias = (long) head * tp + t - n;
-                    prim.trainSoftmaxRow(att, attRow, t, sc, row, trainBiasRev, bias, n, (int) Math.min(tp, (long) h * tp - bias), scale, partials[w]);
+                    prim.trainSoftmaxRow(att, attRow, t, sc, row, trainBiasRev, (long) head * tp + t - n, n, scale, partials[w]);
                 }
                 prim.trainTriangle(out, outOff + ((long) seq * t + t0) * hd + (long) head * d, hd, false,
                         att, attTile, t, 1, qkv, tok0 + 2 * hd, stride, true, t0, rows, t, d);

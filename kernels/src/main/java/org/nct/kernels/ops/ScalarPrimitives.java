@@ -72,10 +72,11 @@ public sealed class ScalarPrimitives permits VectorPrimitives {
      * sc[s]·scale + bias[s] (a product, then a sum) for s &lt; n, m = max(x), e[s] = exp(x[s] − m)
      * ({@link NctMath#exp}), sum = the canonical 16-partial sum of e, att[s] = e[s]·(1/sum) for
      * s &lt; n and +0 for n ≤ s &lt; t. sc is scratch (overwritten). An override may read and write
-     * sc and read bias up to n rounded up to 16 when {@code padded} says both hold that many.
+     * sc, and read bias, up to n rounded up to 16: the caller's rows have that room (their stride,
+     * {@code OpsDriver.paddedLength}, is at least T + 16).
      */
     protected void trainSoftmaxRow(MemorySegment att, long attOff, int t, MemorySegment sc, long scOff,
-                                   MemorySegment bias, long bOff, int n, int padded, float scale, float[] partials) {
+                                   MemorySegment bias, long bOff, int n, float scale, float[] partials) {
         biasScaleRange(sc, scOff, bias, bOff, n, scale);
         float max = max(sc, scOff, n);
         float sum = expSum16(sc, scOff, sc, scOff, n, max, partials);

@@ -135,11 +135,10 @@ public final class VectorPrimitives extends ScalarPrimitives {
         if (r < rows) super.trainTriangle(out, outOff + r * outStride, outStride, accumulate, w, wOff + r * wRowStride, wRowStride, wColStride, x, xOff, xStride, lower, r0 + r, rows - r, n, d);
     }
 
-    /** Whole blocks of 16 by {@link Lanes#trainSoftmaxRow} when sc and bias hold n rounded up to 16, else the scalar steps. */
+    /** Whole blocks of 16 by {@link Lanes#trainSoftmaxRow}. */
     @Override protected void trainSoftmaxRow(MemorySegment att, long attOff, int t, MemorySegment sc, long scOff,
-                                             MemorySegment bias, long bOff, int n, int padded, float scale, float[] partials) {
-        if (padded < ((n + 15) & ~15)) super.trainSoftmaxRow(att, attOff, t, sc, scOff, bias, bOff, n, padded, scale, partials);
-        else lanes.trainSoftmaxRow(att, attOff, t, sc, scOff, bias, bOff, n, scale, partials);
+                                             MemorySegment bias, long bOff, int n, float scale, float[] partials) {
+        lanes.trainSoftmaxRow(att, attOff, t, sc, scOff, bias, bOff, n, scale, partials);
     }
 
     @Override protected void trainSoftmaxBackwardRow(MemorySegment ds, long dsOff, MemorySegment p, long pOff, MemorySegment g, long gOff,
