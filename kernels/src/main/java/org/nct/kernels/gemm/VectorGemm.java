@@ -170,8 +170,6 @@ public final class VectorGemm implements Gemm {
         try {
             if (pr.rows == 0 || pr.cols == 0) return;
             int panels = (pr.cols + tileCols - 1) / tileCols;
-            long need = (long) panels * pr.steps * tileCols;
-            if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
             boolean prepacked = pr.packed != null;
             pr.panels = panels;
             int rowBlocks = (pr.rows + MR - 1) / MR;
@@ -187,6 +185,8 @@ public final class VectorGemm implements Gemm {
             pr.blockedB = !serial && !prepacked && pr.steps > 0 && pr.aRowStride == 1 && pr.bColStride == 1
                     && pr.cols % tileCols == 0 && rowsPerThread <= BLOCKED_ROWS;
             if (!prepacked && !pr.blockedB) {
+                long need = (long) panels * pr.steps * tileCols;
+                if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
                 if (packedB.length < need) packedB = new float[(int) need];
                 pr.packed = packedB;
             }
@@ -211,7 +211,7 @@ public final class VectorGemm implements Gemm {
         boolean accumulate;
         int panels;
         boolean splitRows;
-        /** dW with few rows per thread: B packed block by block inside {@link Compute} (no whole-B packing). */
+        /** A with contiguous rows (dW, or any form with a reduction of 1), few rows per thread: B packed block by block inside {@link Compute}. */
         boolean blockedB;
         /** B's packed panels that the tiles read: {@code packedB}, or a fixed weight's own panels. */
         float[] packed;
