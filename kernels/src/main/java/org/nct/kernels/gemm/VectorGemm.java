@@ -41,11 +41,13 @@ public final class VectorGemm implements Gemm {
     static final int MC = 32 * MicroKernel.MR;
 
     /**
-     * dW with at most this many output rows per thread (all rows when threads split the column
-     * panels, a thread's row blocks otherwise): A (= dYᵀ) is copied one step block for the
+     * dW with at most this many output rows when threads split the column panels, or at most half
+     * of it per thread when they split the rows: A (= dYᵀ) is copied one step block for the
      * thread's rows at once and B (= X) one KC × tileCols block at a time, right before its tiles
      * (see {@link Compute#panelBlocks}). Above {@code BLOCKED_ROWS / 2} rows the step block is
-     * KC / 2, so that the A block stays within {@code BLOCKED_ROWS · KC / 2} floats.
+     * KC / 2, so that the A block stays within {@code BLOCKED_ROWS · KC / 2} floats. (With the
+     * rows split, 384 and 516 rows per thread — dW 4096×256×768 and 4096×256×1024 — were no
+     * faster or slower than the whole-B path; 128 rows — 4096×256×256 — were faster.)
      */
     static final int BLOCKED_ROWS = 528;
 
@@ -183,7 +185,7 @@ public final class VectorGemm implements Gemm {
             pr.splitRows = serial || (!byCols && (rowBlocks >= threads || panels < rowBlocks));
             int rowsPerThread = pr.splitRows ? Math.ceilDiv(rowBlocks, threads) * MR : pr.rows;
             pr.blockedB = !serial && !prepacked && pr.steps > 0 && pr.aRowStride == 1 && pr.bColStride == 1
-                    && pr.cols % tileCols == 0 && rowsPerThread <= BLOCKED_ROWS;
+                    && pr.cols % tileCols == 0 && rowsPerThread <= (pr.splitRows ? BLOCKED_ROWS / 2 : BLOCKED_ROWS);
             if (!prepacked && !pr.blockedB) {
                 long need = (long) panels * pr.steps * tileCols;
                 if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("GEMM too large to pack: " + need + " floats");
