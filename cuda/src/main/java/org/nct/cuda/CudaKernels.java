@@ -724,6 +724,7 @@ public final class CudaKernels implements Kernels {
                     b, t, h, d, numBuckets, maxDistance, scale);
             return;
         }
+        zero(dqkv, dqkvOff, (long) b * t * 3 * h * d);     // overwritten: the launches accumulate from +0
         attentionBackwardRows(true, dqkv, dqkvOff, dRelBias, drbOff, dout, doutOff, qkv, qkvOff, att, attOff,
                 b, t, h, d, numBuckets, maxDistance, scale);
     }
@@ -798,6 +799,8 @@ public final class CudaKernels implements Kernels {
     @Override
     public void reluGateBackward(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout,
                                  long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
+        zero(dgate, dgOff, n);     // overwritten: relu_gate_bwd accumulates, from +0 after this
+        zero(dup, duOff, n);
         enter();
         long pdg = arg(0, dgate, dgOff, n, true, true);
         long pdu = arg(1, dup, duOff, n, true, true);

@@ -337,7 +337,6 @@ public final class Transformer implements AutoCloseable {
         long datty = atty[l];
         k.matmulBackwardWeight(g, w.out(), act, dres, act, atty[l], R, A, C, false);
         k.matmulBackwardData(act, datty, act, dres, p, w.out(), R, A, C, false);
-        k.zero(act, dqkv, (long) R * 3 * A);
         k.attentionBackwardTraining(act, dqkv, g, w.relBias(), act, datty, act, qkv[l], act, att[l],
                 curB, curT, cfg.numHeads(), cfg.headDim(), cfg.numBuckets(), cfg.maxDistance(), 1f);
         k.matmulBackwardWeight(g, w.qkv(), act, dqkv, act, ln1[l], R, C, 3 * A, false);
@@ -366,8 +365,6 @@ public final class Transformer implements AutoCloseable {
         long dhid = hid[l];
         k.matmulBackwardWeight(g, w.down(), act, dres, act, hid[l], R, Fm, C, false);
         k.matmulBackwardData(act, dhid, act, dres, p, w.down(), R, Fm, C, false);
-        k.zero(act, dgate, (long) R * Fm);
-        k.zero(act, dup, (long) R * Fm);
         k.reluGateBackward(act, dgate, act, dup, act, dhid, act, gate[l], act, up[l], (long) R * Fm);
         k.matmulBackwardWeight(g, w.gate(), act, dgate, act, ln2[l], R, C, Fm, false);
         k.matmulBackwardWeight(g, w.up(), act, dup, act, ln2[l], R, C, Fm, false);

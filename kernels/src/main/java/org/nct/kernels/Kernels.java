@@ -224,12 +224,13 @@ public interface Kernels extends AutoCloseable {
      *   <li>dS[t,s] = dS[t,s]·scale;</li>
      *   <li>dq_t = chain over s = 0..t of {@code fma(dS[t,s], k_s, acc)}; dk_s = chain over
      *       t = s..T-1 of {@code fma(dS[t,s], q_t, acc)}; dv_s = chain over t = s..T-1 of
-     *       {@code fma(p[t,s], dout_t, acc)}; each from the existing dqkv value.</li>
+     *       {@code fma(p[t,s], dout_t, acc)}; each from +0, so dqkv is overwritten (its old
+     *       values are never read; unlike {@link #attentionBackward}, which accumulates).</li>
      * </ol>
      * att must hold the probabilities of {@link #attentionForwardTraining}. Thread-count invariant
      * (threads split (sequence, head) pairs; the bias partials are added in sequence order).
      */
-    void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff,    // (B,T,3·H·D) accumulated
+    void attentionBackwardTraining(MemorySegment dqkv, long dqkvOff,    // (B,T,3·H·D) out
                                    MemorySegment dRelBias, long drbOff, // (H,numBuckets) accumulated
                                    MemorySegment dout, long doutOff,    // (B,T,H·D)
                                    MemorySegment qkv, long qkvOff,      // (B,T,3·H·D)
@@ -322,9 +323,13 @@ public interface Kernels extends AutoCloseable {
                          MemorySegment up, long uOff,      // (N)
                          long n);
 
-    /** dgate[i] = dgate[i] + dout·up where gate &gt; 0 (else left unchanged, bit for bit); dup[i] = dup[i] + max(gate,0)·dout. */
-    void reluGateBackward(MemorySegment dgate, long dgOff,  // (N) accumulated
-                          MemorySegment dup, long duOff,    // (N) accumulated
+    /**
+     * dgate[i] = +0 + dout·up where gate &gt; 0, else +0; dup[i] = +0 + max(gate,0)·dout. Both are
+     * overwritten (their old values are never read); the "+0 +" turns a −0 product into +0, so the
+     * bits are those of zeroing the buffers and accumulating into them.
+     */
+    void reluGateBackward(MemorySegment dgate, long dgOff,  // (N) out
+                          MemorySegment dup, long duOff,    // (N) out
                           MemorySegment dout, long doOff,   // (N)
                           MemorySegment gate, long gOff,    // (N)
                           MemorySegment up, long uOff,      // (N)

@@ -655,9 +655,9 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long full = n - n % s.length();
         for (long i = 0; i < full; i += s.length()) {
             FloatVector g = FloatVector.fromMemorySegment(s, gate, (gOff + i) * 4L, NATIVE), dy = FloatVector.fromMemorySegment(s, dout, (doOff + i) * 4L, NATIVE);
-            FloatVector dg = FloatVector.fromMemorySegment(s, dgate, (dgOff + i) * 4L, NATIVE);
-            dg.blend(dg.add(dy.mul(FloatVector.fromMemorySegment(s, up, (uOff + i) * 4L, NATIVE))), g.compare(VectorOperators.GT, 0f)).intoMemorySegment(dgate, (dgOff + i) * 4L, NATIVE);
-            FloatVector.fromMemorySegment(s, dup, (duOff + i) * 4L, NATIVE).add(g.max(0f).mul(dy)).intoMemorySegment(dup, (duOff + i) * 4L, NATIVE);
+            FloatVector z = FloatVector.zero(s);
+            z.blend(z.add(dy.mul(FloatVector.fromMemorySegment(s, up, (uOff + i) * 4L, NATIVE))), g.compare(VectorOperators.GT, 0f)).intoMemorySegment(dgate, (dgOff + i) * 4L, NATIVE);
+            z.add(g.max(0f).mul(dy)).intoMemorySegment(dup, (duOff + i) * 4L, NATIVE);
         }
         return full;
     }

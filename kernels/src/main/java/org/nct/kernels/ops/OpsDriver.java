@@ -594,9 +594,9 @@ public final class OpsDriver {
                     long o = part + bucket[dist];
                     biasPartials.setAtIndex(F, o, biasPartials.getAtIndex(F, o) + g.getAtIndex(F, t - 1 - dist));
                 }
-                prim.trainTriangle(dqkv, dq0, stride, true, ds, 0, tp, 1, rows, td, d, true, 0, t, t, d);       // dQ = dS·K
-                prim.trainTriangle(dqkv, dk0, stride, true, ds, 0, 1, tp, rows, 0, d, false, 0, t, t, d);       // dK = dSᵀ·Q
-                prim.trainTriangle(dqkv, dv0, stride, true, att, p0, 1, t, rows, 2 * td, d, false, 0, t, t, d); // dV = Pᵀ·dO
+                prim.trainTriangle(dqkv, dq0, stride, false, ds, 0, tp, 1, rows, td, d, true, 0, t, t, d);       // dQ = dS·K
+                prim.trainTriangle(dqkv, dk0, stride, false, ds, 0, 1, tp, rows, 0, d, false, 0, t, t, d);       // dK = dSᵀ·Q
+                prim.trainTriangle(dqkv, dv0, stride, false, att, p0, 1, t, rows, 2 * td, d, false, 0, t, t, d); // dV = Pᵀ·dO
             }
         }
     }

@@ -239,12 +239,12 @@ public sealed class ScalarPrimitives permits VectorPrimitives {
         }
     }
 
-    /** dgate[i] += dout·up where gate &gt; 0 (else unchanged); dup[i] += max(gate, 0)·dout. */
+    /** dgate[i] = +0 + dout·up where gate &gt; 0, else +0; dup[i] = +0 + max(gate, 0)·dout (both overwritten). */
     protected void reluGateBackwardRange(MemorySegment dgate, long dgOff, MemorySegment dup, long duOff, MemorySegment dout, long doOff, MemorySegment gate, long gOff, MemorySegment up, long uOff, long n) {
         for (long i = 0; i < n; i++) {
             float g = gate.getAtIndex(F, gOff + i), dy = dout.getAtIndex(F, doOff + i);
-            if (g > 0f) dgate.setAtIndex(F, dgOff + i, dgate.getAtIndex(F, dgOff + i) + dy * up.getAtIndex(F, uOff + i));
-            dup.setAtIndex(F, duOff + i, dup.getAtIndex(F, duOff + i) + Math.max(g, 0f) * dy);
+            dgate.setAtIndex(F, dgOff + i, g > 0f ? 0f + dy * up.getAtIndex(F, uOff + i) : 0f);
+            dup.setAtIndex(F, duOff + i, 0f + Math.max(g, 0f) * dy);
         }
     }
 

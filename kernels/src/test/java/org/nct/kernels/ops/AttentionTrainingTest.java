@@ -86,7 +86,7 @@ class AttentionTrainingTest {
         return out;
     }
 
-    /** The analytic float64 backward: {dqkv (B,T,3·H·D), dRelBias (H,NB)}, added to the given starting values. */
+    /** The analytic float64 backward: {dqkv (B,T,3·H·D), dRelBias (H,NB)}, each added to the given starting values. */
     static double[][] backwardRef(double[] qkv, double[] rb, double[] dout, double[] dqkv0, double[] drb0, int b, int t, int h, int d, double scale) {
         int hd = h * d, stride = 3 * hd;
         double[] p = probsRef(qkv, rb, b, t, h, d, scale);
@@ -170,7 +170,10 @@ class AttentionTrainingTest {
         assertTrue(e <= TOL, what + ": relative error " + e + " > " + TOL);
     }
 
-    /** One case's inputs: qkv, relBias, dout and the starting dqkv/dRelBias (non-zero: the backward accumulates). */
+    /**
+     * One case's inputs: qkv, relBias, dout and the starting dqkv/dRelBias, both non-zero: the
+     * backward must overwrite dqkv (the references start it from zeros) and add to dRelBias.
+     */
     record Case(int b, int t, int h, int d, float scale, float[] qkv, float[] rb, float[] dout, float[] dqkv0, float[] drb0) {
         static Case random(int[] shape, float scale, long seed) {
             SplittableRandom rng = new SplittableRandom(seed);
@@ -201,7 +204,7 @@ class AttentionTrainingTest {
                         float[][] got = run(k, c);
                         double[] qd = Bufs.toDouble(c.qkv), rd = Bufs.toDouble(c.rb);
                         double[] p = probsRef(qd, rd, c.b, c.t, c.h, c.d, scale);
-                        double[][] g = backwardRef(qd, rd, Bufs.toDouble(c.dout), Bufs.toDouble(c.dqkv0), Bufs.toDouble(c.drb0), c.b, c.t, c.h, c.d, scale);
+                        double[][] g = backwardRef(qd, rd, Bufs.toDouble(c.dout), new double[c.dqkv0.length], Bufs.toDouble(c.drb0), c.b, c.t, c.h, c.d, scale);   // dqkv overwritten
                         String who = k.name() + " B" + c.b + " T" + c.t + " H" + c.h + " D" + c.d + " scale " + scale;
                         within(who + " out", got[0], outRef(qd, p, c.b, c.t, c.h, c.d));
                         within(who + " att", got[1], p);
@@ -299,7 +302,7 @@ class AttentionTrainingTest {
     /** Kernels.attentionBackwardTraining's javadoc, step by step in scalar float: {dqkv, dRelBias}. */
     static float[][] backwardAsDocumented(Case c, float[] att) {
         int b = c.b, t = c.t, h = c.h, d = c.d, hd = h * d, stride = 3 * hd;
-        float[] dqkv = c.dqkv0.clone(), drb = c.drb0.clone(), partials = new float[b * h * NB];
+        float[] dqkv = new float[c.dqkv0.length], drb = c.drb0.clone(), partials = new float[b * h * NB];   // dqkv: overwritten
         float[] p16 = new float[16];
         MemorySegment pa = Arena.ofAuto().allocate((long) t * 4, 64), pb = Arena.ofAuto().allocate((long) t * 4, 64);
         for (int seq = 0; seq < b; seq++) {
