@@ -71,19 +71,19 @@ public final class OpsDriver {
     /** Cached attention: at most this many rows at consecutive positions of one slot share each key and value load. */
     static final int PREFILL_GROUP = 4;
 
-    /** Training attention: query rows per forward work item (a multiple of 4, the vector row block). */
+    /** Training attention forward: query rows per tile (a multiple of 4, the vector row block). */
     static final int TRAIN_QUERY_TILE = 32;
-    /** Training attention: every (sequence, head)'s keys transposed to (D, Tp), Tp = T rounded up to 64. */
-    private MemorySegment trainKeysT = MemorySegment.NULL;
     /** Training attention: per head, relBias by distance, reversed: [h·Tp + T−1−δ] = relBias[h, bucket(δ)]. */
     private MemorySegment trainBiasRev = MemorySegment.NULL;
     /** Training attention, per worker: forward scores of one query tile (TILE, Tp); backward dP/dS of one (sequence, head) (T, Tp). */
     private final MemorySegment[] trainRows;
-    /** Training attention backward, per worker: the values transposed (D, Tp), then the bias gradient by distance (Tp). */
-    private final MemorySegment[] trainValuesT, trainBiasDist;
+    /**
+     * Training attention, per worker: one (sequence, head)'s keys (forward) or values (backward)
+     * transposed to (D, Tp); the backward's bias gradient by distance (Tp).
+     */
+    private final MemorySegment[] trainTransposed, trainBiasDist;
     /** Training attention backward, per worker: one (sequence, head)'s queries, keys and output gradients as contiguous rows (3, T, D). */
     private final MemorySegment[] trainPacked;
-    private final AttnTrainKeys attnTrainKeys = new AttnTrainKeys();
     private final AttnTrainForward attnTrainForward = new AttnTrainForward();
     private final AttnTrainBackward attnTrainBackward = new AttnTrainBackward();
 
@@ -103,8 +103,8 @@ public final class OpsDriver {
         java.util.Arrays.fill(cachedScratch, MemorySegment.NULL);
         this.trainRows = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(trainRows, MemorySegment.NULL);
-        this.trainValuesT = new MemorySegment[pool.threads()];
-        java.util.Arrays.fill(trainValuesT, MemorySegment.NULL);
+        this.trainTransposed = new MemorySegment[pool.threads()];
+        java.util.Arrays.fill(trainTransposed, MemorySegment.NULL);
         this.trainBiasDist = new MemorySegment[pool.threads()];
         java.util.Arrays.fill(trainBiasDist, MemorySegment.NULL);
         this.trainPacked = new MemorySegment[pool.threads()];
@@ -452,36 +452,20 @@ public final class OpsDriver {
     public void attentionForwardTraining(MemorySegment out, long outOff, MemorySegment att, long attOff, MemorySegment qkv, long qkvOff, MemorySegment relBias, long rbOff, int b, int t, int h, int d, int numBuckets, int maxDistance, float scale) {
         int tp = paddedLength(t);
         int[] bucket = buckets(t, numBuckets, maxDistance);
-        trainKeysT = atLeast(trainKeysT, (long) b * h * d * tp);
         trainBiasRev = atLeast(trainBiasRev, (long) h * tp);
-        for (int w = 0; w < trainRows.length; w++) trainRows[w] = atLeast(trainRows[w], (long) TRAIN_QUERY_TILE * tp);
+        for (int w = 0; w < trainRows.length; w++) {
+            trainRows[w] = atLeast(trainRows[w], (long) TRAIN_QUERY_TILE * tp);
+            trainTransposed[w] = atLeast(trainTransposed[w], (long) d * tp);
+        }
         for (int head = 0; head < h; head++) {     // a copy: no arithmetic
             for (int dist = 0; dist < t; dist++) {
                 trainBiasRev.setAtIndex(F, (long) head * tp + t - 1 - dist, relBias.getAtIndex(F, rbOff + (long) head * numBuckets + bucket[dist]));
             }
         }
-        AttnTrainKeys kt = attnTrainKeys;
-        kt.src = qkv; kt.srcOff = qkvOff + (long) h * d; kt.dst = trainKeysT; kt.t = t; kt.h = h; kt.d = d;
-        pool.forRange(b * h, kt);
         AttnTrainForward k = attnTrainForward;
         k.out = out; k.outOff = outOff; k.att = att; k.attOff = attOff; k.qkv = qkv; k.qkvOff = qkvOff;
         k.t = t; k.h = h; k.d = d; k.scale = scale;
-        pool.forRange(b * h * Math.ceilDiv(t, TRAIN_QUERY_TILE), k);
-    }
-
-    /** dst[((b·H + h)·D + i)·Tp + s] = element i of the key of token s, head h, sequence b (a copy). */
-    private final class AttnTrainKeys implements Parallel.Range {
-        MemorySegment src, dst;
-        long srcOff;
-        int t, h, d;
-
-        @Override public void run(int from, int to, int w) {
-            long stride = 3L * h * d, tp = paddedLength(t);
-            for (int bh = from; bh < to; bh++) {
-                int head = bh % h, seq = bh / h;
-                transposeHead(dst, (long) bh * d * tp, tp, src, srcOff + (long) seq * t * stride + (long) head * d, stride, t, d);
-            }
-        }
+        pool.forRange(b * h, k);
     }
 
     /** dst[dstOff + s·d + i] = src[srcOff + s·srcStride + i] for s &lt; t, i &lt; d (a copy). */
@@ -498,7 +482,10 @@ public final class OpsDriver {
         }
     }
 
-    /** One work item per (sequence, head, tile of TRAIN_QUERY_TILE query rows): scores, softmax, then P·V. */
+    /**
+     * One work item per (sequence, head): its keys transposed into the worker's (D, Tp) buffer,
+     * which then stays in L2, then per tile of TRAIN_QUERY_TILE query rows: scores, softmax, P·V.
+     */
     private final class AttnTrainForward implements Parallel.Range {
         MemorySegment out, att, qkv;
         long outOff, attOff, qkvOff;
@@ -508,20 +495,23 @@ public final class OpsDriver {
         @Override public void run(int from, int to, int w) {
             long hd = (long) h * d, stride = 3 * hd;
             int tp = paddedLength(t), tiles = Math.ceilDiv(t, TRAIN_QUERY_TILE);
-            MemorySegment sc = trainRows[w];
-            for (int item = from; item < to; item++) {
-                int tile = item % tiles, bh = item / tiles, head = bh % h, seq = bh / h;
-                int t0 = tile * TRAIN_QUERY_TILE, rows = Math.min(TRAIN_QUERY_TILE, t - t0);
+            MemorySegment sc = trainRows[w], kT = trainTransposed[w];
+            for (int bh = from; bh < to; bh++) {
+                int head = bh % h, seq = bh / h;
                 long tok0 = qkvOff + (long) seq * t * stride + (long) head * d;
-                prim.trainScores(sc, 0, tp, qkv, tok0 + t0 * stride, stride, trainKeysT, (long) bh * d * tp, tp, t0, rows, d);
-                long attTile = attOff + ((long) bh * t + t0) * t;
-                for (int r = 0; r < rows; r++) {
-                    int n = t0 + r + 1;
-                    long row = (long) r * tp, attRow = attTile + (long) r * t;
-                    prim.trainSoftmaxRow(att, attRow, t, sc, row, trainBiasRev, (long) head * tp + t - n, n, scale, partials[w]);
+                transposeHead(kT, 0, tp, qkv, tok0 + hd, stride, t, d);
+                for (int tile = 0; tile < tiles; tile++) {
+                    int t0 = tile * TRAIN_QUERY_TILE, rows = Math.min(TRAIN_QUERY_TILE, t - t0);
+                    prim.trainScores(sc, 0, tp, qkv, tok0 + t0 * stride, stride, kT, 0, tp, t0, rows, d);
+                    long attTile = attOff + ((long) bh * t + t0) * t;
+                    for (int r = 0; r < rows; r++) {
+                        int n = t0 + r + 1;
+                        long row = (long) r * tp, attRow = attTile + (long) r * t;
+                        prim.trainSoftmaxRow(att, attRow, t, sc, row, trainBiasRev, (long) head * tp + t - n, n, scale, partials[w]);
+                    }
+                    prim.trainTriangle(out, outOff + ((long) seq * t + t0) * hd + (long) head * d, hd, false,
+                            att, attTile, t, 1, qkv, tok0 + 2 * hd, stride, true, t0, rows, t, d);
                 }
-                prim.trainTriangle(out, outOff + ((long) seq * t + t0) * hd + (long) head * d, hd, false,
-                        att, attTile, t, 1, qkv, tok0 + 2 * hd, stride, true, t0, rows, t, d);
             }
         }
     }
@@ -531,7 +521,7 @@ public final class OpsDriver {
         biasPartials = atLeast(biasPartials, (long) b * h * numBuckets);
         for (int w = 0; w < trainRows.length; w++) {
             trainRows[w] = atLeast(trainRows[w], (long) Math.max(t, TRAIN_QUERY_TILE) * tp);
-            trainValuesT[w] = atLeast(trainValuesT[w], (long) d * tp);
+            trainTransposed[w] = atLeast(trainTransposed[w], (long) d * tp);
             trainBiasDist[w] = atLeast(trainBiasDist[w], tp);
             trainPacked[w] = atLeast(trainPacked[w], 3L * t * d);
         }
@@ -568,7 +558,7 @@ public final class OpsDriver {
         @Override public void run(int from, int to, int w) {
             long hd = (long) h * d, stride = 3 * hd;
             int tp = paddedLength(t);
-            MemorySegment ds = trainRows[w], vT = trainValuesT[w], g = trainBiasDist[w], rows = trainPacked[w];
+            MemorySegment ds = trainRows[w], vT = trainTransposed[w], g = trainBiasDist[w], rows = trainPacked[w];
             long td = (long) t * d;
             for (int bh = from; bh < to; bh++) {
                 int head = bh % h, seq = bh / h;
