@@ -35,17 +35,24 @@ import org.nct.kernels.Parallel;
  */
 public final class VectorGemm implements Gemm {
 
-    /** Reduction steps per block: one block's B panel (KC × tileCols floats, 128 KiB at 512 bits) stays in L2. */
-    static final int KC = 512;
+    /**
+     * Reduction steps per block where B is packed whole: one block's B panel (KC × tileCols floats,
+     * 256 KiB at 512 bits) stays in L2. In an A/B inside one training process (alternate steps,
+     * B16 T256), 1024 took 2–16 ms less per median step than 512 in four runs out of four; 256 was
+     * slower than 512 and 2048 no better than 1024.
+     */
+    static final int KC = 1024;
+    /** Reduction steps per block of the block-packed dW path ({@link Compute#panelBlocks}); its B block is packed per worker. */
+    static final int BLOCKED_KC = 512;
     /** Output rows per block of A (a multiple of MR; the block's rows stay in L2 across column panels). */
     static final int MC = 32 * MicroKernel.MR;
 
     /**
      * dW with at most this many output rows when threads split the column panels, or at most half
      * of it per thread when they split the rows: A (= dYᵀ) is copied one step block for the
-     * thread's rows at once and B (= X) one KC × tileCols block at a time, right before its tiles
-     * (see {@link Compute#panelBlocks}). Above {@code BLOCKED_ROWS / 2} rows the step block is
-     * KC / 2, so that the A block stays within {@code BLOCKED_ROWS · KC / 2} floats. (With the
+     * thread's rows at once and B (= X) one BLOCKED_KC × tileCols block at a time, right before its
+     * tiles (see {@link Compute#panelBlocks}). Above {@code BLOCKED_ROWS / 2} rows the step block is
+     * BLOCKED_KC / 2, so that the A block stays within {@code BLOCKED_ROWS · BLOCKED_KC / 2} floats. (With the
      * rows split, 384 and 516 rows per thread — dW 4096×256×768 and 4096×256×1024 — were no
      * faster or slower than the whole-B path; 128 rows — 4096×256×256 — were faster.)
      */
@@ -68,7 +75,7 @@ public final class VectorGemm implements Gemm {
     private final float[][] tile;
     private final MemorySegment[] edgeA;
     private final MemorySegment[] blockA;
-    /** Per worker: one KC × tileCols block of B, packed just before its tiles (dW split by column panels). */
+    /** Per worker: one BLOCKED_KC × tileCols block of B, packed just before its tiles (dW split by column panels). */
     private final float[][] blockB;
     /** KC zeros: the missing rows of an edge block. */
     private final MemorySegment zerosKC;
@@ -88,12 +95,12 @@ public final class VectorGemm implements Gemm {
         this.tile = new float[t][MR * tileCols];
         this.edgeA = new MemorySegment[t];
         this.blockA = new MemorySegment[t];
-        this.blockB = new float[t][KC * tileCols];
+        this.blockB = new float[t][BLOCKED_KC * tileCols];
         Arena arena = Arena.ofAuto();
         this.zerosKC = arena.allocate((long) KC * Float.BYTES, 64);
         for (int i = 0; i < t; i++) {
             edgeA[i] = arena.allocate((long) MR * KC * Float.BYTES, 64);
-            blockA[i] = arena.allocate((long) Math.max(MC * KC, BLOCKED_ROWS * KC / 2) * Float.BYTES, 64);
+            blockA[i] = arena.allocate((long) Math.max(MC * KC, BLOCKED_ROWS * BLOCKED_KC / 2) * Float.BYTES, 64);
         }
     }
 
@@ -348,7 +355,7 @@ public final class VectorGemm implements Gemm {
         private void panelBlocks(int worker, int r0, int r1, int j0, int j1) {
             Problem pr = problem;
             int rows = r1 - r0, w = tileCols, pitch = (rows + MR - 1) / MR * MR;
-            int kcMax = rows <= BLOCKED_ROWS / 2 ? KC : KC / 2;
+            int kcMax = rows <= BLOCKED_ROWS / 2 ? BLOCKED_KC : BLOCKED_KC / 2;
             float[] t = tile[worker], bb = blockB[worker];
             MemorySegment a = blockA[worker];
             long aps = (long) pitch * Float.BYTES, ldc = (long) pr.cols * Float.BYTES;

@@ -25,11 +25,13 @@ class VectorGemmTest {
 
     /**
      * (m, k, n): odd sizes around tile, vector and reduction-block boundaries; each form's
-     * reduction (K, N or M) exceeds two blocks of VectorGemm.KC in one of the last three.
+     * reduction (K, N or M) crosses a block of VectorGemm.KC in {7, 1100, 19}, {13, 9, 1100} and
+     * {1100, 11, 5}, and spans three blocks in the three shapes with 2100.
      */
     static final int[][] SHAPES = {
         {1, 1, 1}, {3, 17, 5}, {17, 63, 65}, {9, 129, 33}, {65, 3, 49}, {63, 1, 17}, {2, 65, 129}, {8, 257, 48},
         {0, 5, 3}, {4, 0, 7}, {33, 300, 1}, {7, 1100, 19}, {13, 9, 1100}, {1100, 11, 5}, {1030, 7, 12},
+        {7, 2100, 19}, {19, 7, 2100}, {2100, 7, 19},
         {1100, 128, 40}, // dW split by column panels, B packed block by block: 3 step blocks, a 4-row edge tile
         {100, 1, 128}    // Y = X·Wᵀ with K = 1: A and B both have contiguous rows, so the block-packed path runs, with a bias
     };
