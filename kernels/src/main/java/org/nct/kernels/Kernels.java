@@ -201,7 +201,7 @@ public interface Kernels extends AutoCloseable {
      *       sum of e; p[s] = e[s]·(1/sum), saved in att (entries s &gt; t written as +0);</li>
      *   <li>out_t[i] = the sequential chain over s = 0..t of {@code fma(p[s], v_s[i], acc)} from +0.</li>
      * </ol>
-     * Every output is written by exactly one (sequence, head, query tile) work item, so no bit
+     * Every output is written by exactly one (sequence, head) work item, so no bit
      * depends on the thread count or on the other sequences of the batch. Not bit-compatible with
      * {@link #attentionForward} (the coding profile): the training step uses this pair, the coding
      * path never does.

@@ -53,8 +53,8 @@ public final class VectorGemm implements Gemm {
      * thread's rows at once and B (= X) one BLOCKED_KC × tileCols block at a time, right before its
      * tiles (see {@link Compute#panelBlocks}). Above {@code BLOCKED_ROWS / 2} rows the step block is
      * BLOCKED_KC / 2, so that the A block stays within {@code BLOCKED_ROWS · BLOCKED_KC / 2} floats. (With the
-     * rows split, 384 and 516 rows per thread — dW 4096×256×768 and 4096×256×1024 — were no
-     * faster or slower than the whole-B path; 128 rows — 4096×256×256 — were faster.)
+     * rows split, a quiet A/B had 128 rows per thread — dW 4096×256×256 — faster than the whole-B
+     * path and 516 — dW 4096×256×1024 — slower: docs/kernels-gemm.md, "Variants measured".)
      */
     static final int BLOCKED_ROWS = 528;
 
