@@ -38,8 +38,8 @@ public final class VectorGemm implements Gemm {
     /**
      * Reduction steps per block where B is packed whole: one block's B panel (KC × tileCols floats,
      * 256 KiB at 512 bits) stays in L2. In an A/B inside one training process (alternate steps,
-     * B16 T256), 1024 took 2–16 ms less per median step than 512 in four runs out of four; 256 was
-     * slower than 512 and 2048 no better than 1024.
+     * B16 T256), 1024 took 2.7–15.9 ms less per median step than 512 in four runs out of four; 256
+     * was slower than 512, and 2048 against 512 gave +1.6 and −10.0 ms in two runs.
      */
     static final int KC = 1024;
     /** Reduction steps per block of the block-packed dW path ({@link Compute#panelBlocks}); its B block is packed per worker. */
